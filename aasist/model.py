@@ -19,6 +19,8 @@ SAMPLE_RATE = 16000
 WINDOW_SAMPLES = 64600  # the authors' fixed input length, about 4.04 s
 MIN_SAMPLES = 2315  # shortest input that survives the sinc filter and the seven max-pools of the encoder
 N_SPECTRAL_NODES = 23  # 70 sinc filters max-pooled by 3 (filter 69 falls off the end)
+# Each temporal node is one max-pool cell of the encoder's time axis: 3 (first pool) x 3**6 (six blocks) samples.
+SAMPLES_PER_TEMPORAL_NODE = 3 * 3**6
 
 # Names of the attention-carrying layers, in forward order.
 GAT_LAYERS = ("GAT_layer_S", "GAT_layer_T")
@@ -375,3 +377,15 @@ def capture_attention(model: AASIST, x: Tensor) -> tuple:
     with torch.inference_mode():
         logits = model(x, capture)
     return logits, capture
+
+
+def attention_keys() -> tuple:
+    """Names of the tensors ``forward(x, capture)`` fills, in a fixed order (also the ONNX graph's extra outputs)."""
+    keys = []
+    for name in GAT_LAYERS:
+        keys += [name, f"{name}:score"]
+    for name in HTRG_LAYERS:
+        keys += [name, f"{name}:score", f"{name}:master", f"{name}:master_score"]
+    for name in POOL_LAYERS:
+        keys += [name, f"{name}:kept"]
+    return tuple(keys)

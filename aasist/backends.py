@@ -1,0 +1,45 @@
+"""Inference backends: run a batch of fixed-length windows through a model, optionally with its attention.
+
+A backend takes a float32 array (batch, 64600) and returns the logits (batch, 2) as numpy, plus, when asked,
+the attention tensors named as in ``model.attention_keys()``. The detector does not care which one it has.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+import numpy as np
+import torch
+from torch import nn
+
+from .model import AASIST
+
+
+class Backend(Protocol):
+    name: str
+    supports_attention: bool
+
+    def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
+        """-> (logits (B, 2) float32, dict of attention arrays or None)."""
+        ...
+
+
+class TorchBackend:
+    """Eager PyTorch; the reference path, and the one for GPUs and for architectures other than AASIST."""
+
+    name = "torch"
+
+    def __init__(self, model: nn.Module, device: Optional[str] = None):
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model = model.to(self.device).eval()
+        self.supports_attention = isinstance(model, AASIST)
+
+    def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
+        x = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)
+        capture = {} if (with_attention and self.supports_attention) else None
+        with torch.inference_mode():
+            logits = self.model(x, capture) if capture is not None else self.model(x)
+        attention = None
+        if capture is not None:
+            attention = {k: v.detach().cpu().numpy() for k, v in capture.items() if k != "last_hidden"}
+        return logits.float().cpu().numpy(), attention

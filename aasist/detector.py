@@ -1,0 +1,340 @@
+"""The detector: a whole recording in, a typed verdict out.
+
+Like pyannote.audio's ``Inference``: the recording is cut into fixed 64600-sample windows (``windows.py``), run in
+batches through a backend, and the windows' spoof probabilities are aggregated. ``protocol="asvspoof"`` instead
+reproduces the authors' evaluation exactly: the first 64600 samples only, tiled when shorter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+import numpy as np
+
+from .audio import Audio, AudioError, load_audio, prepare_waveform
+from .backends import Backend, TorchBackend
+from .diagnostics import InputWarning, diagnose
+from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
+from .windows import WindowGeometry, tile_to_length
+
+PROTOCOLS = ("full", "asvspoof")
+SPOOF_THRESHOLD = 0.5
+DEFAULT_BATCH_SIZE = 8  # windows per forward pass; bounds memory on long recordings
+
+# How the windows' spoof probabilities become one number. "mean": see README, section "How a recording is
+# scored" for the measurement that chose it over the maximum and the mean logit.
+AGGREGATION = "mean"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def spoof_probability_from_logits(logits: np.ndarray) -> np.ndarray:
+    """Softmax index 0 (spoof) of (N, 2) logits, computed stably as a sigmoid of the logit difference."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return 1.0 / (1.0 + np.exp(logits[:, 1] - logits[:, 0]))
+
+
+def aggregate_spoof_probability(window_probabilities: np.ndarray) -> float:
+    return float(np.mean(window_probabilities))
+
+
+def verdict_for(spoof_probability: float) -> str:
+    return "spoof" if spoof_probability >= SPOOF_THRESHOLD else "bona fide"
+
+
+def _round(x: float, digits: int = 6) -> float:
+    return float(round(float(x), digits))
+
+
+@dataclass
+class WindowResult:
+    start_s: float
+    end_s: float
+    spoof_probability: float
+    score: float  # bona fide logit
+
+    def to_dict(self) -> dict:
+        return {
+            "start_s": _round(self.start_s, 4),
+            "end_s": _round(self.end_s, 4),
+            "spoof_probability": _round(self.spoof_probability),
+            "score": _round(self.score),
+        }
+
+
+@dataclass
+class WindowAttention:
+    """What the model attended to in one window, mapped to frequencies and times.
+
+    Node weights are the mean attention each node receives (column means of the row-stochastic maps).
+    ``kept_*`` are node indices into the 23 spectral / T temporal nodes, in the order the pools kept them.
+    """
+
+    window_index: int
+    start_s: float  # where the window starts in the recording
+    tiled: bool  # the recording was shorter than a window and was repeated to fill it
+    spectral_map: np.ndarray  # (23, 23)
+    spectral_bands_hz: np.ndarray  # (23, 2), approximate
+    spectral_pool_scores: np.ndarray  # (23,)
+    kept_spectral: np.ndarray  # nodes kept by pool_S
+    temporal_map: np.ndarray  # (T, T)
+    temporal_times_s: np.ndarray  # (T, 2), absolute times in the recording
+    temporal_pool_scores: np.ndarray  # (T,)
+    kept_temporal: np.ndarray  # nodes kept by pool_T
+    branch_kept: dict  # {"spectral_1": [...], "temporal_1": ..., "spectral_2": ..., "temporal_2": ...}
+    heterogeneous_uniform: bool  # HS-GAL attention is 1/N everywhere (true for both published checkpoints)
+    heterogeneous_maps: dict  # name -> map, only when not uniform
+    raw: dict = field(repr=False, default_factory=dict)  # every captured tensor of this window, as the npz names them
+
+    @property
+    def spectral_weight(self) -> np.ndarray:
+        return self.spectral_map.mean(axis=0)
+
+    @property
+    def temporal_weight(self) -> np.ndarray:
+        return self.temporal_map.mean(axis=0)
+
+    def to_dict(self) -> dict:
+        def listed(a):
+            return np.round(np.asarray(a, dtype=np.float64), 6).tolist() if np.asarray(a).dtype.kind == "f" else np.asarray(a).tolist()
+
+        return {
+            "window_index": self.window_index,
+            "start_s": _round(self.start_s, 4),
+            "tiled": self.tiled,
+            "spectral": {
+                "bands_hz": listed(self.spectral_bands_hz),
+                "weight": listed(self.spectral_weight),
+                "map": listed(self.spectral_map),
+                "pool_scores": listed(self.spectral_pool_scores),
+                "kept": listed(self.kept_spectral),
+            },
+            "temporal": {
+                "times_s": listed(self.temporal_times_s),
+                "weight": listed(self.temporal_weight),
+                "map": listed(self.temporal_map),
+                "pool_scores": listed(self.temporal_pool_scores),
+                "kept": listed(self.kept_temporal),
+            },
+            "branch_kept": {k: listed(v) for k, v in self.branch_kept.items()},
+            "heterogeneous_uniform": self.heterogeneous_uniform,
+            "heterogeneous_maps": {k: listed(v) for k, v in self.heterogeneous_maps.items()},
+        }
+
+
+@dataclass
+class DetectionResult:
+    file: Optional[str]
+    model: str
+    protocol: str
+    spoof_probability: float
+    score: float
+    verdict: str
+    duration_s: float
+    sample_rate: int
+    windows: list
+    warnings: list
+    attention: Optional[WindowAttention] = None
+
+    @property
+    def most_decisive_window(self) -> int:
+        """Index of the window furthest towards the verdict (lowest bona fide logit for spoof, highest otherwise)."""
+        scores = [w.score for w in self.windows]
+        return int(np.argmin(scores) if self.verdict == "spoof" else np.argmax(scores))
+
+    def to_dict(self, include_attention: bool = False) -> dict:
+        result = {
+            "file": self.file,
+            "model": self.model,
+            "protocol": self.protocol,
+            "spoof_probability": _round(self.spoof_probability),
+            "score": _round(self.score),
+            "verdict": self.verdict,
+            "duration_s": _round(self.duration_s, 4),
+            "sample_rate": self.sample_rate,
+            "windows": [w.to_dict() for w in self.windows],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+        if include_attention and self.attention is not None:
+            result["attention"] = self.attention.to_dict()
+        return result
+
+
+def _is_uniform(attention_map: np.ndarray, atol: float = 1e-6) -> bool:
+    return bool(np.allclose(attention_map, 1.0 / attention_map.shape[-1], atol=atol, rtol=0))
+
+
+def window_attention(raw: dict, window_index: int, start_sample: int, tiled: bool) -> WindowAttention:
+    """Map one window's captured tensors (no batch axis) to frequencies, times and original node indices."""
+    n_temporal = raw["GAT_layer_T"].shape[-1]
+    node_starts = start_sample + np.arange(n_temporal) * SAMPLES_PER_TEMPORAL_NODE
+    times = np.stack([node_starts, node_starts + SAMPLES_PER_TEMPORAL_NODE], axis=1) / SAMPLE_RATE
+    kept_S, kept_T = raw["pool_S:kept"], raw["pool_T:kept"]
+    # The branch pools index the nodes that pool_S / pool_T kept, in kept order: map back to original nodes.
+    branch_kept = {
+        f"{kind}_{k}": base[raw[f"pool_h{axis}{k}:kept"]]
+        for k in (1, 2)
+        for kind, axis, base in (("spectral", "S", kept_S), ("temporal", "T", kept_T))
+    }
+    htrg_names = [n for n in raw if n.startswith("HtrgGAT") and ":" not in n]
+    uniform = all(_is_uniform(raw[n]) and _is_uniform(raw[f"{n}:master"]) for n in htrg_names)
+    return WindowAttention(
+        window_index=window_index,
+        start_s=start_sample / SAMPLE_RATE,
+        tiled=tiled,
+        spectral_map=raw["GAT_layer_S"],
+        spectral_bands_hz=spectral_node_bands(),
+        spectral_pool_scores=raw["pool_S"],
+        kept_spectral=kept_S,
+        temporal_map=raw["GAT_layer_T"],
+        temporal_times_s=times,
+        temporal_pool_scores=raw["pool_T"],
+        kept_temporal=kept_T,
+        branch_kept=branch_kept,
+        heterogeneous_uniform=uniform,
+        heterogeneous_maps={} if uniform else {n: raw[n] for n in htrg_names},
+        raw=raw,
+    )
+
+
+class Detector:
+    """Tells whether a recording is bona fide or spoofed, with a model and a backend.
+
+    >>> detector = Detector.from_pretrained("AASIST")
+    >>> result = detector.analyze("speech.wav")
+    >>> result.verdict, result.spoof_probability
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        model_name: str = "AASIST",
+        architecture: str = "AASIST",
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        checkpoint: Any = None,
+    ):
+        self.backend = backend
+        self.model_name = model_name
+        self.architecture = architecture
+        self.batch_size = batch_size
+        self.checkpoint = checkpoint
+
+    @property
+    def supports_attention(self) -> bool:
+        return self.backend.supports_attention
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        model: str = "AASIST",
+        revision: str = "main",
+        filename: Optional[str] = None,
+        backend: Optional[str] = None,
+        device: Optional[str] = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> "Detector":
+        """Load a built-in model name, a local checkpoint path or a Hub repo id (see ``weights.load_checkpoint``).
+
+        ``backend``: None picks the fastest available for the device; "torch" or "onnx" to choose.
+        """
+        from .weights import build_model, load_checkpoint
+
+        checkpoint = load_checkpoint(model, revision=revision, filename=filename)
+        net = build_model(checkpoint)
+        chosen = _make_backend(backend, net, checkpoint, device)
+        return cls(chosen, model_name=model, architecture=checkpoint.architecture, batch_size=batch_size,
+                   checkpoint=checkpoint)
+
+    def analyze(
+        self,
+        source: Union[str, Path, bytes, np.ndarray, Audio],
+        sample_rate: Optional[int] = None,
+        protocol: str = "full",
+        hop_s: Optional[float] = None,
+        with_attention: bool = False,
+        progress: Optional[ProgressCallback] = None,
+    ) -> DetectionResult:
+        """Analyse a file path, raw bytes of a file, a decoded ``Audio`` or an array (with ``sample_rate``)."""
+        if protocol not in PROTOCOLS:
+            raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
+        file = str(source) if isinstance(source, (str, Path)) else None
+        audio = _as_audio(source, sample_rate)
+        waveform = audio.waveform
+        if len(waveform) < MIN_SAMPLES:
+            raise AudioError(
+                f"The recording is too short to analyse ({len(waveform) / SAMPLE_RATE:.3f} s): the model needs at "
+                f"least {MIN_SAMPLES / SAMPLE_RATE:.2f} s, and 2 s or more for a meaningful result."
+            )
+
+        geometry = WindowGeometry.with_hop_seconds(hop_s)
+        if protocol == "asvspoof":
+            starts = [0]
+            windows = tile_to_length(waveform[:WINDOW_SAMPLES])[None, :].astype(np.float32, copy=False)
+        else:
+            starts = geometry.starts(len(waveform))
+            windows = geometry.cut(waveform, starts)
+        tiled = len(waveform) < WINDOW_SAMPLES
+
+        want_attention = with_attention and self.supports_attention
+        logits, attention = self._run_windows(windows, want_attention, progress)
+
+        probabilities = spoof_probability_from_logits(logits)
+        window_results = []
+        for start, p, logit in zip(starts, probabilities, logits):
+            start_s, end_s = geometry.span_seconds(start, len(waveform))
+            window_results.append(WindowResult(start_s, end_s, float(p), float(logit[1])))
+
+        if protocol == "asvspoof":
+            spoof_probability, score = float(probabilities[0]), float(logits[0, 1])
+        else:
+            spoof_probability = aggregate_spoof_probability(probabilities)
+            score = float(np.mean(logits[:, 1]))
+
+        result = DetectionResult(
+            file=file,
+            model=self.model_name,
+            protocol=protocol,
+            spoof_probability=spoof_probability,
+            score=score,
+            verdict=verdict_for(spoof_probability),
+            duration_s=audio.duration_s,
+            sample_rate=audio.sample_rate,
+            windows=window_results,
+            warnings=diagnose(audio),
+        )
+        if attention is not None:
+            i = result.most_decisive_window
+            raw = {k: v[i] for k, v in attention.items()}
+            result.attention = window_attention(raw, i, starts[i], tiled)
+        return result
+
+    def _run_windows(self, windows: np.ndarray, with_attention: bool, progress: Optional[ProgressCallback]):
+        logits, attention = [], {}
+        total = len(windows)
+        for begin in range(0, total, self.batch_size):
+            batch_logits, batch_attention = self.backend.run(windows[begin : begin + self.batch_size], with_attention)
+            logits.append(batch_logits)
+            for key, value in (batch_attention or {}).items():
+                attention.setdefault(key, []).append(value)
+            if progress is not None:
+                progress(min(begin + self.batch_size, total), total)
+        merged = {k: np.concatenate(v) for k, v in attention.items()} if with_attention else None
+        return np.concatenate(logits), merged
+
+
+def _as_audio(source, sample_rate: Optional[int]) -> Audio:
+    if isinstance(source, Audio):
+        return source
+    if isinstance(source, np.ndarray):
+        if sample_rate is None:
+            raise ValueError("an array needs its sample_rate, e.g. analyze(x, sample_rate=16000).")
+        return prepare_waveform(source, sample_rate)
+    return load_audio(source)
+
+
+def _make_backend(name: Optional[str], net, checkpoint, device: Optional[str]) -> Backend:
+    if name not in (None, "torch", "onnx"):
+        raise ValueError(f"unknown backend {name!r}; choose 'torch' or 'onnx'.")
+    return TorchBackend(net, device)

@@ -1,0 +1,64 @@
+"""Window geometry: how a recording of any length becomes fixed 64600-sample model inputs.
+
+Kept in one place so that the detector, the ONNX export (which is only valid at this length) and the training
+data loader cut recordings the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .model import SAMPLE_RATE, WINDOW_SAMPLES
+
+
+def tile_to_length(x: np.ndarray, length: int = WINDOW_SAMPLES) -> np.ndarray:
+    """Repeat a short waveform until it is ``length`` samples long, as the authors' evaluation does."""
+    if len(x) >= length:
+        return x[:length]
+    repeats = length // len(x) + 1
+    return np.tile(x, repeats)[:length]
+
+
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Fixed-length windows with a hop; the last window is aligned to the end of the recording."""
+
+    window: int = WINDOW_SAMPLES
+    hop: int = WINDOW_SAMPLES  # default: no overlap (a 60 s recording needs 15 windows)
+    sample_rate: int = SAMPLE_RATE
+
+    def __post_init__(self):
+        if self.window <= 0 or self.hop <= 0:
+            raise ValueError("window and hop must be positive numbers of samples.")
+
+    @classmethod
+    def with_hop_seconds(cls, hop_s: Optional[float]) -> "WindowGeometry":
+        if hop_s is None:
+            return cls()
+        if not hop_s > 0:
+            raise ValueError(f"the hop must be a positive number of seconds, not {hop_s}.")
+        return cls(hop=max(1, round(hop_s * SAMPLE_RATE)))
+
+    def starts(self, n_samples: int) -> list:
+        """Start sample of each window for a recording of ``n_samples`` (one window when it is shorter)."""
+        last = n_samples - self.window
+        if last <= 0:
+            return [0]
+        starts = list(range(0, last + 1, self.hop))
+        if starts[-1] != last:
+            starts.append(last)
+        return starts
+
+    def cut(self, x: np.ndarray, starts: list) -> np.ndarray:
+        """(n_windows, window) float32 array; a recording shorter than a window is tiled."""
+        if len(x) < self.window:
+            return tile_to_length(x, self.window)[None, :].astype(np.float32, copy=False)
+        return np.stack([x[s : s + self.window] for s in starts]).astype(np.float32, copy=False)
+
+    def span_seconds(self, start: int, n_samples: int) -> tuple:
+        """(start_s, end_s) of the part of the recording a window covers (a tiled window covers all of it)."""
+        end = min(start + self.window, n_samples)
+        return start / self.sample_rate, end / self.sample_rate
