@@ -1,0 +1,454 @@
+"""aasist.weights: built-in models, checksums, local files, checkpoint folders and the Hub, with no network.
+
+Hub tests run the real huggingface_hub code against ``hub_server.HubServer`` (a local HTTP endpoint serving the
+authors' checkpoints). huggingface_hub reads ``HF_ENDPOINT``, ``HF_HOME`` and ``HF_HUB_OFFLINE`` once, at import,
+so each Hub scenario runs in a child Python process with its own environment and a fresh cache under tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from aasist import weights
+from aasist.model import AASIST_DIMS, AASIST_L_DIMS, ModelDimensions
+from aasist.weights import (
+    BUILTIN_MODELS,
+    UnverifiedWeightsWarning,
+    WeightsError,
+    build_model,
+    builtin_model_names,
+    load_checkpoint,
+    load_model,
+)
+from hub_server import HubServer, fake_commit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+AASIST_REPO = BUILTIN_MODELS["AASIST"].repo_id
+AASIST_L_REPO = BUILTIN_MODELS["AASIST-L"].repo_id
+
+# Runs in the child: each call is load_checkpoint(**call) then a strict build; prints one JSON line of results.
+CHILD = r"""
+import json, os, sys, warnings
+if sys.argv[2] == "no-backoff":
+    # huggingface_hub retries a refused connection 5 times, sleeping 1+2+4+8+8 s: keep the retries, skip the waits.
+    import time
+    time.sleep = lambda seconds: None
+from aasist.weights import UnverifiedWeightsWarning, WeightsError, build_model, load_checkpoint
+
+results = []
+for call in json.loads(sys.argv[1]):
+    os.environ.update(call.pop("env", {}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            checkpoint = load_checkpoint(**call)
+            build_model(checkpoint)  # strict load_state_dict
+            result = {
+                "sha256": checkpoint.sha256, "verified": checkpoint.verified, "path": str(checkpoint.path),
+                "architecture": checkpoint.architecture, "config": checkpoint.config, "source": checkpoint.source,
+            }
+        except WeightsError as error:
+            result = {"error": str(error)}
+    result["warnings"] = [str(w.message) for w in caught if issubclass(w.category, UnverifiedWeightsWarning)]
+    results.append(result)
+print("RESULTS " + json.dumps(results))
+"""
+
+
+def run_child(calls: list[dict], env: dict[str, str], no_backoff: bool = False) -> list[dict]:
+    """Run load_checkpoint calls in a fresh Python process with the given environment."""
+    child_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE", "AASIST_", "TRANSFORMERS_"))
+    }
+    child_env.update(
+        PYTHONPATH=str(REPO_ROOT),
+        HF_HUB_DISABLE_XET="1",
+        HF_HUB_DISABLE_TELEMETRY="1",
+        HF_HUB_DISABLE_PROGRESS_BARS="1",
+        HF_HUB_DISABLE_IMPLICIT_TOKEN="1",
+    )
+    child_env.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(calls), "no-backoff" if no_backoff else "-"],
+        cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, timeout=120,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULTS ")]
+    assert done.returncode == 0 and lines, f"child failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return json.loads(lines[-1][len("RESULTS "):])
+
+
+def as_json(config: dict) -> dict:
+    return json.loads(json.dumps(config))
+
+
+def resolved(hub: HubServer) -> list[tuple[str, str]]:
+    """The file requests the server saw (huggingface_hub also asks for /api/agent-harnesses, a 404 here)."""
+    return [(method, path) for method, path in hub.requests if "/resolve/" in path]
+
+
+def closed_port_url() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
+
+
+@pytest.fixture(autouse=True)
+def no_aasist_env(monkeypatch):
+    monkeypatch.delenv(weights.WEIGHTS_DIR_ENV, raising=False)
+    monkeypatch.delenv(weights.ALLOW_UNVERIFIED_ENV, raising=False)
+
+
+@pytest.fixture
+def builtin_hub(weights_dir):
+    with HubServer(
+        {
+            AASIST_REPO: {"AASIST.pth": weights_dir / "AASIST.pth"},
+            AASIST_L_REPO: {"AASIST-L.pth": weights_dir / "AASIST-L.pth"},
+        },
+        revisions=("main", "v1.0"),
+    ) as hub:
+        yield hub
+
+
+@pytest.fixture
+def perturbed_config(reference_dir) -> dict:
+    return json.loads((reference_dir / "aasist_perturbed.conf.json").read_text())["model_config"]
+
+
+def write_folder(folder: Path, state_dict: dict, architecture: str, model_config: dict) -> Path:
+    """A checkpoint folder as the training pipeline writes it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = {"architecture": architecture, "model_config": model_config}
+    (folder / "config.json").write_text(json.dumps(config, indent=2))
+    save_file({k: v.contiguous() for k, v in state_dict.items()}, str(folder / "model.safetensors"))
+    (folder / "README.md").write_text("---\nlicense: mit\n---\n# test checkpoint\n")
+    return folder
+
+
+@pytest.fixture
+def aasist_folder(tmp_path, reference_dir, perturbed_config) -> Path:
+    # The perturbed checkpoint's config differs from the default AASIST config, so it shows the folder's config is used.
+    state_dict = torch.load(reference_dir / "aasist_perturbed.pth", map_location="cpu", weights_only=True)
+    return write_folder(tmp_path / "aasist-perturbed", state_dict, "AASIST", perturbed_config)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Built-in models from the (local) Hub
+
+
+def test_builtin_models_download_verify_and_load(builtin_hub, tmp_path):
+    env = {"HF_ENDPOINT": builtin_hub.url, "HF_HOME": str(tmp_path / "hf")}
+    aasist, aasist_l, tagged, unknown = run_child(
+        [{"model": "AASIST"}, {"model": "AASIST-L"}, {"model": "AASIST", "revision": "v1.0"},
+         {"model": "AASIST", "revision": "no-such-branch"}],
+        env,
+    )
+    for result, name, dims in ((aasist, "AASIST", AASIST_DIMS), (aasist_l, "AASIST-L", AASIST_L_DIMS)):
+        assert "error" not in result, result
+        assert result["verified"] is True and result["warnings"] == []
+        assert result["sha256"] == BUILTIN_MODELS[name].sha256
+        assert result["architecture"] == "AASIST" and result["config"] == as_json(dims.to_config())
+        cache = tmp_path / "hf" / "hub" / f"models--SpeechAntiSpoofingBenchmarks--{name}"
+        assert Path(result["path"]) == cache / "snapshots" / fake_commit("main") / f"{name}.pth"
+
+    assert tagged["verified"] is True and fake_commit("v1.0") in tagged["path"]
+    assert "no revision 'no-such-branch'" in unknown["error"] and AASIST_REPO in unknown["error"]
+
+    requests = resolved(builtin_hub)
+    for repo, filename in ((AASIST_REPO, "AASIST.pth"), (AASIST_L_REPO, "AASIST-L.pth")):
+        assert ("HEAD", f"/{repo}/resolve/main/{filename}") in requests
+        assert ("GET", f"/{repo}/resolve/main/{filename}") in requests
+    assert ("HEAD", f"/{AASIST_REPO}/resolve/v1.0/AASIST.pth") in requests
+    assert ("HEAD", f"/{AASIST_REPO}/resolve/no-such-branch/AASIST.pth") in requests
+
+
+def test_builtin_model_is_read_from_cache_when_offline_or_unreachable(builtin_hub, tmp_path):
+    env = {"HF_ENDPOINT": builtin_hub.url, "HF_HOME": str(tmp_path / "hf")}
+    [online] = run_child([{"model": "AASIST"}], env)
+    builtin_hub.stop()
+
+    [offline] = run_child([{"model": "AASIST"}], {**env, "HF_HUB_OFFLINE": "1"})
+    [unreachable] = run_child([{"model": "AASIST"}], env)  # the HEAD call fails, the cached file is used
+    for result in (offline, unreachable):
+        assert "error" not in result, result
+        assert result["verified"] is True and result["path"] == online["path"]
+
+
+def test_offline_with_empty_cache_is_one_clear_message_and_no_request(builtin_hub, tmp_path):
+    env = {"HF_ENDPOINT": builtin_hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
+    [result] = run_child([{"model": "AASIST"}], env)
+    message = result["error"]
+    for part in ("AASIST.pth", AASIST_REPO, "'main'", builtin_hub.url, "HF_HUB_OFFLINE", "not in the cache",
+                 "AASIST_WEIGHTS_DIR", "hf download"):
+        assert part in message, (part, message)
+    assert builtin_hub.requests == []
+
+
+def test_unreachable_endpoint_is_one_clear_message(tmp_path):
+    endpoint = closed_port_url()
+    [result] = run_child([{"model": "AASIST-L"}], {"HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf")},
+                         no_backoff=True)
+    message = result["error"]
+    for part in ("AASIST-L.pth", AASIST_L_REPO, endpoint, "could not be reached", "AASIST_WEIGHTS_DIR"):
+        assert part in message, (part, message)
+    assert "HF_HUB_OFFLINE is set" not in message
+
+
+def test_builtin_model_with_wrong_checksum_from_hub(reference_dir, tmp_path):
+    perturbed = reference_dir / "aasist_perturbed.pth"
+    with HubServer({AASIST_REPO: {"AASIST.pth": perturbed}}) as hub:
+        refused, allowed = run_child(
+            [{"model": "AASIST"}, {"model": "AASIST", "env": {"AASIST_ALLOW_UNVERIFIED": "1"}}],
+            {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf")},
+        )
+    actual = weights.file_sha256(perturbed)
+    for part in (actual, BUILTIN_MODELS["AASIST"].sha256, "AASIST_ALLOW_UNVERIFIED=1"):
+        assert part in refused["error"]
+    assert allowed["verified"] is False and allowed["sha256"] == actual
+    assert len(allowed["warnings"]) == 1 and actual in allowed["warnings"][0]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Checkpoint folders and other Hub repos
+
+
+def test_checkpoint_folder_and_pth_from_hub_repos(aasist_folder, perturbed_config, weights_dir, tmp_path):
+    repos = {
+        "someone/aasist-finetuned": {name: aasist_folder / name for name in ("config.json", "model.safetensors",
+                                                                              "README.md")},
+        "someone/raw-pth": {"weights.pth": weights_dir / "AASIST-L.pth"},
+        "someone/config-only": {"config.json": aasist_folder / "config.json"},
+    }
+    with HubServer(repos) as hub:
+        folder, no_filename, with_filename, missing_file, config_only, no_repo = run_child(
+            [{"model": "someone/aasist-finetuned"}, {"model": "someone/raw-pth"},
+             {"model": "someone/raw-pth", "filename": "weights.pth"},
+             {"model": "someone/raw-pth", "filename": "other.pth"},
+             {"model": "someone/config-only"}, {"model": "nobody/nothing"}],
+            {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf")},
+        )
+        requests = resolved(hub)
+
+    assert folder["architecture"] == "AASIST" and folder["config"] == perturbed_config
+    assert folder["verified"] is False and folder["path"].endswith("model.safetensors")
+    assert folder["sha256"] == weights.file_sha256(aasist_folder / "model.safetensors")
+    assert ("GET", "/someone/aasist-finetuned/resolve/main/config.json") in requests
+    assert ("GET", "/someone/aasist-finetuned/resolve/main/model.safetensors") in requests
+
+    assert "no config.json" in no_filename["error"] and "--filename" in no_filename["error"]
+    assert with_filename["config"] == as_json(AASIST_L_DIMS.to_config()) and with_filename["verified"] is False
+    assert "has no file other.pth" in missing_file["error"]
+    assert "no model.safetensors" in config_only["error"]
+    assert "no Hub repo nobody/nothing" in no_repo["error"] and "HF_TOKEN" in no_repo["error"]
+
+
+def test_checkpoint_folder_from_disk(aasist_folder, perturbed_config):
+    checkpoint = load_checkpoint(str(aasist_folder))
+    assert checkpoint.name == str(aasist_folder)
+    assert checkpoint.architecture == "AASIST" and checkpoint.config == perturbed_config
+    assert checkpoint.path == aasist_folder / "model.safetensors" and checkpoint.verified is False
+    model, _ = load_model(aasist_folder)
+    assert model.dims == ModelDimensions.from_config(perturbed_config) and not model.training
+
+
+def test_checkpoint_folder_errors(aasist_folder, tmp_path):
+    (aasist_folder / "model.safetensors").rename(tmp_path / "moved.safetensors")
+    with pytest.raises(WeightsError, match="has no model.safetensors"):
+        load_checkpoint(aasist_folder)
+
+    (tmp_path / "moved.safetensors").rename(aasist_folder / "model.safetensors")
+    (aasist_folder / "config.json").write_text(json.dumps({"architecture": "ResNet", "model_config": {}}))
+    with pytest.raises(WeightsError, match="needs \"architecture\" \\(one of AASIST, LCNN, RawNet2\\)"):
+        load_checkpoint(aasist_folder)
+
+    (aasist_folder / "config.json").write_text("{not json")
+    with pytest.raises(WeightsError, match="not a readable JSON file"):
+        load_checkpoint(aasist_folder)
+
+    # A known architecture that no build function is registered for yet loads, but cannot be built.
+    (aasist_folder / "config.json").write_text(json.dumps({"architecture": "RawNet2", "model_config": {"x": 1}}))
+    checkpoint = load_checkpoint(aasist_folder)
+    assert checkpoint.architecture == "RawNet2" and checkpoint.config == {"x": 1}
+    with pytest.raises(WeightsError, match="RawNet2 checkpoint, which this version cannot run yet"):
+        build_model(checkpoint)
+
+    # Weights that do not fit the config: AASIST-L dimensions for AASIST weights.
+    (aasist_folder / "config.json").write_text(
+        json.dumps({"architecture": "AASIST", "model_config": as_json(AASIST_L_DIMS.to_config())})
+    )
+    with pytest.raises(WeightsError, match="do not fit its AASIST config"):
+        load_model(aasist_folder)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AASIST_WEIGHTS_DIR, checksums
+
+
+def test_weights_dir(monkeypatch, weights_dir, tmp_path):
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+    for name, dims in (("AASIST", AASIST_DIMS), ("AASIST-L", AASIST_L_DIMS)):
+        model, checkpoint = load_model(name)
+        assert checkpoint.path == weights_dir / f"{name}.pth" and checkpoint.source == str(checkpoint.path)
+        assert checkpoint.verified and checkpoint.sha256 == BUILTIN_MODELS[name].sha256
+        assert model.dims == dims and not model.training
+
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(tmp_path))
+    with pytest.raises(WeightsError, match="AASIST_WEIGHTS_DIR is set but .*AASIST-L.pth does not exist") as error:
+        load_checkpoint("AASIST-L")
+    assert str(tmp_path / "AASIST-L.pth") in str(error.value)
+
+
+def test_checksum_mismatch_in_weights_dir(monkeypatch, reference_dir, tmp_path):
+    (tmp_path / "AASIST.pth").write_bytes((reference_dir / "aasist_perturbed.pth").read_bytes())
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(tmp_path))
+    actual = weights.file_sha256(tmp_path / "AASIST.pth")
+    with pytest.raises(WeightsError) as error:
+        load_checkpoint("AASIST")
+    for part in (actual, BUILTIN_MODELS["AASIST"].sha256, "AASIST_ALLOW_UNVERIFIED=1"):
+        assert part in str(error.value)
+
+    monkeypatch.setenv("AASIST_ALLOW_UNVERIFIED", "1")
+    with pytest.warns(UnverifiedWeightsWarning, match=actual):
+        checkpoint = load_checkpoint("AASIST")
+    assert checkpoint.verified is False and checkpoint.sha256 == actual
+    assert checkpoint.config == as_json(AASIST_DIMS.to_config())
+
+
+def test_digest_is_computed_once_per_file(monkeypatch, weights_dir, tmp_path):
+    monkeypatch.setattr(weights, "_DIGESTS", {})
+    calls = []
+    real_hash = weights._hash_file
+    monkeypatch.setattr(weights, "_hash_file", lambda path: calls.append(path) or real_hash(path))
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+    load_checkpoint("AASIST")
+    load_checkpoint("AASIST")
+    assert len(calls) == 1
+
+    copy = tmp_path / "copy.pth"
+    copy.write_bytes(b"one")
+    first = weights.file_sha256(copy)
+    copy.write_bytes(b"other")  # new size (and mtime): hashed again
+    assert weights.file_sha256(copy) != first and len(calls) == 3
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Local files
+
+
+@pytest.mark.parametrize("name, dims", [("AASIST", AASIST_DIMS), ("AASIST-L", AASIST_L_DIMS)])
+def test_local_state_dict_of_each_variant(weights_dir, name, dims):
+    path = weights_dir / f"{name}.pth"
+    model, checkpoint = load_model(str(path))
+    assert checkpoint.name == str(path) and checkpoint.path == path
+    assert checkpoint.architecture == "AASIST" and checkpoint.config == as_json(dims.to_config())
+    assert checkpoint.verified is False  # only built-in names are checked against a published checksum
+    assert checkpoint.sha256 == BUILTIN_MODELS[name].sha256
+    assert model.dims == dims
+
+
+def test_local_perturbed_checkpoint_is_recognised_as_aasist(reference_dir):
+    checkpoint = load_checkpoint(reference_dir / "aasist_perturbed.pth")
+    assert checkpoint.config == as_json(AASIST_DIMS.to_config())
+    build_model(checkpoint)
+
+
+def test_local_files_that_are_not_aasist_checkpoints(tmp_path):
+    garbage = tmp_path / "garbage.pth"
+    garbage.write_bytes(os.urandom(4096))
+    with pytest.raises(WeightsError, match="Refused to load .*garbage.pth"):
+        load_checkpoint(garbage)
+
+    empty = tmp_path / "empty.pt"
+    empty.write_bytes(b"")
+    with pytest.raises(WeightsError, match="not a readable PyTorch checkpoint"):
+        load_checkpoint(empty)
+
+    other = tmp_path / "other.pth"
+    torch.save({"layer.weight": torch.zeros(2, 2)}, other)
+    with pytest.raises(WeightsError, match="not a checkpoint of AASIST or AASIST-L"):
+        load_checkpoint(other)
+
+    not_a_dict = tmp_path / "list.pth"
+    torch.save([torch.zeros(1)], not_a_dict)
+    with pytest.raises(WeightsError, match="does not hold a state dict"):
+        load_checkpoint(not_a_dict)
+
+    bad_safetensors = tmp_path / "bad.safetensors"
+    bad_safetensors.write_bytes(b"\x00" * 16)
+    with pytest.raises(WeightsError, match="not a readable safetensors file"):
+        load_checkpoint(bad_safetensors)
+
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(WeightsError, match="not a weights file"):
+        load_checkpoint(text)
+
+
+class _Payload:
+    """Unpickling this runs code: it calls open(marker, "w"), which creates the marker file."""
+
+    def __init__(self, marker: Path):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+class _SystemPayload(_Payload):
+    def __reduce__(self):
+        return (os.system, (f"touch '{self.marker}'",))
+
+
+@pytest.mark.parametrize("payload", [_Payload, _SystemPayload])
+@pytest.mark.parametrize("container", ["pickle", "torch.save"])
+def test_malicious_pickle_is_refused_and_never_run(tmp_path, payload, container):
+    # The payload really runs when unpickled without restrictions.
+    control = tmp_path / "control"
+    pickle.loads(pickle.dumps(payload(control)))
+    assert control.exists()
+
+    marker = tmp_path / "PWNED"
+    path = tmp_path / "model.pth"
+    data = {"pos_S": torch.zeros(1, 23, 64), "evil": payload(marker)}
+    if container == "pickle":
+        path.write_bytes(pickle.dumps(data, protocol=2))
+    else:
+        torch.save(data, path)
+    with pytest.raises(WeightsError, match="Refused to load .*could run code"):
+        load_checkpoint(str(path))
+    assert not marker.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Model specs
+
+
+def test_builtin_names():
+    assert builtin_model_names() == ["AASIST", "AASIST-L"]
+    assert all(len(m.sha256) == 64 for m in BUILTIN_MODELS.values())
+
+
+@pytest.mark.parametrize("spec", ["AASIST-XL", "./missing.pth", "checkpoints/missing.pth", "/no/such/folder",
+                                  "a/b/c"])
+def test_unknown_spec_lists_accepted_forms(spec):
+    with pytest.raises(WeightsError) as error:
+        load_checkpoint(spec)
+    message = str(error.value)
+    for part in (repr(spec), "AASIST, AASIST-L", ".pth", "checkpoint folder", "owner/name"):
+        assert part in message, (part, message)
+
+
+def test_filename_with_builtin_name_is_refused():
+    with pytest.raises(WeightsError, match="cannot be chosen for the built-in model AASIST"):
+        load_checkpoint("AASIST", filename="other.pth")
