@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="AASIST speech anti-spoofing: is this recording real or synthetic?")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_detect_parser(subparsers)
+
+    from .onnx_backend import add_export_parser
+    from .training.cli import add_training_parsers
+
+    add_export_parser(subparsers)
+    add_training_parsers(subparsers)
     return parser
 
 

@@ -38,7 +38,9 @@ from huggingface_hub.errors import (
 )
 from torch import nn
 
+from .lcnn import load_lcnn
 from .model import AASIST, ModelDimensions
+from .rawnet2 import load_rawnet2
 
 WEIGHTS_DIR_ENV = "AASIST_WEIGHTS_DIR"
 ALLOW_UNVERIFIED_ENV = "AASIST_ALLOW_UNVERIFIED"
@@ -411,7 +413,11 @@ def _build_aasist(config: dict, state_dict: dict) -> nn.Module:
 
 # Architecture name -> build(config, state_dict) returning the network with its weights loaded strictly, in eval mode.
 # Other architectures of the checkpoint-folder format register themselves here.
-ARCHITECTURES: dict[str, Callable[[dict, dict], nn.Module]] = {"AASIST": _build_aasist}
+ARCHITECTURES: dict[str, Callable[[dict, dict], nn.Module]] = {
+    "AASIST": _build_aasist,
+    "RawNet2": load_rawnet2,  # aasist/rawnet2.py
+    "LCNN": load_lcnn,  # aasist/lcnn.py
+}
 
 
 def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] = None) -> nn.Module:

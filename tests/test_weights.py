@@ -276,11 +276,11 @@ def test_checkpoint_folder_errors(aasist_folder, tmp_path):
     with pytest.raises(WeightsError, match="not a readable JSON file"):
         load_checkpoint(aasist_folder)
 
-    # A known architecture that no build function is registered for yet loads, but cannot be built.
+    # A known architecture whose config lacks its hyper-parameters loads, but cannot be built.
     (aasist_folder / "config.json").write_text(json.dumps({"architecture": "RawNet2", "model_config": {"x": 1}}))
     checkpoint = load_checkpoint(aasist_folder)
     assert checkpoint.architecture == "RawNet2" and checkpoint.config == {"x": 1}
-    with pytest.raises(WeightsError, match="RawNet2 checkpoint, which this version cannot run yet"):
+    with pytest.raises(WeightsError, match="do not fit its RawNet2 config"):
         build_model(checkpoint)
 
     # Weights that do not fit the config: AASIST-L dimensions for AASIST weights.

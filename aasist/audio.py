@@ -1,0 +1,256 @@
+"""Decode a recording into what the model takes: mono float32 samples at 16 kHz, on their raw [-1, 1] scale.
+
+Files are decoded with libsndfile (through soundfile), so WAV, FLAC, OGG (Vorbis or Opus), MP3 and AIFF are read
+at any sample rate, channel count and sample format. Arrays from Python go through ``prepare_waveform``, the same
+path after decoding. The level is never normalised: the model was trained on unnormalised samples.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO, Callable, Optional, Union
+
+import numpy as np
+import soundfile as sf
+import torch
+import torchaudio
+
+from .model import MIN_SAMPLES, SAMPLE_RATE
+
+SUPPORTED_FORMATS = ("WAV", "FLAC", "OGG", "MP3", "AIFF")
+MIN_SAMPLE_RATE = 4000
+MAX_SAMPLE_RATE = 384000
+MAX_ARRAY_CHANNELS = 16  # the largest axis of a 2-D array we accept as channels
+
+# Kaiser-windowed sinc (the window of librosa's "kaiser_best", with a wider band): at 16 kHz output it is flat to
+# 7.5 kHz (-0.2 dB), -12 dB at 7.9 kHz and -84 dB from 8.3 kHz, so the model's whole band is kept and almost nothing
+# folds back into it (like sox's default). torchaudio's default (Hann, width 6, rolloff 0.99) lets a 9 kHz tone
+# alias to 7 kHz at only -17 dB. On 2 CPU cores a minute of audio takes 10-70 ms from any common rate.
+RESAMPLING = dict(resampling_method="sinc_interp_kaiser", lowpass_filter_width=64, rolloff=0.975,
+                  beta=14.769656459379492)
+MIN_CONV_CHANNELS = 64
+
+AudioSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO]
+
+
+class AudioError(ValueError):
+    """The input cannot be turned into audio for the model; the message is one sentence meant for users."""
+
+
+@dataclass(frozen=True)
+class Audio:
+    waveform: np.ndarray = field(repr=False, compare=False)  # mono float32 at SAMPLE_RATE, raw [-1, 1] scale
+    sample_rate: int  # of the input, before resampling
+    channels: int  # of the input, before the downmix
+    duration_s: float  # of what was decoded
+    format: Optional[str] = None  # libsndfile's name, e.g. "WAV"; None for arrays
+    subtype: Optional[str] = None  # sample encoding, e.g. "PCM_16", "FLOAT", "VORBIS"
+    truncated: bool = False  # True when max_duration_s cut the recording short
+
+    @property
+    def num_samples(self) -> int:
+        return len(self.waveform)
+
+    @property
+    def long_enough(self) -> bool:
+        """Whether the model can take it at all (the detector decides what to do when not)."""
+        return self.num_samples >= MIN_SAMPLES
+
+
+def load_audio(source: AudioSource, max_duration_s: Optional[float] = None) -> Audio:
+    """Decode a file path, the bytes of a file or a binary file object.
+
+    ``max_duration_s`` decodes only the first that many seconds (only those frames are read) and sets
+    ``Audio.truncated`` when the recording was longer.
+    """
+    name, stream = _open(source)
+    try:
+        with sf.SoundFile(stream) as file:
+            _check_sample_rate(file.samplerate)
+            limit = None if max_duration_s is None else max(1, math.ceil(max_duration_s * file.samplerate))
+            # One frame past the limit tells whether there was more: the header's count is a guess for some formats
+            # (MP3), and a second read call makes libmpg123 print spurious errors.
+            data = _read(file, None if limit is None else limit + 1)
+            truncated = limit is not None and len(data) > limit
+            data = data[:limit]
+            fmt, subtype, sample_rate, channels = file.format, file.subtype, file.samplerate, file.channels
+    except sf.LibsndfileError as err:
+        raise _decode_error(name, err) from err
+    if len(data) == 0:
+        raise AudioError(f"{_capital(name)} contains no audio samples; choose a file that contains a recording.")
+    return _to_audio(data, sample_rate, channels, fmt, subtype, truncated)
+
+
+def _read(file: sf.SoundFile, frames: Optional[int]) -> np.ndarray:
+    """Up to ``frames`` frames (all when None) as (frames, channels) float32."""
+    if file.seekable():
+        return file.read(-1 if frames is None else frames, dtype="float32", always_2d=True)
+    # Some encodings (GSM 6.10 in WAV, for one) cannot seek, and then libsndfile cannot count the frames either.
+    blocks, total, size = [], 0, 1 << 16
+    while frames is None or total < frames:
+        block = file.read(size if frames is None else min(size, frames - total), dtype="float32", always_2d=True)
+        if len(block) == 0:
+            break
+        blocks.append(block)
+        total += len(block)
+    return np.concatenate(blocks) if blocks else np.zeros((0, file.channels), np.float32)
+
+
+def prepare_waveform(array, sample_rate: int) -> Audio:
+    """Turn an array from Python into ``Audio``, the way a file would have been decoded.
+
+    Shapes: ``(n,)``, ``(n, channels)`` or ``(channels, n)``, where channels is the smaller axis and at most 16.
+    Integer PCM is scaled to [-1, 1] as libsndfile does (int16 / 32768, int32 / 2**31, uint8 centred on 128);
+    floats are taken as they are.
+    """
+    x = np.array(array)  # a copy: the Audio must not share memory with the caller's array
+    if x.ndim == 1:
+        x = x[:, None]
+    elif x.ndim == 2:
+        if min(x.shape) > MAX_ARRAY_CHANNELS or x.shape[0] == x.shape[1]:
+            raise AudioError(
+                f"Cannot tell the channels of an array shaped {x.shape}; pass (samples,), (samples, channels) or "
+                f"(channels, samples) with at most {MAX_ARRAY_CHANNELS} channels."
+            )
+        if x.shape[0] < x.shape[1]:
+            x = x.T
+    else:
+        raise AudioError(f"Expected a 1-D or 2-D audio array, got {x.ndim} dimensions with shape {x.shape}.")
+    _check_sample_rate(sample_rate)
+    if x.shape[0] == 0:
+        raise AudioError("The audio array is empty; pass at least a fraction of a second of samples.")
+    return _to_audio(_as_float32(x), int(sample_rate), x.shape[1], None, None, False)
+
+
+def _to_audio(data: np.ndarray, sample_rate: int, channels: int, fmt, subtype, truncated: bool) -> Audio:
+    """(frames, channels) float32 at ``sample_rate`` -> mono float32 at 16 kHz."""
+    if not np.isfinite(data).all():
+        raise AudioError(
+            "The audio contains invalid sample values (NaN or infinity), so it cannot be analysed; "
+            "export the recording again."
+        )
+    mono = data[:, 0] if channels == 1 else data.mean(axis=1, dtype=np.float32)
+    waveform = resample(np.ascontiguousarray(mono, dtype=np.float32), sample_rate)
+    return Audio(waveform, int(sample_rate), int(channels), len(data) / sample_rate, fmt, subtype, truncated)
+
+
+def resample(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Mono float32 at ``sample_rate`` -> float32 at 16 kHz."""
+    if sample_rate == SAMPLE_RATE:
+        return waveform
+    with torch.inference_mode():
+        return _resampler(sample_rate)(torch.from_numpy(waveform)).numpy()
+
+
+@lru_cache(maxsize=16)
+def _resampler(sample_rate: int) -> Callable[[torch.Tensor], torch.Tensor]:
+    """torchaudio's ``Resample`` for ``sample_rate`` -> 16 kHz, built once per rate (it keeps its filter kernel)."""
+    transform = torchaudio.transforms.Resample(sample_rate, SAMPLE_RATE, **RESAMPLING)
+    phases, _, taps = transform.kernel.shape
+    if phases >= MIN_CONV_CHANNELS:
+        return transform
+    # When one rate divides the other (48 -> 16 kHz) the kernel has one phase (two from 8 kHz), and torchaudio's
+    # strided convolution with a single output channel is slow: 0.1 s for a minute at 48 kHz, 0.5 s at 192 kHz.
+    # Stacking copies of the kernel, each shifted by one stride, computes that many outputs per step instead, with
+    # the same padding and the same sums (tests/test_audio.py checks them against torchaudio): 5-7x faster.
+    gcd = math.gcd(sample_rate, SAMPLE_RATE)
+    stride, new = sample_rate // gcd, SAMPLE_RATE // gcd
+    blocks = -(-MIN_CONV_CHANNELS // phases)
+    bank = torch.zeros(blocks * phases, 1, taps + (blocks - 1) * stride, dtype=transform.kernel.dtype)
+    for b in range(blocks):
+        bank[b * phases : (b + 1) * phases, :, b * stride : b * stride + taps] = transform.kernel
+
+    def resample_blocks(x: torch.Tensor) -> torch.Tensor:
+        length = math.ceil(new * x.shape[-1] / stride)
+        padded = torch.nn.functional.pad(x, (transform.width, transform.width + stride * (blocks + 1)))
+        y = torch.nn.functional.conv1d(padded[None, None], bank, stride=blocks * stride)
+        return y[0].T.reshape(-1)[:length]
+
+    return resample_blocks
+
+
+def _as_float32(x: np.ndarray) -> np.ndarray:
+    if x.dtype == np.int16:
+        return x.astype(np.float32) / 32768.0
+    if x.dtype == np.int32:
+        return (x / 2147483648.0).astype(np.float32)
+    if x.dtype == np.uint8:
+        return (x.astype(np.float32) - 128.0) / 128.0
+    if x.dtype == np.int8:
+        return x.astype(np.float32) / 128.0
+    if np.issubdtype(x.dtype, np.floating):
+        return x.astype(np.float32, copy=False)
+    raise AudioError(
+        f"Audio arrays of type {x.dtype} are not supported; pass float samples in [-1, 1] or int16/int32 PCM."
+    )
+
+
+def _check_sample_rate(sample_rate) -> None:
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE or int(sample_rate) != sample_rate:
+        raise AudioError(
+            f"A sample rate of {sample_rate} Hz is not supported; use a recording sampled between "
+            f"{MIN_SAMPLE_RATE} and {MAX_SAMPLE_RATE} Hz (16000 Hz is best)."
+        )
+
+
+def _open(source: AudioSource) -> tuple[str, BinaryIO | str]:
+    """A name for messages and something soundfile can open, after the checks libsndfile would word badly."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) == 0:
+            raise AudioError("The audio data is empty (0 bytes); choose a file that contains a recording.")
+        return "the audio data", io.BytesIO(bytes(source))
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        name = f"'{path.name}'"
+        if not path.exists():
+            raise AudioError(f"The file {name} does not exist; check the path and try again.")
+        if path.is_dir():
+            raise AudioError(f"The path {name} is a folder, not an audio file; choose a file inside it.")
+        if path.stat().st_size == 0:
+            raise AudioError(f"The file {name} is empty (0 bytes); choose a file that contains a recording.")
+        return f"the file {name}", str(path)
+    if hasattr(source, "read"):
+        file_name = getattr(source, "name", None)
+        name = f"the file '{Path(file_name).name}'" if isinstance(file_name, str) else "the audio data"
+        # libsndfile needs to seek; an upload stream may not, so read it whole.
+        stream = source if _seekable(source) else io.BytesIO(source.read())
+        start = stream.tell()
+        empty = stream.seek(0, io.SEEK_END) == start
+        stream.seek(start)
+        if empty:
+            raise AudioError(f"{_capital(name)} is empty (0 bytes); choose a file that contains a recording.")
+        return name, stream
+    raise TypeError(f"expected a path, bytes or a binary file object, got {type(source).__name__}")
+
+
+def _seekable(stream) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _decode_error(name: str, err: sf.LibsndfileError) -> AudioError:
+    formats = ", ".join(SUPPORTED_FORMATS[:-1]) + " or " + SUPPORTED_FORMATS[-1]
+    if err.code == 1:  # SF_ERR_UNRECOGNISED_FORMAT: not audio, or a format libsndfile cannot read (AAC, WMA, ...)
+        return AudioError(
+            f"{_capital(name)} is not an audio file in a supported format ({formats}); "
+            "convert it (for example with ffmpeg) and try again."
+        )
+    if err.code == 4:  # SF_ERR_UNSUPPORTED_ENCODING
+        return AudioError(
+            f"{_capital(name)} uses an audio encoding that cannot be decoded; convert it to 16-bit PCM WAV or FLAC "
+            "and try again."
+        )
+    return AudioError(
+        f"{_capital(name)} is damaged or incomplete and could not be decoded; export or download it again."
+    )
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

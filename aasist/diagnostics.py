@@ -1,0 +1,177 @@
+"""Warnings about recordings the model is known to misjudge, in words a non-expert can act on.
+
+Each check is cheap (a few ms for 60 s of audio) and comes from what the pretrained AASIST did on real
+recordings: short clips and 8 kHz (phone) audio are often called spoof even when real, and leading silence can
+make synthetic speech look real (the ASVspoof 2019 silence shortcut). The thresholds, and what they were measured on,
+sit next to each constant.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import Audio
+from .model import SAMPLE_RATE
+
+# Real speech shorter than about 2 s often came out as spoof, with probability close to 1.
+SHORT_S = 2.0
+
+# Level analysis on 20 ms frames. A frame is silence when it is 40 dB below the loudest frame or under -50 dBFS,
+# but always at least 35 dB below the loudest frame: with the -50 dBFS floor alone, the same real recordings played
+# 10 dB quieter grew 0.5 s of "silence" from their soft word endings (measured on 16 CMU ARCTIC, LibriVox and CMU
+# Sphinx recordings; with this rule their edge silences stay the same at any gain).
+FRAME = SAMPLE_RATE // 50
+SILENCE_FLOOR_DBFS = -50.0
+SILENCE_RANGE_DB = 40.0
+SILENCE_MIN_RANGE_DB = 35.0
+SILENT_DBFS = -60.0  # loudest frame below this: nothing to analyse
+EDGE_SILENCE_S = 0.5  # the shortcut: 0.5 s of added leading silence turned several synthetic clips "bona fide"
+
+# Clipping: share of samples at or above 0.99 of full scale (0.99 rather than 1.0 because resampling a clipped
+# file ripples its flat tops). Speech clipped by 2x gain (about 3 dB over full scale) reaches 0.1 %.
+CLIP_LEVEL = 0.99
+CLIP_FRACTION = 0.001
+
+# Band limitation: mean power density of 4.5-7 kHz against 2-3.4 kHz on the non-silent 32 ms frames. Measured on
+# 16 real recordings (CMU ARCTIC, LibriVox, CMU Sphinx test data): -15 to +11 dB as they are; through 8 kHz
+# (resampled, mu-law, GSM, MP3 at 8 kHz, 300-3400 Hz band-pass) -29 to -108 dB, and -26 to -34 dB when a codec
+# re-encoded the result at 16 kHz. Wideband synthetic speech (espeak-ng, flite) gave -4 to -20 dB.
+BAND_LIMITED_RATE = 8000  # an input sampled at this rate or lower cannot hold anything above 4 kHz
+BAND_LIMITED_DB = -25.0
+SPECTRUM_FRAME = 512
+SPECTRUM_MAX_FRAMES = 1000  # evenly spaced, enough for a stable average and fast on long files
+HIGH_BAND_HZ = (4500.0, 7000.0)  # clear of the 4 kHz edge and of the resampler's roll-off above 7.5 kHz
+MID_BAND_HZ = (2000.0, 3400.0)  # the top of the telephone band, present in phone audio too
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    code: str  # too_short, silent, band_limited, clipped, leading_silence or trailing_silence
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+def diagnose(audio: Audio) -> list[InputWarning]:
+    """Warnings for ``audio``, most important first; an empty list for clean, wideband speech of 2 s or more."""
+    x = audio.waveform
+    warnings = []
+    duration_s = len(x) / SAMPLE_RATE
+    if duration_s < SHORT_S:
+        warnings.append(InputWarning(
+            "too_short",
+            f"The recording is only {_seconds(duration_s)} long: in our tests the model often labelled real speech "
+            f"shorter than about {SHORT_S:.0f} s as spoof, so a \"spoof\" verdict may well be a false alarm.",
+        ))
+
+    levels = _frame_levels_db(x)
+    loudest = float(levels.max()) if len(levels) else -np.inf
+    if loudest < SILENT_DBFS:
+        level = "all its samples are zero" if loudest <= -119 else f"its loudest moment is {loudest:.0f} dBFS"
+        warnings.append(InputWarning(
+            "silent",
+            f"The recording is essentially silent ({level}, where speech is usually -30 to -10 dBFS): there is "
+            "no speech to judge, so the verdict means nothing.",
+        ))
+    threshold = min(max(SILENCE_FLOOR_DBFS, loudest - SILENCE_RANGE_DB), loudest - SILENCE_MIN_RANGE_DB)
+    speech = levels >= threshold
+
+    band_limited = _band_limited_message(audio, x, speech, silent=loudest < SILENT_DBFS)
+    if band_limited:
+        warnings.append(InputWarning("band_limited", band_limited))
+
+    clipped = float(np.mean(np.abs(x) >= CLIP_LEVEL)) if len(x) else 0.0
+    if clipped >= CLIP_FRACTION:
+        warnings.append(InputWarning(
+            "clipped",
+            f"The recording is clipped (distorted): {_percent(clipped)} of its samples are at full scale, and the "
+            "model was not trained on distorted audio, so treat the verdict with caution.",
+        ))
+
+    if loudest >= SILENT_DBFS and speech.any():
+        lead = int(np.argmax(speech)) * FRAME / SAMPLE_RATE
+        trail = int(np.argmax(speech[::-1])) * FRAME / SAMPLE_RATE
+        if lead > EDGE_SILENCE_S:
+            warnings.append(InputWarning(
+                "leading_silence",
+                f"The recording starts with {lead:.1f} s of silence: the model partly judges by the length of "
+                "silences (a shortcut learnt from its training data) and in our tests 0.5 s of silence made some "
+                "synthetic clips pass as real, so a \"bona fide\" verdict is less trustworthy; trim the silence "
+                "and try again.",
+            ))
+        if trail > EDGE_SILENCE_S:
+            warnings.append(InputWarning(
+                "trailing_silence",
+                f"The recording ends with {trail:.1f} s of silence: the model partly judges by the length of "
+                "silences (a shortcut learnt from its training data), so the verdict is less trustworthy; trim the "
+                "silence and try again.",
+            ))
+    return warnings
+
+
+def _band_limited_message(audio: Audio, x: np.ndarray, speech: np.ndarray, silent: bool) -> str | None:
+    consequence = (
+        "the model was trained on wideband 16 kHz speech and in our tests often labelled real recordings made "
+        "at 8 kHz as spoof, so a \"spoof\" verdict may well be a false alarm."
+    )
+    if audio.sample_rate <= BAND_LIMITED_RATE:
+        return (
+            f"The recording was sampled at {audio.sample_rate} Hz (phone quality), so it holds no sound above "
+            f"{audio.sample_rate / 2000:g} kHz: {consequence}"
+        )
+    if silent:
+        return None
+    ratio_db = high_band_ratio_db(x, speech)
+    if ratio_db is not None and ratio_db < BAND_LIMITED_DB:
+        return (
+            f"The recording has almost no sound above 4 kHz (the 4.5-7 kHz range is {-ratio_db:.0f} dB quieter "
+            f"than the 2-3.4 kHz range), like phone or 8 kHz audio: {consequence}"
+        )
+    return None
+
+
+def high_band_ratio_db(x: np.ndarray, speech: np.ndarray | None = None) -> float | None:
+    """Mean power density of 4.5-7 kHz over that of 2-3.4 kHz, in dB, on the non-silent frames of ``x``.
+
+    ``speech`` marks the non-silent 20 ms frames (all frames count when None). None when there is nothing to
+    measure (too short, or no power at all in the 2-3.4 kHz band).
+    """
+    n = len(x) // SPECTRUM_FRAME
+    if n == 0:
+        return None
+    frames = x[: n * SPECTRUM_FRAME].reshape(n, SPECTRUM_FRAME)
+    if speech is not None and speech.any():
+        # Map each spectrum frame to the 20 ms level frame at its centre.
+        centre = (np.arange(n) * SPECTRUM_FRAME + SPECTRUM_FRAME // 2) // FRAME
+        frames = frames[speech[np.minimum(centre, len(speech) - 1)]]
+    if len(frames) > SPECTRUM_MAX_FRAMES:
+        frames = frames[np.linspace(0, len(frames) - 1, SPECTRUM_MAX_FRAMES).astype(int)]
+    power = np.mean(np.abs(np.fft.rfft(frames * np.hanning(SPECTRUM_FRAME).astype(np.float32), axis=1)) ** 2, axis=0)
+    freqs = np.fft.rfftfreq(SPECTRUM_FRAME, 1 / SAMPLE_RATE)
+    high = power[(freqs >= HIGH_BAND_HZ[0]) & (freqs < HIGH_BAND_HZ[1])].mean()
+    mid = power[(freqs >= MID_BAND_HZ[0]) & (freqs < MID_BAND_HZ[1])].mean()
+    if mid <= 0:
+        return None
+    return float(10 * np.log10(max(high, 1e-30) / mid))
+
+
+def _frame_levels_db(x: np.ndarray) -> np.ndarray:
+    """RMS level of each whole 20 ms frame, in dBFS."""
+    if len(x) == 0:
+        return np.full(1, -120.0)
+    n = len(x) // FRAME
+    frames = x[: n * FRAME].reshape(n, FRAME) if n else x[None, :]  # under 20 ms: one short frame
+    return 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
+
+
+def _seconds(value: float) -> str:
+    # Rounded down, so that 1.96 s does not read "2.0 s" next to "shorter than 2 s".
+    return f"{math.floor(value * 10) / 10:.1f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
+
+
+def _percent(fraction: float) -> str:
+    return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"

@@ -1,0 +1,505 @@
+"""Figures for one analysis: the spectrogram with the spoof probability over time, and the attention of the most
+decisive window.
+
+Built for speed on a 2-core CPU (the web demo draws them for every click):
+- each figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot: no global state, safe in the
+  web server's worker threads), with fixed axes positions (no layout engine);
+- images are reduced to about the display resolution before drawing (STFT columns averaged to at most
+  ``MAX_COLUMNS``) and drawn with ``imshow``, never a mesh;
+- each figure is drawn once, at display resolution, into an RGB array (``Figures.spectrogram`` ...), which is what
+  ``gr.Image`` shows; the ``Figure`` objects stay available in ``Figures.figures`` for tests and for saving.
+
+    from aasist.plots import draw_all
+    figures = draw_all(audio, result)        # result from Detector.analyze(..., with_attention=True)
+    figures.spectrogram                      # (H, W, 3) uint8
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .model import SAMPLE_RATE, WINDOW_SAMPLES
+
+# --- style --------------------------------------------------------------------------------------------------------
+
+SPOOF_COLOR = "#dc2626"  # red
+BONAFIDE_COLOR = "#16a34a"  # green
+KEPT_COLOR = "#4f46e5"  # indigo: nodes the graph pooling kept
+DROPPED_COLOR = "#cbd5e1"  # slate-300: nodes it dropped
+INK = "#1f2937"  # text
+MUTED = "#6b7280"  # secondary text, ticks
+GRID = "#e5e7eb"
+SPOOF_BG = "#fef2f2"
+BONAFIDE_BG = "#f0fdf4"
+SPECTROGRAM_CMAP = "magma"
+MAP_CMAP = "Blues"
+THRESHOLD = 0.5
+
+DPI = 100
+WIDTH_IN = 11.0  # 1100 px: the attention figures, beside their explanation in the demo
+SPECTROGRAM_WIDTH_IN = 12.0  # 1200 px: about the full width of the demo's main column
+TITLE_SIZE = 12.5
+LABEL_SIZE = 9.5
+TICK_SIZE = 8.5
+
+MAX_COLUMNS = 1050  # spectrogram columns drawn: the axes' width in pixels
+N_FFT = 512  # 32 ms at 16 kHz, the authors' FFT size
+MIN_HOP = 128
+TOP_DB = 80.0
+NYQUIST = SAMPLE_RATE / 2
+
+
+@dataclass
+class Figures:
+    """Rendered figures of one analysis (RGB uint8 arrays at display resolution); ``None`` where not applicable."""
+
+    spectrogram: np.ndarray
+    spectral_attention: Optional[np.ndarray] = None
+    temporal_attention: Optional[np.ndarray] = None
+    heterogeneous: Optional[np.ndarray] = None  # only when the HS-GAL attention is not uniform
+    figures: dict = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
+    timings: dict = field(default_factory=dict)  # name -> seconds spent drawing and rendering
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _new_figure(height_in: float, width_in: float = WIDTH_IN) -> Figure:
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, facecolor="white")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _axes(fig: Figure, left_in: float, bottom_in: float, width_in: float, height_in: float, **kwargs):
+    """Axes placed in inches from the figure's bottom-left corner (no layout engine: cheap and predictable)."""
+    w, h = fig.get_size_inches()
+    ax = fig.add_axes((left_in / w, bottom_in / h, width_in / w, height_in / h), **kwargs)
+    _style(ax)
+    return ax
+
+
+def _style(ax) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_color("#9ca3af")
+        ax.spines[side].set_linewidth(0.8)
+    ax.tick_params(labelsize=TICK_SIZE, colors=MUTED, length=3, width=0.8)
+    ax.xaxis.label.set_color(INK)
+    ax.yaxis.label.set_color(INK)
+    ax.xaxis.label.set_size(LABEL_SIZE)
+    ax.yaxis.label.set_size(LABEL_SIZE)
+    ax.title.set_color(INK)
+
+
+def _title(fig: Figure, text: str, subtitle: str = "") -> None:
+    w, h = fig.get_size_inches()
+    fig.text(0.6 / w, 1 - 0.3 / h, text, fontsize=TITLE_SIZE, fontweight="bold", color=INK, va="top", ha="left")
+    if subtitle:
+        fig.text(0.6 / w, 1 - 0.58 / h, subtitle, fontsize=LABEL_SIZE, color=MUTED, va="top", ha="left")
+
+
+def _panel_title(ax, text: str) -> None:
+    ax.set_title(text, fontsize=LABEL_SIZE + 0.5, color=INK, loc="left", pad=6)
+
+
+def _render(fig: Figure) -> np.ndarray:
+    canvas = fig.canvas
+    canvas.draw()
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+
+
+def _hz_formatter(value, _pos=None) -> str:
+    return f"{value / 1000:g}k" if value >= 1000 else f"{value:g}"
+
+
+def _share_formatter(value, _pos=None) -> str:
+    """Attention shares as percentages: 0.05 -> '5%', 0.025 -> '2.5%'."""
+    return f"{value * 100:.3g}%"
+
+
+def _short_percent(p: float) -> str:
+    return "<1%" if p < 0.01 else (">99%" if p > 0.99 else f"{p:.0%}")
+
+
+def _waveform(audio) -> np.ndarray:
+    """The 16 kHz mono waveform the model saw, from an ``aasist.audio.Audio`` or an array."""
+    x = getattr(audio, "waveform", audio)
+    return np.asarray(x, dtype=np.float32).reshape(-1)
+
+
+def log_spectrogram(x: np.ndarray, max_columns: int = MAX_COLUMNS) -> tuple:
+    """(dB image (freq, time) with 0 dB at the loudest cell, seconds per column) reduced to at most ``max_columns``.
+
+    The STFT hop grows with the recording so that at most 4 × ``max_columns`` frames are computed (bounded time and
+    memory for a 10-minute recording); neighbouring frames' power is then averaged down to the display width.
+    """
+    import librosa
+
+    n = len(x)
+    if n < N_FFT:
+        x = np.pad(x, (0, N_FFT - n))
+        n = N_FFT
+    hop = max(MIN_HOP, int(np.ceil(n / (4 * max_columns))))
+    power = np.abs(librosa.stft(x, n_fft=N_FFT, hop_length=hop, center=True)) ** 2  # (257, frames)
+    group = max(1, int(np.ceil(power.shape[1] / max_columns)))
+    if group > 1:
+        usable = power.shape[1] // group * group
+        reduced = power[:, :usable].reshape(power.shape[0], -1, group).mean(axis=2)
+        if usable < power.shape[1]:
+            reduced = np.concatenate([reduced, power[:, usable:].mean(axis=1, keepdims=True)], axis=1)
+        power = reduced
+    db = 10.0 * np.log10(np.maximum(power, 1e-12))
+    db -= db.max()
+    np.maximum(db, -TOP_DB, out=db)
+    return db.astype(np.float32), hop * group / SAMPLE_RATE
+
+
+def _draw_spectrogram(ax, x: np.ndarray, t0: float, duration: float, max_columns: int = MAX_COLUMNS):
+    db, _ = log_spectrogram(x, max_columns)
+    image = ax.imshow(
+        db,
+        origin="lower",
+        aspect="auto",
+        cmap=SPECTROGRAM_CMAP,
+        vmin=-TOP_DB,
+        vmax=0,
+        extent=(t0, t0 + duration, 0, NYQUIST),
+        interpolation="nearest",
+        resample=False,
+    )
+    ax.set_ylim(0, NYQUIST)
+    ax.set_yticks([0, 2000, 4000, 6000, 8000])
+    ax.yaxis.set_major_formatter(_hz_formatter)
+    return image
+
+
+def _window_waveform(x: np.ndarray, start_s: float) -> np.ndarray:
+    """The samples of the model's input window starting at ``start_s`` (repeated to fill it when short)."""
+    from .windows import tile_to_length
+
+    start = int(round(start_s * SAMPLE_RATE))
+    return tile_to_length(x[start : start + WINDOW_SAMPLES])
+
+
+# --- the spectrogram and the timeline -----------------------------------------------------------------------------
+
+
+def draw_spectrogram(audio, result) -> Figure:
+    """Spectrogram (dB, Hz) with the per-window spoof probability on the same time axis underneath."""
+    x = _waveform(audio)
+    duration = len(x) / SAMPLE_RATE
+    fig = _new_figure(4.9, width_in=SPECTROGRAM_WIDTH_IN)
+    _title(
+        fig,
+        "The recording, and how suspicious each part sounded to the model",
+        "Top: spectrogram (brighter = louder). Bottom: spoof probability of each ~4 s window the model analysed.",
+    )
+    left, width = 0.75, SPECTROGRAM_WIDTH_IN - 1.45
+    spec = _axes(fig, left, 1.95, width, 2.05)
+    prob = _axes(fig, left, 0.55, width, 1.2, sharex=spec)
+
+    image = _draw_spectrogram(spec, x, 0.0, duration)
+    spec.set_ylabel("Frequency (Hz)")
+    spec.tick_params(labelbottom=False)
+    spec.set_xlim(0, duration)
+    cax = _axes(fig, left + width + 0.12, 1.95, 0.12, 2.05)
+    colorbar = fig.colorbar(image, cax=cax)
+    colorbar.set_ticks([0, -20, -40, -60, -80])
+    colorbar.ax.tick_params(labelsize=TICK_SIZE - 1, colors=MUTED, length=2)
+    colorbar.outline.set_visible(False)
+    colorbar.set_label("dB", fontsize=TICK_SIZE, color=MUTED, labelpad=2)
+
+    # The probability timeline: light red above the threshold, light green below.
+    prob.axhspan(THRESHOLD, 1.0, color=SPOOF_BG, zorder=0, lw=0)
+    prob.axhspan(0.0, THRESHOLD, color=BONAFIDE_BG, zorder=0, lw=0)
+    prob.axhline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
+    prob.text(1.005, THRESHOLD, "0.5", transform=prob.get_yaxis_transform(), fontsize=TICK_SIZE - 0.5,
+              color=MUTED, va="center", ha="left")
+    prob.text(1.005, 0.8, "spoof", transform=prob.transAxes, fontsize=TICK_SIZE, color=SPOOF_COLOR,
+              va="center", ha="left", fontweight="bold")
+    prob.text(1.005, 0.2, "bona\nfide", transform=prob.transAxes, fontsize=TICK_SIZE, color=BONAFIDE_COLOR,
+              va="center", ha="left", fontweight="bold", linespacing=1.0)
+    windows = list(result.windows)
+    decisive = result.most_decisive_window if windows else -1
+    if 0 <= decisive < len(windows):
+        w = windows[decisive]
+        end = min(float(w.end_s), duration)
+        spec.add_patch(Rectangle((w.start_s, 60), end - w.start_s, NYQUIST - 120, fill=False, edgecolor="white",
+                                 lw=1.6, ls=(0, (5, 3)), zorder=4))
+        spec.text(w.start_s + 0.008 * duration, NYQUIST - 260, "window shown in the attention plots",
+                  fontsize=TICK_SIZE - 0.5, color="white", va="top", ha="left", zorder=5)
+        prob.add_patch(Rectangle((w.start_s, 0.004), end - w.start_s, 0.992, fill=False, edgecolor=MUTED, lw=1.2,
+                                 ls=(0, (5, 3)), zorder=4))
+    for i, w in enumerate(windows):
+        p = float(w.spoof_probability)
+        color = SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR
+        end = min(float(w.end_s), duration) if duration > 0 else float(w.end_s)
+        y = min(max(p, 0.025), 0.975)  # keep the line inside the panel
+        prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == decisive else 2.8, solid_capstyle="butt",
+                  zorder=3)
+        if i == decisive:
+            prob.annotate(_short_percent(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
+                          textcoords="offset points", ha="center", va="bottom", fontsize=TICK_SIZE,
+                          fontweight="bold", color=color, zorder=5)
+    analysed_to = max((min(float(w.end_s), duration) for w in windows), default=duration)
+    if result.protocol == "asvspoof" and analysed_to < duration - 1e-3:
+        for ax in (spec, prob):
+            ax.axvspan(analysed_to, duration, color="white", alpha=0.55 if ax is spec else 0.8, lw=0, zorder=4)
+        prob.text((analysed_to + duration) / 2, 0.5, "not analysed (the authors' protocol reads the first 4 s)",
+                  fontsize=TICK_SIZE, color=MUTED, ha="center", va="center", zorder=6)
+    prob.set_ylim(0, 1)
+    prob.set_yticks([0, 0.5, 1])
+    prob.set_yticklabels(["0", "", "1"])
+    prob.set_ylabel("Spoof\nprobability")
+    prob.set_xlabel("Time (s)")
+    prob.set_xlim(0, duration)
+    return fig
+
+
+# --- attention ----------------------------------------------------------------------------------------------------
+
+
+def _kept_mask(n: int, kept) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    mask[np.asarray(kept, dtype=int)] = True
+    return mask
+
+
+def _window_label(att) -> str:
+    start = float(att.start_s)
+    text = f"window {start:.2f}–{start + WINDOW_SAMPLES / SAMPLE_RATE:.2f} s"
+    return text + (" (recording repeated to fill it)" if att.tiled else "")
+
+
+def _legend_kept(fig: Figure) -> None:
+    """Legend of the attention figures, top right, on the subtitle's line."""
+    from matplotlib.lines import Line2D
+
+    handles = [
+        Rectangle((0, 0), 1, 1, color=KEPT_COLOR),
+        Rectangle((0, 0), 1, 1, color=DROPPED_COLOR),
+        Line2D([0], [0], color=MUTED, lw=1, ls=(0, (4, 3))),
+    ]
+    labels = ["kept by the graph pooling", "dropped", "even share"]
+    w, h = fig.get_size_inches()
+    legend = fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(1 - 0.45 / w, 1 - 0.22 / h), ncols=3,
+                        fontsize=TICK_SIZE, frameon=False, handlelength=1.4, handleheight=0.8, columnspacing=1.2)
+    for text in legend.get_texts():
+        text.set_color(INK)
+
+
+def draw_spectral_attention(audio, result) -> Figure:
+    """The 23 spectral nodes' weights along the frequency axis (kept nodes marked), the pool scores, the map."""
+    att = result.attention
+    x = _waveform(audio)
+    bands = np.asarray(att.spectral_bands_hz, dtype=float)
+    weight = np.asarray(att.spectral_weight, dtype=float)
+    scores = np.asarray(att.spectral_pool_scores, dtype=float)
+    n = len(weight)
+    kept = _kept_mask(n, att.kept_spectral)
+    colors = np.where(kept, KEPT_COLOR, DROPPED_COLOR)
+
+    fig = _new_figure(4.5)
+    _title(fig, "Which frequency ranges the model relied on",
+           f"Most decisive {_window_label(att)}. Each bar is one of the model's 23 frequency bands (approximate).")
+    bottom, height = 0.6, 2.85
+    spec = _axes(fig, 0.75, bottom, 2.3, height)
+    bars = _axes(fig, 3.35, bottom, 2.3, height, sharey=spec)
+    pool = _axes(fig, 5.8, bottom, 1.0, height, sharey=spec)
+    amap = _axes(fig, 7.65, bottom, 2.75, height)
+
+    window = _window_waveform(x, att.start_s)
+    _draw_spectrogram(spec, window, float(att.start_s), WINDOW_SAMPLES / SAMPLE_RATE, max_columns=240)
+    spec.set_ylabel("Frequency (Hz)")
+    spec.set_xlabel("Time (s)")
+    spec.xaxis.set_major_locator(_max_n_locator(4))
+    _panel_title(spec, "Decisive window")
+
+    heights = bands[:, 1] - bands[:, 0]
+    bars.barh(bands[:, 0], weight, height=heights, align="edge", color=colors, edgecolor="white", linewidth=0.6)
+    even = 1.0 / n
+    bars.axvline(even, color=MUTED, lw=1, ls=(0, (4, 3)))
+    bars.set_xlim(0, max(weight.max() * 1.15, even * 1.6))
+    bars.set_xlabel("Share of attention")
+    bars.xaxis.set_major_formatter(_share_formatter)
+    bars.xaxis.set_major_locator(_max_n_locator(4))
+    bars.tick_params(labelleft=False)
+    _panel_title(bars, "Attention per band")
+    _legend_kept(fig)
+
+    centers = bands.mean(axis=1)
+    pool.hlines(centers, 0, scores, color=colors, lw=1.6)
+    pool.scatter(scores, centers, s=16, c=colors, zorder=3, linewidths=0)
+    pool.set_xlim(0, 1.05)
+    pool.set_xticks([0, 0.5, 1])
+    pool.set_xticklabels(["0", ".5", "1"])
+    pool.set_xlabel("Keep score")
+    pool.tick_params(labelleft=False)
+    _panel_title(pool, "Kept?")
+    pool.set_ylim(0, NYQUIST)
+
+    # The bands are mel-spaced: the map's cells are stretched to the bands' true edges (a 23 x 23 mesh is cheap).
+    edges = np.concatenate([bands[:, 0], bands[-1:, 1]])
+    amap.pcolormesh(edges, edges, att.spectral_map, cmap=MAP_CMAP, norm=_map_norm(att.spectral_map), shading="flat")
+    amap.set_xlim(0, edges[-1])
+    amap.set_ylim(0, edges[-1])
+    _panel_title(amap, "Band-to-band attention map")
+    amap.set_xlabel("attended band (Hz)")
+    amap.set_ylabel("attending band (Hz)")
+    for axis in (amap.xaxis, amap.yaxis):
+        axis.set_major_formatter(_hz_formatter)
+    amap.set_xticks([0, 2000, 4000, 6000])
+    amap.set_yticks([0, 2000, 4000, 6000])
+    _colorbar(fig, amap, 10.48, bottom, height)
+    return fig
+
+
+def _map_norm(matrix):
+    """Square-root colour scale from 0: a few strong cells do not wash out the rest of an attention map."""
+    from matplotlib.colors import PowerNorm
+
+    return PowerNorm(gamma=0.5, vmin=0, vmax=max(float(np.max(matrix)), 1e-12))
+
+
+def _colorbar(fig, ax, left_in, bottom_in, height_in):
+    mappable = ax.collections[-1] if ax.collections else ax.images[-1]
+    cax = _axes(fig, left_in, bottom_in, 0.1, height_in)
+    colorbar = fig.colorbar(mappable, cax=cax)
+    colorbar.ax.tick_params(labelsize=TICK_SIZE - 1.5, colors=MUTED, length=2)
+    colorbar.ax.yaxis.set_major_formatter(_share_formatter)
+    colorbar.outline.set_visible(False)
+    return colorbar
+
+
+def draw_temporal_attention(audio, result) -> Figure:
+    """Each temporal node's weight along the time axis under the decisive window's spectrogram, and the map."""
+    att = result.attention
+    x = _waveform(audio)
+    times = np.asarray(att.temporal_times_s, dtype=float)
+    weight = np.asarray(att.temporal_weight, dtype=float)
+    scores = np.asarray(att.temporal_pool_scores, dtype=float)
+    n = len(weight)
+    kept = _kept_mask(n, att.kept_temporal)
+    colors = np.where(kept, KEPT_COLOR, DROPPED_COLOR)
+    t0 = float(att.start_s)
+    t1 = t0 + WINDOW_SAMPLES / SAMPLE_RATE
+
+    fig = _new_figure(4.85)
+    _title(fig, "Which moments the model relied on",
+           f"Most decisive {_window_label(att)}. Each bar is one of the model's {n} time slices "
+           f"(~{(times[0, 1] - times[0, 0]) * 1000:.0f} ms).")
+    left, width = 0.75, 6.1
+    spec = _axes(fig, left, 2.25, width, 1.45)
+    bars = _axes(fig, left, 1.0, width, 1.1, sharex=spec)
+    pool = _axes(fig, left, 0.55, width, 0.32, sharex=spec)
+    amap = _axes(fig, 7.65, 0.55, 2.75, 3.15)
+
+    window = _window_waveform(x, t0)
+    _draw_spectrogram(spec, window, t0, t1 - t0, max_columns=600)
+    spec.set_ylabel("Frequency (Hz)")
+    spec.tick_params(labelbottom=False)
+    _panel_title(spec, "Decisive window")
+
+    bars.bar(times[:, 0], weight, width=times[:, 1] - times[:, 0], align="edge", color=colors, edgecolor="white",
+             linewidth=0.6)
+    even = 1.0 / n
+    bars.axhline(even, color=MUTED, lw=1, ls=(0, (4, 3)))
+    bars.set_ylim(0, max(weight.max() * 1.2, even * 1.8))
+    bars.set_ylabel("Share of\nattention")
+    bars.tick_params(labelbottom=False)
+    bars.yaxis.set_major_locator(_max_n_locator(3))
+    bars.yaxis.set_major_formatter(_share_formatter)
+    _legend_kept(fig)
+
+    centers = times.mean(axis=1)
+    pool.scatter(centers, np.zeros(n), s=np.clip(scores, 0.05, 1) * 60, c=colors, linewidths=0)
+    pool.set_ylim(-1, 1)
+    pool.set_yticks([])
+    pool.spines["left"].set_visible(False)
+    pool.set_ylabel("Keep\nscore", rotation=0, ha="right", va="center", labelpad=4)
+    pool.set_xlabel("Time in the recording (s)")
+    pool.set_xlim(t0, t1)
+
+    recording_end = len(x) / SAMPLE_RATE
+    if att.tiled and recording_end < t1:
+        for ax in (spec, bars, pool):
+            ax.axvspan(recording_end, t1, facecolor="white", alpha=0.45, lw=0, zorder=4, hatch="///",
+                       edgecolor=GRID)
+        spec.text((recording_end + t1) / 2, NYQUIST * 0.92, "repeated audio", color="white", fontsize=TICK_SIZE,
+                  ha="center", va="top", zorder=5)
+
+    edges = np.concatenate([times[:, 0], times[-1:, 1]])
+    amap.pcolormesh(edges, edges, att.temporal_map, cmap=MAP_CMAP, norm=_map_norm(att.temporal_map), shading="flat")
+    amap.set_xlim(edges[0], edges[-1])
+    amap.set_ylim(edges[0], edges[-1])
+    _panel_title(amap, "Moment-to-moment attention map")
+    amap.set_xlabel("attended time slice (s)")
+    amap.set_ylabel("attending time slice (s)")
+    _colorbar(fig, amap, 10.48, 0.55, 3.15)
+    return fig
+
+
+def _max_n_locator(n: int):
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(n)
+
+
+def draw_heterogeneous(result) -> Optional[Figure]:
+    """The HS-GAL layers' maps; only for a checkpoint whose heterogeneous attention is not uniform."""
+    att = result.attention
+    if att is None or att.heterogeneous_uniform or not att.heterogeneous_maps:
+        return None
+    names = sorted(att.heterogeneous_maps)
+    fig = _new_figure(3.6)
+    _title(fig, "Heterogeneous (spectral + temporal) attention layers",
+           "Each map mixes the kept time slices (left of and below the red line) with the kept frequency bands.")
+    size, gap = 2.05, 0.55
+    for i, name in enumerate(names[:4]):
+        ax = _axes(fig, 0.75 + i * (size + gap), 0.5, size, size)
+        matrix = np.asarray(att.heterogeneous_maps[name])
+        ax.imshow(matrix, origin="lower", cmap=MAP_CMAP, aspect="auto", interpolation="nearest",
+                  norm=_map_norm(matrix))
+        # The layer concatenates temporal nodes first, then spectral ones: ST{k}1 gets the nodes pool_T and pool_S
+        # kept, ST{k}2 those the branch pools kept.
+        branch, stage = name[-2], name[-1]
+        n_temporal = len(att.kept_temporal) if stage == "1" else len(att.branch_kept.get(f"temporal_{branch}", ()))
+        if 0 < n_temporal < matrix.shape[0]:
+            for line in (ax.axvline, ax.axhline):
+                line(n_temporal - 0.5, color=SPOOF_COLOR, lw=0.8)
+        _panel_title(ax, f"Branch {branch}, layer {stage}")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("time slices | bands", fontsize=TICK_SIZE)
+    return fig
+
+
+# --- all of them --------------------------------------------------------------------------------------------------
+
+
+def draw_all(audio, result) -> Figures:
+    """Draw and render every figure of one analysis (attention figures only when ``result.attention`` is set)."""
+    figures, images, timings = {}, {}, {}
+    drawers = [("spectrogram", lambda: draw_spectrogram(audio, result))]
+    if getattr(result, "attention", None) is not None:
+        drawers += [
+            ("spectral_attention", lambda: draw_spectral_attention(audio, result)),
+            ("temporal_attention", lambda: draw_temporal_attention(audio, result)),
+            ("heterogeneous", lambda: draw_heterogeneous(result)),
+        ]
+    for name, drawer in drawers:
+        start = time.perf_counter()
+        fig = drawer()
+        if fig is not None:
+            figures[name] = fig
+            images[name] = _render(fig)
+        timings[name] = time.perf_counter() - start
+    return Figures(figures=figures, timings=timings, **images)

@@ -1,0 +1,561 @@
+"""``python -m aasist train --config configs/AASIST.json``: train AASIST, AASIST-L, RawNet2 or LCNN on ASVspoof 2019.
+
+As the authors: weighted cross-entropy (0.1 spoof, 0.9 bona fide), Adam, a cosine learning-rate schedule stepped
+every batch (from ``base_lr`` to ``lr_min``), random 64600-sample training windows (tiled when shorter), the best
+epoch chosen by dev EER. Added: mixed precision on GPU, optional waveform augmentation, resume, DDP under torchrun.
+
+The output folder holds::
+
+    train.log              the log (also on stderr), naming every unreadable file that was skipped
+    history.jsonl          one line per epoch: train loss, dev EER (and min t-DCF), learning rate, time
+    epochs/epoch_NNN.safetensors   the weights after every epoch
+    best/                  checkpoint folder of the best epoch by dev EER (config.json, model.safetensors, README.md)
+    resume.pt              everything ``--resume`` needs (weights, optimiser, schedule, scaler, RNG, history)
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
+from tqdm import tqdm
+
+from .. import metrics
+from ..model import WINDOW_SAMPLES
+from . import distributed
+from .augment import DEFAULT_AUGMENTATION, WaveformAugment
+from .checkpoint import (
+    architecture_of,
+    build_model,
+    count_parameters,
+    load_checkpoint_folder,
+    save_checkpoint_folder,
+    save_weights,
+)
+from .data import ASVspoofDataset, DatasetError, UnreadableFiles, asv_scores_path, collate, load_split
+from .evaluate import autocast, evaluate_checkpoint, score_dataset, split_metrics
+from .logs import LOGGER_NAME, training_logging
+
+LOSS_WEIGHTS = [0.1, 0.9]  # [spoof, bona fide], as the authors
+RESUME_NAME = "resume.pt"
+log = logging.getLogger(LOGGER_NAME)
+DEFAULTS = {
+    "track": "LA",
+    "batch_size": 24,
+    "num_epochs": 100,
+    "seed": 1234,
+    "num_workers": 4,
+    "amp": "auto",
+    "loss_weights": LOSS_WEIGHTS,
+    "augmentation": None,
+}
+DEFAULT_OPTIM = {
+    "optimizer": "adam",
+    "amsgrad": "False",
+    "base_lr": 0.0001,
+    "lr_min": 0.000005,
+    "betas": [0.9, 0.999],
+    "weight_decay": 0.0001,
+    "scheduler": "cosine",
+}
+
+
+class TrainingError(RuntimeError):
+    """A problem with the configuration or the run folder; the message says what to change."""
+
+
+def _as_bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "on")
+    return bool(value)
+
+
+def load_config(path) -> dict:
+    path = Path(path)
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise TrainingError(f"cannot read the config {path}: {error.strerror or error}.") from error
+    except json.JSONDecodeError as error:
+        raise TrainingError(f"the config {path} is not valid JSON ({error}).") from error
+    if not isinstance(config, dict) or not isinstance(config.get("model_config"), dict):
+        raise TrainingError(f"the config {path} needs a \"model_config\" object.")
+    return config
+
+
+def complete_config(config: dict) -> dict:
+    """The config with defaults filled in and checked."""
+    config = copy.deepcopy(config)
+    for key, value in DEFAULTS.items():
+        config.setdefault(key, copy.deepcopy(value))
+    config["optim_config"] = {**DEFAULT_OPTIM, **config.get("optim_config", {})}
+    try:
+        architecture_of(config["model_config"])
+    except ValueError as error:
+        raise TrainingError(str(error)) from error
+    if config["track"] not in ("LA", "PA"):
+        raise TrainingError(f"unknown track {config['track']!r}: expected LA or PA.")
+    if config.get("database_path") is None:
+        raise TrainingError("no database: give --database DB (the folder holding LA/ or PA/).")
+    if config["optim_config"]["scheduler"] not in ("cosine", "constant"):
+        raise TrainingError("optim_config.scheduler must be \"cosine\" or \"constant\".")
+    if config["augmentation"] is True:
+        config["augmentation"] = dict(DEFAULT_AUGMENTATION)
+    return config
+
+
+def cosine_annealing(step: int, total_steps: int, lr_max: float, lr_min: float) -> float:
+    """The authors' schedule factor (utils.cosine_annealing)."""
+    return lr_min + (lr_max - lr_min) * 0.5 * (1 + np.cos(step / total_steps * np.pi))
+
+
+def make_optimizer(model: nn.Module, optim_config: dict, total_steps: int) -> tuple:
+    if optim_config.get("optimizer", "adam").lower() != "adam":
+        raise TrainingError("only the Adam optimiser is supported (optim_config.optimizer = \"adam\").")
+    optimizer = torch.optim.Adam(
+        model.parameters(),
+        lr=float(optim_config["base_lr"]),
+        betas=tuple(float(b) for b in optim_config["betas"]),
+        weight_decay=float(optim_config["weight_decay"]),
+        amsgrad=_as_bool(optim_config.get("amsgrad", False)),
+    )
+    if optim_config["scheduler"] == "cosine":
+        ratio = float(optim_config["lr_min"]) / float(optim_config["base_lr"])
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: cosine_annealing(step, max(total_steps, 1), 1.0, ratio)
+        )
+    else:
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0)
+    return optimizer, scheduler
+
+
+def amp_dtype_for(setting, device: torch.device) -> Optional[torch.dtype]:
+    """Mixed precision on CUDA only: bf16 where supported, else fp16 (with a gradient scaler)."""
+    setting = str(setting).lower()
+    if device.type != "cuda" or setting in ("off", "false", "none", "no", "0"):
+        return None
+    if setting == "fp16":
+        return torch.float16
+    if setting == "bf16" or torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float16
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def _rng_state() -> dict:
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if isinstance(model, DistributedDataParallel) else model
+
+
+def _safe_lr(scheduler) -> float:
+    return float(scheduler.get_last_lr()[0])
+
+
+def train(
+    config: dict,
+    output: Path,
+    resume: bool = False,
+    device: Optional[str] = None,
+    max_steps_per_epoch: Optional[int] = None,
+    progress: bool = True,
+    evaluate_after: bool = False,
+) -> dict:
+    """Train as ``config`` says; write checkpoints and the log to ``output``. Returns a summary dict.
+
+    Under torchrun every process calls this; rank 0 writes the files.
+    """
+    config = complete_config(config)
+    output = Path(output)
+    context = distributed.setup(device)
+    try:
+        with training_logging(output / "train.log" if context.is_main else None, context.rank, context.world_size):
+            return _train(config, output, context, resume, max_steps_per_epoch, progress, evaluate_after)
+    finally:
+        distributed.teardown(context)
+
+
+def _train(config, output, context, resume, max_steps_per_epoch, progress, evaluate_after) -> dict:
+    output.mkdir(parents=True, exist_ok=True)
+    resume_path = output / RESUME_NAME
+    state = None
+    if resume:
+        if not resume_path.is_file():
+            raise TrainingError(f"nothing to resume: {resume_path} does not exist.")
+        state = torch.load(resume_path, map_location="cpu", weights_only=False)
+        saved = state["config"]
+        if saved["model_config"] != config["model_config"]:
+            log.warning("resuming with the model_config saved in %s (it differs from the given one)", resume_path)
+        config = {**saved, "num_epochs": config["num_epochs"], "database_path": config["database_path"]}
+
+    seed = int(config["seed"])
+    seed_everything(seed + context.rank)
+    if context.device.type == "cuda":
+        torch.backends.cudnn.deterministic = _as_bool(config.get("cudnn_deterministic_toggle", False))
+        torch.backends.cudnn.benchmark = _as_bool(config.get("cudnn_benchmark_toggle", True))
+
+    model_config = config["model_config"]
+    architecture = architecture_of(model_config)
+    window = int(model_config.get("nb_samp", WINDOW_SAMPLES))
+    track, database = config["track"], config["database_path"]
+    batch_size, epochs = int(config["batch_size"]), int(config["num_epochs"])
+    num_workers = int(config["num_workers"])
+
+    train_trials, train_folder = load_split(database, track, "train")
+    dev_trials, dev_folder = load_split(database, track, "dev")
+    augment = WaveformAugment(config["augmentation"]) if config["augmentation"] else None
+    train_set = ASVspoofDataset(train_trials, train_folder, window=window, train=True, augment=augment)
+    dev_set = ASVspoofDataset(dev_trials, dev_folder, window=window, train=False)
+    dev_asv = asv_scores_path(database, track, "dev")
+
+    # drop_last as the authors, unless the set is too small for one full batch per process
+    drop_last = len(train_set) >= batch_size * context.world_size
+    generator = torch.Generator()
+    if context.distributed:
+        # pads by repeating a few trials so that every rank has as many: no trial is left out
+        sampler = DistributedSampler(train_set, context.world_size, context.rank, shuffle=True, seed=seed)
+    else:
+        sampler = RandomSampler(train_set, generator=generator)
+    loader = DataLoader(
+        train_set,
+        batch_size=batch_size,
+        sampler=sampler,
+        drop_last=drop_last,
+        num_workers=num_workers,
+        collate_fn=collate,
+        pin_memory=context.device.type == "cuda",
+        persistent_workers=num_workers > 0,
+    )
+    steps_per_epoch = len(loader) if max_steps_per_epoch is None else min(len(loader), int(max_steps_per_epoch))
+    if steps_per_epoch == 0:
+        raise TrainingError("the training set gives no batch: lower --batch-size.")
+
+    torch.manual_seed(seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
+    net = build_model(model_config).to(context.device)
+    optimizer, scheduler = make_optimizer(net, config["optim_config"], epochs * steps_per_epoch)
+    amp_dtype = amp_dtype_for(config["amp"], context.device)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
+    weights = torch.tensor([float(w) for w in config["loss_weights"]], device=context.device)
+    criterion = nn.CrossEntropyLoss(weight=weights)
+
+    start_epoch, best_eer, best_epoch, history = 0, math.inf, None, []
+    skipped = UnreadableFiles()
+    if state is not None:
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        start_epoch, best_eer, best_epoch = state["epoch"], state["best_dev_eer"], state["best_epoch"]
+        history = state["history"]
+        skipped.files.update(state.get("skipped_files", {}))
+        _set_rng_state(state["rng"])  # rank 0's; the other ranks draw their own crops
+        if context.rank:
+            seed_everything(seed + 1000 * start_epoch + context.rank)
+    else:
+        seed_everything(seed + context.rank)
+
+    model: nn.Module = net
+    if context.distributed:
+        # Some parameters never receive a gradient (the authors' unused bn1 in the residual blocks).
+        model = DistributedDataParallel(
+            net, device_ids=[context.device.index] if context.device.type == "cuda" else None,
+            find_unused_parameters=True,
+        )  # fmt: skip
+
+    if context.is_main:
+        log.info(
+            "%s (%s parameters) on %s x%d%s; %s %s: %d train trials, %d dev trials; window %d samples; "
+            "batch %d per process, %d steps per epoch, epochs %d..%d; output %s",
+            architecture, f"{count_parameters(net):,}", context.device, context.world_size,
+            f", mixed precision {str(amp_dtype).replace('torch.', '')}" if amp_dtype else "",
+            track, database, len(train_set), len(dev_set), window, batch_size, steps_per_epoch,
+            start_epoch + 1, epochs, output,
+        )  # fmt: skip
+        if start_epoch:
+            log.info("resumed from %s after epoch %d (best dev EER %.4f %%)", resume_path, start_epoch, best_eer)
+        if augment is not None:
+            log.info("waveform augmentation: %s", config["augmentation"])
+
+    for epoch in range(start_epoch, epochs):
+        started = time.time()
+        if context.distributed:
+            sampler.set_epoch(epoch)
+        else:
+            generator.manual_seed(seed + epoch)
+        model.train()
+        total_loss, total_items, steps = 0.0, 0, 0
+        epoch_unreadable: dict = {}
+        bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", dynamic_ncols=True,
+                   disable=not (progress and context.is_main), file=sys.stderr)  # fmt: skip
+        for batch in loader:
+            if steps >= steps_per_epoch:
+                break
+            steps += 1
+            for item in batch.unreadable:
+                epoch_unreadable[item.path] = item.reason
+                skipped.add_one(item.path, item.reason, "train")  # every rank names its own on stderr
+            # Under DDP every rank must run the same steps: skip one where any rank's batch was all unreadable.
+            if not distributed.all_true(context, batch.waveforms is not None):
+                bar.update(1)
+                continue
+            x = batch.waveforms.to(context.device, non_blocking=True)
+            y = batch.labels.to(context.device, non_blocking=True)
+            with autocast(context.device, amp_dtype):
+                logits = model(x)
+            loss = criterion(logits.float(), y)
+            optimizer.zero_grad(set_to_none=True)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+            scheduler.step()
+            total_loss += loss.item() * len(y)
+            total_items += len(y)
+            bar.update(1)
+            rate = total_items * context.world_size / max(time.time() - started, 1e-9)
+            bar.set_postfix(loss=f"{total_loss / total_items:.4f}", lr=f"{_safe_lr(scheduler):.2e}",
+                            rate=f"{rate:.1f} wav/s")  # fmt: skip
+        bar.close()
+        train_seconds = time.time() - started
+
+        # losses and unreadable files of all ranks
+        parts = distributed.gather_objects(context, (total_loss, total_items, epoch_unreadable))
+        total_loss = sum(p[0] for p in parts)
+        total_items = sum(p[1] for p in parts)
+        if context.is_main:
+            for _, _, part in parts:
+                skipped.merge(part, "train")
+
+        scores, dev_unreadable = score_dataset(_unwrap(model), dev_set, batch_size, context, amp_dtype,
+                                               num_workers=num_workers, progress=progress,
+                                               desc=f"dev {epoch + 1}/{epochs}")  # fmt: skip
+        record = None
+        if context.is_main:
+            skipped.merge(dev_unreadable, "dev")
+            try:
+                dev = split_metrics(dev_trials, scores, dev_asv)
+                dev_eer, dev_tdcf = dev.eer_percent, dev.min_tdcf
+            except metrics.MetricError as error:
+                log.warning("no dev EER this epoch: %s", error)
+                dev_eer, dev_tdcf = math.nan, None
+            record = {
+                "epoch": epoch + 1,
+                "train_loss": total_loss / max(total_items, 1),
+                "train_items": total_items,
+                "train_trials": len(train_set),
+                "dev_eer_percent": dev_eer,
+                "dev_min_tdcf": dev_tdcf,
+                "lr": _safe_lr(scheduler),
+                "seconds": round(time.time() - started, 3),
+                "train_seconds": round(train_seconds, 3),
+                "skipped_files": len(skipped),
+            }
+            history.append(record)
+            # the authors keep the later epoch on a tie; an epoch with no EER is best only while none has one
+            if (not math.isnan(dev_eer) and dev_eer <= best_eer) or best_epoch is None:
+                best_eer = dev_eer if not math.isnan(dev_eer) else best_eer
+                best_epoch = epoch + 1
+            _write_epoch(output, net, config, record, history, best_eer, best_epoch, optimizer, scheduler, scaler,
+                         skipped, context)  # fmt: skip
+            log.info(
+                "epoch %d/%d: train loss %.5f, dev EER %.4f %%%s, lr %.3e, %.1f s%s%s",
+                epoch + 1, epochs, record["train_loss"], dev_eer,
+                f", dev min t-DCF {dev_tdcf:.5f}" if dev_tdcf is not None else "", record["lr"], record["seconds"],
+                " (best)" if best_epoch == epoch + 1 else "",
+                f"; {len(skipped)} unreadable files skipped so far" if len(skipped) else "",
+            )  # fmt: skip
+        distributed.barrier(context)
+
+    summary = {
+        "output": str(output),
+        "best_epoch": best_epoch,
+        "best_dev_eer_percent": best_eer,
+        "epochs": epochs,
+        "skipped_files": dict(skipped.files),
+        "history": history,
+    }
+    if context.is_main:
+        if len(skipped):
+            log.warning("%d unreadable files were skipped: %s", len(skipped), ", ".join(sorted(skipped.files)))
+        log.info("done: best epoch %s, dev EER %.4f %%, checkpoint %s", best_epoch, best_eer, output / "best")
+    if evaluate_after:
+        summary["eval"] = _evaluate_best(config, output, context)
+    return summary
+
+
+def _write_epoch(output, net, config, record, history, best_eer, best_epoch, optimizer, scheduler, scaler, skipped,
+                 context) -> None:  # fmt: skip
+    epoch = record["epoch"]
+    is_best = best_epoch == epoch
+    (output / "epochs").mkdir(exist_ok=True)
+    save_weights(output / "epochs" / f"epoch_{epoch:03d}.safetensors", net,
+                 {"epoch": epoch, "dev_eer_percent": record["dev_eer_percent"]})  # fmt: skip
+    if is_best:
+        training = {
+            "track": config["track"],
+            "epoch": epoch,
+            "epochs": config["num_epochs"],
+            "dev_eer_percent": record["dev_eer_percent"],
+            "dev_min_tdcf": record["dev_min_tdcf"],
+            "batch_size": config["batch_size"],
+            "world_size": context.world_size,
+            "seed": config["seed"],
+            "optim_config": config["optim_config"],
+            "loss_weights": config["loss_weights"],
+            "augmentation": config["augmentation"],
+            "train_trials": record["train_trials"],
+            "skipped_files": len(skipped),
+        }
+        name = config.get("name") or config["model_config"].get("architecture", "AASIST")
+        save_checkpoint_folder(output / "best", net, config["model_config"], training, name=name)
+    with open(output / "history.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps(record) + "\n")
+    state = {
+        "config": config,
+        "epoch": epoch,
+        "model": net.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "scaler": scaler.state_dict(),
+        "best_dev_eer": best_eer,
+        "best_epoch": best_epoch,
+        "history": history,
+        "skipped_files": dict(skipped.files),
+        "rng": _rng_state(),
+    }
+    tmp = output / f".{RESUME_NAME}.tmp"
+    torch.save(state, tmp)
+    tmp.replace(output / RESUME_NAME)
+
+
+def _evaluate_best(config, output, context) -> Optional[dict]:
+    net, saved = load_checkpoint_folder(output / "best", context.device)
+    report = evaluate_checkpoint(
+        str(output / "best"), config["database_path"], output / "eval_scores.txt", track=config["track"],
+        batch_size=int(config["batch_size"]), num_workers=int(config["num_workers"]), progress=False, model=net,
+        model_config=saved["model_config"], context=context,
+    )  # fmt: skip
+    if not context.is_main:
+        return None
+    if report.evaluation is None:
+        log.warning("evaluation of the best checkpoint gave no metrics: %s", report.error)
+        return {"scores": str(report.scores_path), "error": report.error}
+    ev = report.evaluation
+    log.info("eval (best checkpoint): EER %.4f %%%s; scores in %s", ev.eer_percent,
+             f", min t-DCF {ev.min_tdcf:.5f}" if ev.min_tdcf is not None else "", report.scores_path)  # fmt: skip
+    return {"scores": str(report.scores_path), "eer_percent": ev.eer_percent, "min_tdcf": ev.min_tdcf}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def add_train_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "train",
+        help="train AASIST, AASIST-L, RawNet2 or LCNN on ASVspoof 2019",
+        description="Train a countermeasure on ASVspoof 2019 LA or PA. Options override the config. "
+        "Run under `torchrun --nproc_per_node N -m aasist train ...` for DistributedDataParallel.",
+    )
+    p.add_argument("--config", required=True, help="JSON config, e.g. configs/AASIST.json")
+    p.add_argument("--database", metavar="DB", help="folder holding LA/ or PA/ as distributed (config: database_path)")
+    p.add_argument("--track", choices=("LA", "PA"), help="config: track")
+    p.add_argument("--epochs", type=int, help="config: num_epochs")
+    p.add_argument("--batch-size", type=int, help="batch size per process (config: batch_size)")
+    p.add_argument("--output", required=True, metavar="DIR", help="folder for the checkpoints and the log")
+    p.add_argument("--resume", action="store_true", help="continue the run saved in DIR/resume.pt")
+    p.add_argument("--workers", type=int, help="data loading processes per training process (config: num_workers)")
+    p.add_argument("--device", help="cuda, cuda:1 or cpu (default: cuda when available)")
+    p.add_argument("--seed", type=int, help="config: seed")
+    p.add_argument("--lr", type=float, help="base learning rate (config: optim_config.base_lr)")
+    p.add_argument("--amp", choices=("auto", "bf16", "fp16", "off"), help="mixed precision on GPU (default auto)")
+    p.add_argument("--augment", action="store_true",
+                   help="waveform augmentation (noise, RawBoost-style, codec-like) with the default probabilities")
+    p.add_argument("--max-steps-per-epoch", type=int, help="cap the steps per epoch (smoke tests)")
+    p.add_argument("--eval", action="store_true", help="score the eval protocol with the best checkpoint at the end")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(handler=run_train)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> dict:
+    config = load_config(args.config)
+    overrides = {
+        "database_path": args.database,
+        "track": args.track,
+        "num_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "num_workers": args.workers,
+        "seed": args.seed,
+        "amp": args.amp,
+    }
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    if args.lr is not None:
+        config.setdefault("optim_config", {})["base_lr"] = args.lr
+    if args.augment and not config.get("augmentation"):
+        config["augmentation"] = dict(DEFAULT_AUGMENTATION)
+    if not config.get("name"):
+        config["name"] = Path(args.config).stem
+    return config
+
+
+def run_train(args: argparse.Namespace) -> int:
+    try:
+        summary = train(
+            config_from_args(args),
+            Path(args.output),
+            resume=args.resume,
+            device=args.device,
+            max_steps_per_epoch=args.max_steps_per_epoch,
+            progress=not args.no_progress,
+            evaluate_after=args.eval,
+        )
+    except (TrainingError, DatasetError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if summary.get("eval") and "eer_percent" in summary["eval"]:
+        ev = summary["eval"]
+        print(f"eval EER: {ev['eer_percent']:.6f} %", file=sys.stdout)
+        if ev["min_tdcf"] is not None:
+            print(f"eval min t-DCF: {ev['min_tdcf']:.6f}", file=sys.stdout)
+    return 0
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m aasist.training")
+    add_train_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+__all__ = ["TrainingError", "add_train_parser", "complete_config", "load_config", "run_train", "train", "main"]

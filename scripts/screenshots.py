@@ -1,0 +1,137 @@
+"""Screenshots of the web demo for the README: starts `app.py`, analyses example clips in headless Chromium.
+
+    AASIST_WEIGHTS_DIR=../shared/weights python scripts/screenshots.py            # writes docs/screenshots/*.png
+    python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
+
+Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
+Also prints how long each analysis took from the click to the last figure on screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
+
+
+@contextmanager
+def running_app(url: str | None):
+    if url:
+        yield url
+        return
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_SERVER_NAME="127.0.0.1",
+               GRADIO_SERVER_PORT=str(port))
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"app.py exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("app.py did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def analyze(page, clip: Path) -> float:
+    """Upload, click Analyze, wait for the verdict and every figure; seconds from the click."""
+    page.locator("#audio-input input[type=file]").set_input_files(str(clip))
+    page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
+    started = time.perf_counter()
+    page.click("#analyze-button")
+    page.wait_for_selector("#verdict [data-verdict]", timeout=120_000)
+    page.wait_for_function(
+        "ids => ids.every(id => { const i = document.querySelector('#' + id + ' img');"
+        " return i && i.complete && i.naturalWidth > 0; })", arg=list(FIGURES), timeout=120_000)
+    return time.perf_counter() - started
+
+
+def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16) -> dict:
+    """The full-width band of the page from one element to another (page coordinates: scrolled to the top)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    top = page.locator(top_selector).first.bounding_box()
+    bottom = page.locator(bottom_selector).first.bounding_box()
+    y0 = max(top["y"] - margin, 0)
+    return {"x": 0, "y": y0, "width": page.viewport_size["width"], "height": bottom["y"] + bottom["height"] + margin - y0}
+
+
+def main() -> None:
+    import app
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a running app (default: start app.py)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+    parser.add_argument("--clip", type=Path, help="the recording to show (default: the first synthetic example)")
+    args = parser.parse_args()
+
+    examples = app.find_examples()
+    synthetic = [p for p in examples if app.example_label(p).startswith("Synthetic")]
+    clip = args.clip or (synthetic or examples)[0]
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from playwright.sync_api import sync_playwright
+
+    with running_app(args.url) as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+        page.goto(url)
+        page.wait_for_selector("#analyze-button")
+        seconds = analyze(page, clip)
+        print(f"{clip.name}: click to verdict and all figures in {seconds:.2f} s")
+        page.mouse.move(0, 0)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(args.out / "analysis.png"), clip=clip_between(page, "h1", "#spectrogram"),
+                        full_page=True)
+        page.screenshot(path=str(args.out / "attention.png"),
+                        clip=clip_between(page, "h2", "#hsgal-note"), full_page=True)
+
+        # A clip with an input warning: the phone-quality example, if there is one.
+        phone = [p for p in examples if "phone" in p.name or "8khz" in p.name.lower()]
+        if phone:
+            page.reload()
+            page.wait_for_selector("#analyze-button")
+            analyze(page, phone[0])
+            page.mouse.move(0, 0)
+            page.screenshot(path=str(args.out / "warning.png"), clip=clip_between(page, "h1", "#warnings"),
+                            full_page=True)
+
+        page.get_by_role("tab", name="Batch").click()
+        page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])
+        page.wait_for_timeout(1000)
+        page.click("#batch-button")
+        page.locator("#batch-csv a").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(args.out / "batch.png"), clip=clip_between(page, "h1", "#batch-csv"),
+                        full_page=True)
+        browser.close()
+    for path in sorted(args.out.glob("*.png")):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

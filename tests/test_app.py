@@ -1,0 +1,385 @@
+"""The web demo, end to end: `python app.py` in a subprocess, driven by a real browser and by gradio_client.
+
+The browser is Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``), driven by Playwright; CI installs it
+(``.ci/run``). Without it these tests fail with a message saying so: they never skip. Nothing leaves the machine:
+Gradio's analytics are off, the weights are read from ``AASIST_WEIGHTS_DIR`` and the browser's requests to any other
+host are aborted (and recorded: the test fails if the page tried).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+import app  # noqa: E402  (the module under test; importing it starts nothing)
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_TIMEOUT_S = 240  # the first run on a machine exports the ONNX graph (about 10 s per model on 2 cores)
+ANALYSIS_TIMEOUT_MS = 60_000
+FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- fixtures ---------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def examples() -> dict:
+    """One real and one synthetic example clip, as the page lists them."""
+    found = app.find_examples()
+    real = [p for p in found if app.example_label(p).startswith("Real")]
+    synthetic = [p for p in found if app.example_label(p).startswith("Synthetic")]
+    if not real or not synthetic:
+        pytest.fail(f"expected real and synthetic example clips in {app.EXAMPLES_DIR}, found {[p.name for p in found]}")
+    return {"real": real[0], "synthetic": synthetic[0]}
+
+
+@pytest.fixture(scope="module")
+def phone_clip(examples, tmp_path_factory) -> Path:
+    """A real example resampled to 8 kHz: telephone-band audio, which the page must warn about."""
+    from scipy.signal import resample_poly
+
+    x, sr = sf.read(examples["real"], dtype="float32", always_2d=True)
+    x = x.mean(axis=1)
+    y = resample_poly(x, 8000, sr).astype(np.float32)
+    path = tmp_path_factory.mktemp("clips") / "phone_call.wav"
+    sf.write(path, y, 8000)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(weights_dir, tmp_path_factory, request):
+    """`python app.py` on a free port; yields its URL once it serves, stops it afterwards."""
+    port = _free_port()
+    env = dict(os.environ)
+    env.update(
+        AASIST_WEIGHTS_DIR=str(weights_dir),
+        GRADIO_ANALYTICS_ENABLED="False",
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio")),
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    # The exported ONNX graphs: reused between test runs (pytest's cache folder), never written to the home folder.
+    env.setdefault("AASIST_CACHE_DIR", str(request.config.cache.mkdir("aasist-cache")))
+    log_path = tmp_path_factory.mktemp("server") / "app.log"
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with {proc.returncode} before serving:\n{log_path.read_text()[-4000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not serve within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        server_log = log_path.read_text()
+        # A bad upload must produce a message, never crash the server.
+        assert "Segmentation fault" not in server_log
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium is needed for the browser test and was not found at {CHROMIUM}: install Debian's "
+                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, server, tmp_path):
+    """A fresh page on the app; any request to another host is aborted and makes the test fail."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    outside = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(server.rstrip("/")) or url.startswith(("data:", "blob:")):
+            return route.continue_()
+        outside.append(url)
+        return route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(server)
+    page.wait_for_selector("#analyze-button")
+    yield page
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    context.close()
+    assert not outside, f"the page tried to reach other hosts: {outside}"
+
+
+# --- helpers ----------------------------------------------------------------------------------------------------
+
+
+def upload(page, path: Path) -> None:
+    page.locator("#audio-input input[type=file]").set_input_files(str(path))
+    # Uploaded when the component shows the player for it.
+    page.wait_for_selector('#audio-input [data-testid^="waveform-"]', timeout=ANALYSIS_TIMEOUT_MS)
+
+
+def wait_for_results(page) -> dict:
+    page.wait_for_selector("#verdict [data-verdict]", timeout=ANALYSIS_TIMEOUT_MS)
+    page.wait_for_function(
+        """ids => ids.every(id => {
+            const img = document.querySelector('#' + id + ' img');
+            return img && img.complete && img.naturalWidth > 0;
+        })""",
+        arg=list(FIGURES),
+        timeout=ANALYSIS_TIMEOUT_MS,
+    )
+    sizes = page.evaluate(
+        """ids => Object.fromEntries(ids.map(id => {
+            const img = document.querySelector('#' + id + ' img');
+            const box = img.getBoundingClientRect();
+            return [id, [img.naturalWidth, img.naturalHeight, box.width, box.height]];
+        }))""",
+        list(FIGURES),
+    )
+    return sizes
+
+
+def verdict_of(page) -> str:
+    return page.locator("#verdict [data-verdict]").get_attribute("data-verdict")
+
+
+# --- the page in a browser --------------------------------------------------------------------------------------
+
+
+def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
+    upload(page, examples["real"])
+    started = time.perf_counter()
+    page.click("#analyze-button")
+    sizes = wait_for_results(page)
+    elapsed = time.perf_counter() - started
+    print(f"\nclick to verdict and all figures: {elapsed:.2f} s ({examples['real'].name})")
+
+    verdict = page.locator("#verdict")
+    text = verdict.inner_text()
+    assert verdict_of(page) in ("spoof", "bona fide")
+    assert "spoof probability" in text
+    assert "%" in text
+    assert examples["real"].name in text
+    assert "Likely" in text
+    # The warnings area always says something: a warning list or that the input looks fine.
+    assert page.locator("#warnings").inner_text().strip()
+    # Every figure is an image that rendered, at (about) display resolution, and is shown on the page.
+    for name, (natural_w, natural_h, shown_w, shown_h) in sizes.items():
+        assert natural_w >= 900 and natural_h >= 300, (name, natural_w, natural_h)
+        assert shown_w > 400 and shown_h > 150, (name, shown_w, shown_h)
+    # The HS-GAL maps are uniform in the published checkpoints: explained, not drawn.
+    assert "1e-26" in page.locator("#hsgal-note").inner_text()
+    assert page.locator("#heterogeneous img").count() == 0 or not page.locator("#heterogeneous").is_visible()
+    # The JSON of the result is on the page too.
+    page.get_by_text("Result as data (JSON)").click()
+    assert "spoof_probability" in page.locator("#result-json").inner_text()
+    page.screenshot(path=str(tmp_path / "analysis.png"), full_page=True)
+
+
+def test_page_reports_a_bad_file_and_keeps_serving(page, tmp_path, examples):
+    bad = tmp_path / "not_audio.wav"
+    bad.write_bytes(b"this is not a recording " * 200)
+    page.locator("#audio-input input[type=file]").set_input_files(str(bad))
+    page.wait_for_timeout(500)
+    page.click("#analyze-button")
+    toast = page.locator(".toast-body").first
+    toast.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    message = toast.inner_text()
+    assert "not an audio file" in message or "Record or upload" in message
+    assert "Traceback" not in page.content()
+    # The same page then analyses a real clip.
+    page.reload()
+    page.wait_for_selector("#analyze-button")
+    upload(page, examples["synthetic"])
+    page.click("#analyze-button")
+    wait_for_results(page)
+    assert verdict_of(page) in ("spoof", "bona fide")
+
+
+def test_page_warns_about_telephone_audio(page, phone_clip):
+    upload(page, phone_clip)
+    page.click("#analyze-button")
+    wait_for_results(page)
+    warnings = page.locator("#warnings .input-warnings")
+    warnings.wait_for()
+    assert page.locator('#warnings li[data-code="band_limited"]').count() == 1
+    assert "kHz" in warnings.inner_text()
+
+
+def test_example_runs_with_one_click(page, examples):
+    page.locator("#examples").get_by_text(app.example_label(examples["synthetic"]), exact=True).click()
+    wait_for_results(page)
+    assert examples["synthetic"].name in page.locator("#verdict").inner_text()
+
+
+def test_batch_tab_gives_a_table_and_a_csv(page, examples, tmp_path):
+    page.get_by_role("tab", name="Batch").click()
+    page.locator("#batch-files input[type=file]").set_input_files([str(examples["real"]), str(examples["synthetic"])])
+    page.wait_for_function(
+        "name => document.querySelector('#batch-files').innerText.replace(/\\s/g, '').includes(name)",
+        arg=examples["synthetic"].stem, timeout=ANALYSIS_TIMEOUT_MS)
+    page.click("#batch-button")
+    link = page.locator("#batch-csv a").first
+    link.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+    table = page.locator("#batch-table").inner_text()
+    assert examples["real"].name in table and examples["synthetic"].name in table
+    with page.expect_download() as download:
+        link.click()
+    csv_path = tmp_path / "batch.csv"
+    download.value.save_as(csv_path)
+    lines = csv_path.read_text().splitlines()
+    assert lines[0].startswith("file,verdict,spoof_probability")
+    assert len(lines) == 3
+
+
+# --- the API ------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server, verbose=False)
+
+
+def test_api_analyze_returns_the_result_dictionary(client, examples):
+    from gradio_client import handle_file
+
+    result = client.predict(handle_file(str(examples["synthetic"])), api_name="/analyze")
+    assert isinstance(result, dict)
+    assert {"verdict", "spoof_probability", "score", "duration_s", "sample_rate", "windows", "warnings", "model",
+            "protocol", "file"} <= set(result)
+    assert result["verdict"] in ("spoof", "bona fide")
+    assert 0.0 <= result["spoof_probability"] <= 1.0
+    assert (result["verdict"] == "spoof") == (result["spoof_probability"] >= 0.5)
+    assert result["model"] == "AASIST" and result["protocol"] == "full"
+    assert result["file"] == examples["synthetic"].name
+    assert result["windows"] and all(0.0 <= w["spoof_probability"] <= 1.0 for w in result["windows"])
+    assert result["windows"][0]["start_s"] == 0.0
+    assert isinstance(result["warnings"], list)
+    assert "attention" not in result
+    json.dumps(result)
+
+
+def test_api_analyze_options_and_warnings(client, phone_clip):
+    from gradio_client import handle_file
+
+    result = client.predict(handle_file(str(phone_clip)), model="AASIST-L", analysis="asvspoof",
+                            include_attention=True, api_name="/analyze")
+    assert result["model"] == "AASIST-L" and result["protocol"] == "asvspoof"
+    assert len(result["windows"]) == 1
+    assert result["sample_rate"] == 8000
+    assert "band_limited" in [w["code"] for w in result["warnings"]]
+    assert all(w["message"] for w in result["warnings"])
+    attention = result["attention"]
+    assert len(attention["spectral"]["weight"]) == 23
+    assert attention["heterogeneous_uniform"] is True
+
+
+def test_api_analyze_rejects_a_bad_file_with_a_message(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    bad = tmp_path / "notes.wav"
+    bad.write_text("not audio")
+    with pytest.raises(AppError, match="not an audio file"):
+        client.predict(handle_file(str(bad)), api_name="/analyze")
+
+
+def test_api_lists_only_analyze(client):
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(endpoints) == ["/analyze"]
+    parameters = endpoints["/analyze"]["parameters"]
+    assert [p["parameter_name"] for p in parameters] == ["audio", "model", "analysis", "include_attention"]
+    assert [p["parameter_has_default"] for p in parameters] == [False, True, True, True]
+
+
+# --- in process: limits and wording ------------------------------------------------------------------------------
+
+
+def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weights_dir, tmp_path, request):
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+    monkeypatch.setenv("AASIST_CACHE_DIR", os.environ.get("AASIST_CACHE_DIR")
+                       or str(request.config.cache.mkdir("aasist-cache")))
+    monkeypatch.setattr(app, "MAX_DURATION_S", 5)
+    rng = np.random.default_rng(0)
+    path = tmp_path / "long.wav"
+    sf.write(path, (0.05 * rng.standard_normal(16000 * 8)).astype(np.float32), 16000)
+    result = app.analyze(str(path))
+    assert result["truncated_to_s"] == 5
+    assert result["duration_s"] == pytest.approx(5.0)
+    truncated = [w for w in result["warnings"] if w["code"] == "truncated"]
+    assert truncated and "only its first 5 s were analysed" in truncated[0]["message"]
+
+
+def test_page_text_states_the_limits():
+    text = app.limits_text()
+    assert "50 MB" in text and "10 minutes" in text and str(app.CONCURRENCY) in text
+    assert "/analyze" in app.api_text() and "handle_file" in app.api_text()
+
+
+# --- small pieces of the page -------------------------------------------------------------------------------------
+
+
+def test_example_labels_come_from_file_names():
+    assert app.example_label(Path("real_arctic_awb_a0007.wav")) == "Real: ARCTIC awb a0007"
+    assert app.example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8 kHz)"
+    assert app.example_label(Path("synthetic_espeak_en_us.wav")) == "Synthetic: eSpeak US"
+    assert app.example_label(Path("synthetic_flite_slt_a0009.wav")) == "Synthetic: Flite slt a0009"
+    assert app.example_label(Path("flite_hello.wav")).startswith("Synthetic")
+
+
+def test_percent_wording():
+    assert app._percent(0.0) == "< 0.1 %"
+    assert app._percent(1.0) == "> 99.9 %"
+    assert app._percent(0.5) == "50 %"
+    assert app._percent(0.034) == "3.4 %"

@@ -1,0 +1,351 @@
+"""The ONNX Runtime backend gives torch's logits and attention (within 1e-4), caches its graph, and fails safely.
+
+Exports take a few seconds each, so every real export is shared: one graph per variant in a session-wide cache
+folder (module-scoped fixtures); the cache-logic tests reuse those bytes instead of exporting again.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aasist import onnx_backend as ob
+from aasist.model import AASIST, WINDOW_SAMPLES, attention_keys
+from aasist.windows import WindowGeometry
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+VARIANTS = ("AASIST", "AASIST-L")
+EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+# Public-domain LibriVox speech that Debian's pocketsphinx package installs: used when the repo has no examples.
+SYSTEM_SPEECH = Path("/usr/share/pocketsphinx/test/data/librivox/sense_and_sensibility_01_austen_64kb-0870.wav")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("aasist-cache")
+
+
+@pytest.fixture(scope="module")
+def models(weights_dir) -> dict:
+    loaded = {}
+    for name in VARIANTS:
+        path = weights_dir / f"{name}.pth"
+        state_dict = torch.load(path, map_location="cpu", weights_only=True)
+        loaded[name] = (AASIST.from_state_dict(state_dict), _sha256(path))
+    return loaded
+
+
+@pytest.fixture(scope="module")
+def backends(models, onnx_cache) -> dict:
+    return {name: ob.OnnxBackend.from_model(net, sha, cache_dir=onnx_cache) for name, (net, sha) in models.items()}
+
+
+@pytest.fixture(scope="module")
+def reference(reference_dir):
+    return np.load(reference_dir / "aasist_reference.npz")
+
+
+def _torch(net: AASIST, windows: np.ndarray) -> dict:
+    capture = {}
+    with torch.inference_mode():
+        logits = net(torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)), capture)
+    return {"logits": logits.numpy(), **{k: capture[k].numpy() for k in attention_keys()}}
+
+
+def _onnx(backend, windows: np.ndarray) -> dict:
+    logits, attention = backend.run(windows, with_attention=True)
+    return {"logits": logits, **attention}
+
+
+def _assert_same(expected: dict, got: dict) -> None:
+    assert set(got) == set(expected)
+    problems = ob.compare_outputs(expected, got, atol=1e-4)
+    assert not problems, problems
+
+
+def _real_recording() -> Path:
+    clips = sorted(p for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+    if clips:
+        return clips[0]
+    if SYSTEM_SPEECH.is_file():
+        return SYSTEM_SPEECH
+    pytest.skip(f"no real recording to test on: {EXAMPLES_DIR} has no audio clip and {SYSTEM_SPEECH} is absent")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parity
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_reference_batch_matches_torch(models, backends, reference, variant):
+    x = reference["input/x_64600_batch2"]
+    assert x.shape == (2, WINDOW_SAMPLES)
+    net, _ = models[variant]
+    got = _onnx(backends[variant], x)
+    _assert_same(_torch(net, x), got)
+    # and the authors' own outputs, as the torch parity tests check them
+    np.testing.assert_allclose(got["logits"], reference[f"{variant}/x_64600_batch2/logits"], atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_batch_axis_is_dynamic(models, backends, reference, variant):
+    """The graph itself takes batches of 1, 2 and 3 (the backend's default splits batches into single windows)."""
+    backend = backends[variant]
+    batched = ob.OnnxBackend(backend.graph, session=backend.session, max_batch=8)
+    x = np.concatenate([reference["input/x_64600_batch2"], ob.verification_windows()[1:]])
+    net, _ = models[variant]
+    expected = _torch(net, x)
+    for rows in (slice(0, 1), slice(0, 2), slice(0, 3)):
+        _assert_same({k: v[rows] for k, v in expected.items()}, _onnx(batched, x[rows]))
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_real_recording_windows_match_torch(models, backends, variant):
+    from aasist.audio import load_audio
+
+    audio = load_audio(_real_recording())
+    geometry = WindowGeometry()
+    windows = geometry.cut(audio.waveform, geometry.starts(len(audio.waveform)))
+    net, _ = models[variant]
+    _assert_same(_torch(net, windows), _onnx(backends[variant], windows))
+
+
+def test_without_attention_only_logits(models, backends, reference):
+    x = reference["input/x_64600_batch2"]
+    logits, attention = backends["AASIST"].run(x, with_attention=False)
+    assert attention is None
+    np.testing.assert_allclose(logits, _torch(models["AASIST"][0], x)["logits"], atol=1e-4, rtol=0)
+
+
+def test_output_names_round_trip():
+    assert all(":" not in name for name in ob.OUTPUT_NAMES)
+    assert tuple(ob.OUTPUT_KEYS.values()) == attention_keys()
+    assert ob.OUTPUT_KEYS["pool_S__kept"] == "pool_S:kept"
+
+
+def test_wrong_length_is_refused(backends):
+    backend = backends["AASIST"]
+    for bad in (np.zeros((1, 64000), np.float32), np.zeros((2, WINDOW_SAMPLES + 1), np.float32),
+                np.zeros((1, 1, WINDOW_SAMPLES), np.float32)):
+        with pytest.raises(ValueError, match=f"exactly {WINDOW_SAMPLES} samples"):
+            backend.run(bad)
+
+
+def test_non_aasist_model_is_refused():
+    with pytest.raises(ValueError, match="AASIST models only"):
+        ob.OnnxBackend.from_model(torch.nn.Linear(2, 2), "0" * 64)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Cache
+
+
+def test_cached_graph_is_not_exported_again(models, backends, onnx_cache):
+    net, sha = models["AASIST"]
+    path = backends["AASIST"].graph
+    assert path == ob.cached_graph_path(net, sha, onnx_cache) and path.is_file()
+    mtime, exports = path.stat().st_mtime_ns, ob.exports_done
+    again = ob.OnnxBackend.from_model(net, sha, cache_dir=onnx_cache)
+    assert again.graph == path
+    assert ob.exports_done == exports
+    assert path.stat().st_mtime_ns == mtime
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]  # no leftovers of the atomic write
+
+
+def test_cache_key(models):
+    net, sha = models["AASIST"]
+    net_l, sha_l = models["AASIST-L"]
+    name = ob.graph_file_name(net, sha)
+    assert sha[:16] in name and name.endswith(".onnx")
+    assert ob.graph_file_name(net, "f" * 64) != name  # other weights, other graph
+    assert ob.graph_file_name(net_l, sha_l) != name
+    for package in ("torch", "onnx", "ort", "aasist"):
+        assert package in name  # library versions are part of the key
+    assert ob.graph_file_name(net) == ob.graph_file_name(net, ob.state_dict_sha256(net))  # no file: state dict
+
+
+def test_cache_dir_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("AASIST_CACHE_DIR", str(tmp_path / "explicit"))
+    assert ob.default_cache_dir() == tmp_path / "explicit"
+    monkeypatch.delenv("AASIST_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert ob.default_cache_dir() == tmp_path / "xdg" / "aasist"
+
+
+@pytest.fixture
+def cheap_export(monkeypatch, backends):
+    """Make 'exporting' AASIST-L hand back its already verified graph, to test the cache logic in milliseconds."""
+    data = Path(backends["AASIST-L"].graph).read_bytes()
+    calls = []
+
+    def fake(model, num_threads=None):
+        calls.append(model)
+        return data
+
+    monkeypatch.setattr(ob, "export_verified", fake)
+    return calls
+
+
+def test_unwritable_cache_falls_back_to_temp_dir(models, cheap_export, monkeypatch, tmp_path):
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("")  # a folder below a file can never be created, even by root
+    monkeypatch.setattr(ob, "_fallback_dir", lambda: tmp_path / "fallback" / "onnx")
+    net, sha = models["AASIST-L"]
+    with pytest.warns(UserWarning, match="not writable"):
+        backend = ob.OnnxBackend.from_model(net, sha, cache_dir=not_a_dir / "cache")
+    assert backend.graph == tmp_path / "fallback" / "onnx" / ob.graph_file_name(net, sha)
+    assert backend.run(ob.verification_windows())[0].shape == (2, 2)
+    # the next load finds it there
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert ob.OnnxBackend.from_model(net, sha, cache_dir=not_a_dir / "cache").graph == backend.graph
+    assert len(cheap_export) == 1
+
+
+def test_no_writable_folder_keeps_the_graph_in_memory(models, cheap_export, monkeypatch, tmp_path):
+    not_a_dir = tmp_path / "a-file"
+    not_a_dir.write_text("")
+    monkeypatch.setattr(ob, "_fallback_dir", lambda: not_a_dir / "fallback")
+    net, sha = models["AASIST-L"]
+    with pytest.warns(UserWarning, match="in memory"):
+        backend = ob.OnnxBackend.from_model(net, sha, cache_dir=not_a_dir / "cache")
+    assert isinstance(backend.graph, bytes)
+    x = ob.verification_windows()
+    np.testing.assert_allclose(backend.run(x)[0], _torch(net, x)["logits"], atol=1e-4, rtol=0)
+
+
+def test_corrupt_cached_graph_is_replaced(models, cheap_export, tmp_path):
+    net, sha = models["AASIST-L"]
+    path = ob.cached_graph_path(net, sha, tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not an onnx graph")
+    with pytest.warns(UserWarning, match="exporting it again"):
+        backend = ob.OnnxBackend.from_model(net, sha, cache_dir=tmp_path)
+    assert backend.graph == path and path.stat().st_size > 100_000
+    assert len(cheap_export) == 1
+
+
+def test_graph_that_differs_from_torch_is_not_cached(models, backends, monkeypatch, tmp_path):
+    data = Path(backends["AASIST-L"].graph).read_bytes()
+    monkeypatch.setattr(ob, "_export_bytes", lambda model: data)
+    real = ob._torch_outputs
+
+    def off_by_a_little(model, windows):
+        out = real(model, windows)
+        out["logits"] = out["logits"] + 1e-3
+        return out
+
+    monkeypatch.setattr(ob, "_torch_outputs", off_by_a_little)
+    net, sha = models["AASIST-L"]
+    with pytest.raises(ob.OnnxExportError, match="does not reproduce the torch model"):
+        ob.OnnxBackend.from_model(net, sha, cache_dir=tmp_path)
+    assert not list(tmp_path.rglob("*.onnx")) and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_export_onnx_writes_a_verified_graph(models, backends, monkeypatch, tmp_path):
+    data = Path(backends["AASIST-L"].graph).read_bytes()
+    monkeypatch.setattr(ob, "_export_bytes", lambda model: data)
+    out = ob.export_onnx(models["AASIST-L"][0], tmp_path / "sub" / "model.onnx")
+    assert out.read_bytes() == data
+
+
+def test_available_cpus(monkeypatch):
+    monkeypatch.delenv("AASIST_NUM_THREADS", raising=False)
+    n = ob.available_cpus()
+    assert 1 <= n <= (os.cpu_count() or 1)
+    monkeypatch.setenv("AASIST_NUM_THREADS", "1")
+    assert ob.available_cpus() == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Backend selection in the detector
+
+
+@pytest.fixture
+def detector_module():
+    try:
+        from aasist import detector
+    except ImportError as error:
+        pytest.skip(f"aasist.detector cannot be imported yet ({error})")
+    return detector
+
+
+def test_default_backend_on_cpu_is_onnx(detector_module, models, onnx_cache, monkeypatch):
+    from aasist.backends import TorchBackend
+
+    monkeypatch.setenv("AASIST_CACHE_DIR", str(onnx_cache))
+    net, sha = models["AASIST"]
+
+    class Checkpoint:
+        architecture = "AASIST"
+        sha256 = sha
+
+    exports = ob.exports_done
+    backend = detector_module._make_backend(None, net, Checkpoint(), "cpu")
+    assert isinstance(backend, ob.OnnxBackend) and ob.exports_done == exports  # from the shared cache
+    assert isinstance(detector_module._make_backend("onnx", net, Checkpoint(), None if not torch.cuda.is_available()
+                                                    else "cpu"), ob.OnnxBackend)
+    assert isinstance(detector_module._make_backend("torch", net, Checkpoint(), "cpu"), TorchBackend)
+
+
+def test_onnx_backend_refuses_other_architectures_and_gpus(detector_module, models):
+    class Other:
+        architecture = "RawNet2"
+        sha256 = "0" * 64
+
+    with pytest.raises(ValueError, match="AASIST models only.*RawNet2"):
+        detector_module._make_backend("onnx", torch.nn.Linear(2, 2), Other(), "cpu")
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        detector_module._make_backend("onnx", models["AASIST"][0], Other(), "cuda")
+    from aasist.backends import TorchBackend
+
+    assert isinstance(detector_module._make_backend(None, torch.nn.Linear(2, 2), Other(), "cpu"), TorchBackend)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Command line
+
+
+def test_export_onnx_command(weights_dir, tmp_path):
+    env = dict(os.environ, AASIST_WEIGHTS_DIR=str(weights_dir), AASIST_CACHE_DIR=str(tmp_path / "cache"),
+               PYTHONPATH=str(REPO_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def export(*args):
+        return subprocess.run([sys.executable, "-m", "aasist", "export-onnx", "--model", "AASIST-L", *args],
+                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+    first = export()
+    if "invalid choice: 'export-onnx'" in first.stderr:
+        pytest.fail("aasist/cli.py does not register export-onnx: call onnx_backend.add_export_parser(subparsers) "
+                    "in build_parser")
+    assert first.returncode == 0, first.stderr
+    written = Path(first.stdout.split()[-1])
+    assert first.stdout.startswith("wrote") and written.is_file()
+    assert written.parent == tmp_path / "cache" / "onnx"
+
+    second = export()
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.startswith("already cached") and Path(second.stdout.split()[-1]) == written
+
+    out = tmp_path / "explicit" / "aasist-l.onnx"
+    third = export("--output", str(out))
+    assert third.returncode == 0, third.stderr
+    assert out.is_file() and str(out) in third.stdout
+
+    bad = export("--model", "no-such-model")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr

@@ -1,0 +1,191 @@
+"""The figures of one analysis (aasist.plots): what they show, on which axes, and how long they take (printed)."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aasist import plots
+from aasist.audio import load_audio, prepare_waveform
+from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES_DIR = Path(os.environ.get("AASIST_EXAMPLES_DIR", REPO_ROOT / "assets" / "examples"))
+WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
+
+
+@pytest.fixture(scope="module")
+def detector(weights_dir):
+    from aasist.detector import Detector
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+        return Detector.from_pretrained("AASIST")
+
+
+@pytest.fixture(scope="module")
+def real_clip() -> Path:
+    clips = sorted(p for p in EXAMPLES_DIR.glob("*") if p.suffix.lower() in {".wav", ".flac", ".mp3", ".ogg"})
+    real = [p for p in clips if not re.search(r"synth|spoof|tts|espeak|flite|festival|nanotts", p.name, re.I)]
+    if not real:
+        pytest.fail(f"expected a real speech example in {EXAMPLES_DIR}")
+    return real[0]
+
+
+def _speechlike(seconds: float, seed: int = 0) -> np.ndarray:
+    """Harmonic bursts with pauses: enough structure for the model and the figures, no file needed."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    f0 = 120 + 30 * np.sin(2 * np.pi * 0.7 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / SAMPLE_RATE
+    voiced = sum(np.sin(k * phase) / k for k in range(1, 12))
+    envelope = (np.sin(2 * np.pi * 2.5 * t) > -0.3).astype(np.float32)
+    x = 0.1 * voiced * envelope + 0.003 * rng.standard_normal(len(t))
+    return x.astype(np.float32)
+
+
+def _axis_by_label(fig, *, xlabel=None, ylabel=None):
+    for ax in fig.axes:
+        if (xlabel is None or ax.get_xlabel() == xlabel) and (ylabel is None or ax.get_ylabel() == ylabel):
+            return ax
+    raise AssertionError(f"no axes with xlabel={xlabel!r} ylabel={ylabel!r} in {[a.get_xlabel() for a in fig.axes]}")
+
+
+def _texts(fig) -> str:
+    return " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text") and o.get_text()))
+
+
+def _timed_draw(audio, result, label: str):
+    """draw_all, timed: the median of 3 calls after a first one (which imports librosa and loads fonts).
+
+    Single calls vary by a few hundred ms when Python's full garbage collection runs in them; the app avoids most of
+    that with gc.freeze() after start-up.
+    """
+    plots.draw_all(audio, result)
+    runs = []
+    for _ in range(3):
+        started = time.perf_counter()
+        figures = plots.draw_all(audio, result)
+        runs.append((time.perf_counter() - started, figures))
+    total, figures = sorted(runs, key=lambda run: run[0])[1]
+    parts = ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in figures.timings.items())
+    print(f"\ndraw_all, {label}: {total * 1000:.0f} ms ({parts})")
+    return figures
+
+
+def test_real_clip_figures(detector, real_clip):
+    audio = load_audio(real_clip)
+    result = detector.analyze(audio, with_attention=True)
+    figures = _timed_draw(audio, result, f"{real_clip.name} ({audio.duration_s:.1f} s)")
+
+    for name in ("spectrogram", "spectral_attention", "temporal_attention"):
+        image = getattr(figures, name)
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3, name
+        assert 1000 <= image.shape[1] <= 1300 and 380 <= image.shape[0] <= 560, (name, image.shape)
+        assert image.std() > 10, f"{name} looks blank"
+    assert figures.heterogeneous is None  # uniform in the published checkpoint: not drawn
+    assert "heterogeneous" not in figures.figures
+
+    # Spectrogram: Hz up to Nyquist over the whole recording, the probability on the same time axis underneath.
+    fig = figures.figures["spectrogram"]
+    spec = _axis_by_label(fig, ylabel="Frequency (Hz)")
+    prob = _axis_by_label(fig, xlabel="Time (s)")
+    assert spec.get_ylim() == (0, SAMPLE_RATE / 2)
+    assert spec.get_xlim() == pytest.approx((0, audio.duration_s))
+    assert prob.get_xlim() == pytest.approx((0, audio.duration_s))
+    assert prob.get_shared_x_axes().joined(spec, prob)
+    assert prob.get_ylim() == (0, 1)
+    assert "probability" in prob.get_ylabel()
+    assert any(line.get_ydata()[0] == 0.5 for line in prob.get_lines())  # the threshold
+    assert len(spec.images) == 1  # imshow, not a mesh
+    assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
+    assert "attention plots" in _texts(fig)  # the decisive window is marked
+
+    # Spectral attention: 23 bands along the same frequency axis, kept ones coloured.
+    fig = figures.figures["spectral_attention"]
+    bars = _axis_by_label(fig, xlabel="Share of attention")
+    assert bars.get_ylim() == (0, SAMPLE_RATE / 2)
+    from matplotlib.colors import to_hex
+
+    (band_bars,) = bars.containers
+    assert len(band_bars) == 23
+    kept = [bar for bar in band_bars if to_hex(bar.get_facecolor()) == plots.KEPT_COLOR]
+    assert len(kept) == len(result.attention.kept_spectral)
+    assert _axis_by_label(fig, xlabel="attended band (Hz)").get_ylabel() == "attending band (Hz)"
+
+    # Temporal attention: one bar per temporal node, on the decisive window's absolute times.
+    fig = figures.figures["temporal_attention"]
+    bars = _axis_by_label(fig, ylabel="Share of\nattention")
+    start = result.attention.start_s
+    assert bars.get_xlim() == pytest.approx((start, start + WINDOW_S))
+    (node_bars,) = bars.containers
+    assert len(node_bars) == len(result.attention.temporal_weight)
+    assert _axis_by_label(fig, xlabel="Time in the recording (s)")
+
+
+def test_short_input_is_tiled_and_says_so(detector):
+    audio = prepare_waveform(_speechlike(1.5), SAMPLE_RATE)
+    result = detector.analyze(audio, with_attention=True)
+    assert result.attention.tiled
+    figures = _timed_draw(audio, result, "1.5 s synthetic")
+    assert "repeated audio" in _texts(figures.figures["temporal_attention"])
+    spec = _axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
+    assert spec.get_xlim() == pytest.approx((0, 1.5))
+
+
+@pytest.mark.parametrize("seconds", [10, 60])
+def test_long_input_is_drawn_at_display_resolution(detector, seconds):
+    audio = prepare_waveform(_speechlike(seconds, seed=seconds), SAMPLE_RATE)
+    result = detector.analyze(audio, with_attention=True)
+    figures = _timed_draw(audio, result, f"{seconds} s synthetic, {len(result.windows)} windows")
+    spec = _axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
+    assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
+    assert spec.get_xlim() == pytest.approx((0, seconds))
+    prob = _axis_by_label(figures.figures["spectrogram"], xlabel="Time (s)")
+    assert len(prob.get_lines()) == len(result.windows) + 1  # one per window, plus the threshold
+
+
+def test_authors_protocol_marks_what_was_not_analysed(detector):
+    audio = prepare_waveform(_speechlike(9.0), SAMPLE_RATE)
+    result = detector.analyze(audio, protocol="asvspoof", with_attention=True)
+    figures = plots.draw_all(audio, result)
+    assert "not analysed" in _texts(figures.figures["spectrogram"])
+
+
+def test_without_attention_only_the_spectrogram(detector):
+    audio = prepare_waveform(_speechlike(5.0), SAMPLE_RATE)
+    result = detector.analyze(audio)
+    figures = plots.draw_all(audio, result)
+    assert figures.spectrogram is not None
+    assert figures.spectral_attention is None and figures.temporal_attention is None and figures.heterogeneous is None
+
+
+def test_heterogeneous_maps_drawn_only_when_not_uniform(detector, reference_dir):
+    from aasist.detector import window_attention
+
+    reference = np.load(reference_dir / "aasist_reference.npz")
+    prefix = "AASIST-perturbed/x_64600_batch2/att/"
+    raw = {k[len(prefix):]: reference[k][0] for k in reference.files if k.startswith(prefix)}
+    attention = window_attention(raw, 0, 0, False)
+    assert not attention.heterogeneous_uniform
+    audio = prepare_waveform(reference["input/x_64600_batch2"][0], SAMPLE_RATE)
+    result = detector.analyze(audio, with_attention=True)
+    assert result.attention.heterogeneous_uniform
+    assert plots.draw_heterogeneous(result) is None
+
+    result.attention = attention
+    figures = plots.draw_all(audio, result)
+    assert figures.heterogeneous is not None and figures.heterogeneous.shape[2] == 3
+    assert len(figures.figures["heterogeneous"].axes) == 4
+
+
+def test_silence_and_very_short_input_do_not_break_the_spectrogram():
+    db, seconds_per_column = plots.log_spectrogram(np.zeros(100, dtype=np.float32))
+    assert np.isfinite(db).all() and db.max() == 0 and seconds_per_column > 0
+    db, _ = plots.log_spectrogram(np.zeros(16000 * 600, dtype=np.float32))  # 10 minutes
+    assert db.shape[1] <= plots.MAX_COLUMNS
