@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import numpy as np
+from scipy.special import expit
 
 from .audio import Audio, AudioError, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
@@ -23,21 +24,28 @@ PROTOCOLS = ("full", "asvspoof")
 SPOOF_THRESHOLD = 0.5
 DEFAULT_BATCH_SIZE = 8  # windows per forward pass; bounds memory on long recordings
 
-# How the windows' spoof probabilities become one number. "mean": see README, section "How a recording is
-# scored" for the measurement that chose it over the maximum and the mean logit.
-AGGREGATION = "mean"
-
 ProgressCallback = Callable[[int, int], None]
+
+
+def spoof_margin(logits: np.ndarray) -> np.ndarray:
+    """Spoof minus bona fide logit of (N, 2) logits: the log-odds of each window's spoof probability."""
+    logits = np.asarray(logits, dtype=np.float64)
+    return logits[:, 0] - logits[:, 1]
 
 
 def spoof_probability_from_logits(logits: np.ndarray) -> np.ndarray:
     """Softmax index 0 (spoof) of (N, 2) logits, computed stably as a sigmoid of the logit difference."""
-    logits = np.asarray(logits, dtype=np.float64)
-    return 1.0 / (1.0 + np.exp(logits[:, 1] - logits[:, 0]))
+    return expit(spoof_margin(logits))
 
 
-def aggregate_spoof_probability(window_probabilities: np.ndarray) -> float:
-    return float(np.mean(window_probabilities))
+def aggregate_spoof_probability(logits: np.ndarray) -> float:
+    """One spoof probability for a recording: the windows' spoof probabilities averaged in log-odds.
+
+    Chosen by measurement (benchmarks/measure_aggregation.py, README "How a recording is scored"): on 21 real
+    multi-window recordings it raised no false alarm, like the plain mean, while it caught more recordings with one
+    synthetic sentence spliced in (AASIST 5/7 against 3/7); the maximum called half the real recordings spoof.
+    """
+    return float(expit(np.mean(spoof_margin(logits))))
 
 
 def verdict_for(spoof_probability: float) -> str:
@@ -292,7 +300,7 @@ class Detector:
         if protocol == "asvspoof":
             spoof_probability, score = float(probabilities[0]), float(logits[0, 1])
         else:
-            spoof_probability = aggregate_spoof_probability(probabilities)
+            spoof_probability = aggregate_spoof_probability(logits)
             score = float(np.mean(logits[:, 1]))
 
         result = DetectionResult(

@@ -85,9 +85,12 @@ def test_full_protocol_scores_every_window(detector, model, reference):
     assert [w.start_s for w in result.windows] == [s / SR for s in starts]
     assert result.windows[-1].end_s == pytest.approx(len(x) / SR)
     per_window = np.stack([logits_of(model, x[s : s + WINDOW_SAMPLES]) for s in starts])
-    probabilities = spoof_probability_from_logits(per_window)
+    margins = per_window[:, 0].astype(np.float64) - per_window[:, 1]
     np.testing.assert_allclose([w.score for w in result.windows], per_window[:, 1], atol=1e-4)
-    assert result.spoof_probability == pytest.approx(float(np.mean(probabilities)), abs=1e-5)
+    # Aggregated in log-odds: the sigmoid of the mean spoof-minus-bona-fide margin.
+    assert result.spoof_probability == pytest.approx(float(1 / (1 + np.exp(-np.mean(margins)))), abs=1e-4)
+    np.testing.assert_allclose([w.spoof_probability for w in result.windows],
+                               spoof_probability_from_logits(per_window), atol=1e-4)
     assert result.score == pytest.approx(float(np.mean(per_window[:, 1])), abs=1e-4)
 
     overlapping = detector.analyze(x, sample_rate=SR, hop_s=1.0)

@@ -1,0 +1,92 @@
+"""The real command line, run as a user runs it: `python -m aasist detect ...` in a subprocess."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "assets" / "examples"
+REAL = EXAMPLES / "real_arctic_awb_a0007.wav"
+SYNTHETIC = EXAMPLES / "synthetic_flite_awb_a0007.wav"
+PHONE = EXAMPLES / "real_arctic_slt_a0009_phone_8khz.wav"
+
+
+def run_cli(*args, env_extra=None, cwd=REPO, timeout=180):
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "aasist", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def cli_env(weights_dir, tmp_path_factory):
+    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+
+
+def test_json_for_real_and_synthetic_speech_and_a_bad_file(cli_env, tmp_path):
+    bad = tmp_path / "notes.wav"
+    bad.write_text("this is not audio")
+    out_csv = tmp_path / "results.csv"
+    proc = run_cli("detect", REAL, SYNTHETIC, PHONE, bad, "--json", "--csv", out_csv, env_extra=cli_env)
+    assert proc.returncode == 1, proc.stderr  # one file failed, the others ran
+    assert "Traceback" not in proc.stderr
+    rows = json.loads(proc.stdout)
+    assert [r["file"] for r in rows] == [str(REAL), str(SYNTHETIC), str(PHONE), str(bad)]
+
+    real, synthetic, phone, failed = rows
+    for row in (real, synthetic, phone):
+        assert set(row) >= {"file", "model", "spoof_probability", "score", "verdict", "duration_s",
+                            "sample_rate", "windows", "warnings"}
+        assert row["model"] == "AASIST"
+        assert row["verdict"] == ("spoof" if row["spoof_probability"] >= 0.5 else "bona fide")
+        for window in row["windows"]:
+            assert set(window) == {"start_s", "end_s", "spoof_probability", "score"}
+    assert real["verdict"] == "bona fide" and real["warnings"] == []
+    assert synthetic["verdict"] == "spoof"
+    assert phone["sample_rate"] == 8000
+    assert [w["code"] for w in phone["warnings"]] == ["band_limited"]
+
+    assert set(failed) == {"file", "error"}
+    assert "not an audio file" in failed["error"] and failed["error"].count("\n") == 0
+
+    with open(out_csv) as f:
+        table = list(csv.DictReader(f))
+    assert [r["file"] for r in table] == [str(REAL), str(SYNTHETIC), str(PHONE), str(bad)]
+    assert table[2]["warnings"] == "band_limited" and table[3]["error"]
+
+
+def test_readable_table_protocol_and_model(cli_env):
+    proc = run_cli("detect", SYNTHETIC, "--model", "AASIST-L", "--protocol", "asvspoof", env_extra=cli_env)
+    assert proc.returncode == 0, proc.stderr
+    assert "spoof" in proc.stdout and SYNTHETIC.name in proc.stdout
+
+
+def test_all_good_files_exit_zero_and_hop_adds_windows(cli_env, weights_dir):
+    plain = json.loads(run_cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", env_extra=cli_env).stdout)
+    hop = run_cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", "--hop", "1", "--backend", "torch",
+                  env_extra=cli_env)
+    assert hop.returncode == 0, hop.stderr
+    assert len(json.loads(hop.stdout)[0]["windows"]) > len(plain[0]["windows"])
+
+
+def test_unknown_model_is_one_clear_line(cli_env):
+    proc = run_cli("detect", REAL, "--model", "no-such-model", env_extra=cli_env)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_missing_hub_weights_offline_is_one_clear_line(tmp_path):
+    env = {"HF_HOME": str(tmp_path / "hf"), "AASIST_CACHE_DIR": str(tmp_path / "cache")}
+    env_clean = {k: v for k, v in os.environ.items() if k != "AASIST_WEIGHTS_DIR"}
+    proc = subprocess.run([sys.executable, "-m", "aasist", "detect", str(REAL)], capture_output=True, text=True,
+                          env=dict(env_clean, HF_HUB_OFFLINE="1", **env), cwd=REPO, timeout=120)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "HF_HUB_OFFLINE" in proc.stderr
