@@ -16,7 +16,7 @@ from scipy.special import expit
 
 from .audio import Audio, AudioError, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
-from .diagnostics import InputWarning, diagnose
+from .diagnostics import diagnose
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .windows import WindowGeometry, tile_to_length
 

@@ -137,15 +137,3 @@ class LCNN(nn.Module):
         h = h.permute(0, 2, 1, 3).flatten(2)  # (B, frames/16, 32 * features/16)
         h = (self.blstm(h) + h).mean(dim=1)
         return self.out_layer(h)
-
-
-def build_lcnn(model_config: dict) -> LCNN:
-    """A freshly initialised LCNN for a ``model_config`` dict (see ``LCNN_CONFIG``)."""
-    return LCNN(model_config)
-
-
-def load_lcnn(model_config: dict, state_dict: dict) -> LCNN:
-    """For ``aasist.weights.ARCHITECTURES``: the network with ``state_dict`` loaded strictly, in eval mode."""
-    model = LCNN(model_config)
-    model.load_state_dict(state_dict, strict=True)
-    return model.eval()

@@ -114,15 +114,3 @@ class RawNet2(nn.Module):
         x, _ = self.gru(x)
         x = self.fc2_gru(self.fc1_gru(x[:, -1, :]))
         return F.log_softmax(x, dim=1)
-
-
-def build_rawnet2(model_config: dict) -> RawNet2:
-    """A freshly initialised RawNet2 for a ``model_config`` dict (see ``RAWNET2_CONFIG``)."""
-    return RawNet2(model_config)
-
-
-def load_rawnet2(model_config: dict, state_dict: dict) -> RawNet2:
-    """For ``aasist.weights.ARCHITECTURES``: the network with ``state_dict`` loaded strictly, in eval mode."""
-    model = RawNet2(model_config)
-    model.load_state_dict(state_dict, strict=True)
-    return model.eval()

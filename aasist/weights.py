@@ -38,9 +38,9 @@ from huggingface_hub.errors import (
 )
 from torch import nn
 
-from .lcnn import load_lcnn
+from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
-from .rawnet2 import load_rawnet2
+from .rawnet2 import RawNet2
 
 WEIGHTS_DIR_ENV = "AASIST_WEIGHTS_DIR"
 ALLOW_UNVERIFIED_ENV = "AASIST_ALLOW_UNVERIFIED"
@@ -407,16 +407,16 @@ def load_checkpoint(
 # Building models
 
 
-def _build_aasist(config: dict, state_dict: dict) -> nn.Module:
-    return AASIST.from_state_dict(state_dict, ModelDimensions.from_config(config))
+def build_aasist(model_config: dict) -> AASIST:
+    return AASIST(ModelDimensions.from_config(model_config))
 
 
-# Architecture name -> build(config, state_dict) returning the network with its weights loaded strictly, in eval mode.
-# Other architectures of the checkpoint-folder format register themselves here.
-ARCHITECTURES: dict[str, Callable[[dict, dict], nn.Module]] = {
-    "AASIST": _build_aasist,
-    "RawNet2": load_rawnet2,  # aasist/rawnet2.py
-    "LCNN": load_lcnn,  # aasist/lcnn.py
+# Architecture name -> constructor(model_config) of a freshly initialised network. The one registry of the project:
+# training builds new networks from it, build_model() loads checkpoints into them.
+ARCHITECTURES: dict[str, Callable[[dict], nn.Module]] = {
+    "AASIST": build_aasist,
+    "RawNet2": RawNet2,  # aasist/rawnet2.py
+    "LCNN": LCNN,  # aasist/lcnn.py
 }
 
 
@@ -429,7 +429,8 @@ def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] =
             f"(supported: {', '.join(ARCHITECTURES)})."
         )
     try:
-        net = build(checkpoint.config, checkpoint.state_dict)
+        net = build(checkpoint.config)
+        net.load_state_dict(checkpoint.state_dict, strict=True)
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WeightsError(

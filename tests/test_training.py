@@ -15,7 +15,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from aasist.training import data, evaluate, push, train
+from aasist.cli import main as cli_main
+from aasist.training import data, push, train
 from aasist.training.checkpoint import build_model, load_checkpoint_folder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -255,11 +256,11 @@ def test_training_config_errors(tmp_path, database, capsys):
     config = _config(tmp_path, "RawNet2")
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"model_config": {"architecture": "Wav2Vec"}}))
-    assert train.main(_train_args(bad, database, tmp_path / "o2")) == 2
+    assert cli_main(_train_args(bad, database, tmp_path / "o2")) == 2
     assert "unknown architecture" in capsys.readouterr().err
-    assert train.main(_train_args(config, tmp_path / "nowhere", tmp_path / "o3")) == 2
+    assert cli_main(_train_args(config, tmp_path / "nowhere", tmp_path / "o3")) == 2
     assert "does not exist" in capsys.readouterr().err
-    assert train.main(_train_args(config, database, tmp_path / "o4", "--resume")) == 2
+    assert cli_main(_train_args(config, database, tmp_path / "o4", "--resume")) == 2
     assert "nothing to resume" in capsys.readouterr().err
 
 
@@ -293,7 +294,7 @@ def _check_run_folder(out: Path, architecture: str, epochs: int = 1) -> dict:
 def test_train_evaluate_and_load(architecture, database, tmp_path, capsys):
     config = _config(tmp_path, architecture)
     out = tmp_path / "run"
-    assert train.main(_train_args(config, database, out)) == 0
+    assert cli_main(_train_args(config, database, out)) == 0
     captured = capsys.readouterr()
     assert captured.err.count(f"{CORRUPT_TRAIN}.flac") >= 1  # named on stderr
     assert "epoch 1/1" in captured.err
@@ -301,7 +302,7 @@ def test_train_evaluate_and_load(architecture, database, tmp_path, capsys):
 
     # evaluate: score file in the ASVspoof format, EER and min t-DCF printed, the corrupt eval file skipped
     scores = tmp_path / "scores.txt"
-    assert evaluate.main(["evaluate", "--checkpoint", str(out), "--database", str(database),
+    assert cli_main(["evaluate", "--checkpoint", str(out), "--database", str(database),
                           "--scores", str(scores), "--workers", "0", "--no-progress"]) == 0  # fmt: skip
     captured = capsys.readouterr()
     assert "EER: " in captured.out and "min t-DCF: " in captured.out
@@ -337,7 +338,7 @@ def test_trained_checkpoint_runs_in_the_detector(database, tmp_path, capsys):
     from aasist.detector import Detector
 
     out = tmp_path / "run"
-    assert train.main(_train_args(_config(tmp_path, "RawNet2"), database, out)) == 0
+    assert cli_main(_train_args(_config(tmp_path, "RawNet2"), database, out)) == 0
     capsys.readouterr()
     detector = Detector.from_pretrained(str(out / "best"), backend="torch")
     assert detector.architecture == "RawNet2"
@@ -348,10 +349,10 @@ def test_trained_checkpoint_runs_in_the_detector(database, tmp_path, capsys):
 def test_resume_continues_the_run(database, tmp_path, capsys):
     config = _config(tmp_path, "RawNet2")
     out = tmp_path / "run"
-    assert train.main(_train_args(config, database, out)) == 0
+    assert cli_main(_train_args(config, database, out)) == 0
     args = _train_args(config, database, out, "--resume")
     args[args.index("--epochs") + 1] = "2"
-    assert train.main(args) == 0
+    assert cli_main(args) == 0
     err = capsys.readouterr().err
     assert "resumed from" in err
     _check_run_folder(out, "RawNet2", epochs=2)
@@ -367,7 +368,7 @@ def test_ddp_torchrun_two_processes(database, tmp_path):
     args = _train_args(config, database, out, "--device", "cpu")
     args[args.index("--batch-size") + 1] = "1"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "aasist.training", *args]  # fmt: skip
+           "-m", "aasist", *args]  # fmt: skip
     proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert sorted(p.name for p in (out / "epochs").iterdir()) == ["epoch_001.safetensors"]
@@ -392,7 +393,7 @@ def checkpoint_folder(tmp_path) -> Path:
 
 
 def test_push_dry_run_lists_the_files(checkpoint_folder, capsys):
-    assert push.main(["push", str(checkpoint_folder), "someone/rawnet2-la", "--dry-run"]) == 0
+    assert cli_main(["push", str(checkpoint_folder), "someone/rawnet2-la", "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "would upload to" in out and "someone/rawnet2-la" in out
     for name in ("config.json", "model.safetensors", "README.md"):
@@ -417,14 +418,14 @@ def test_push_refuses_what_is_not_a_checkpoint(tmp_path, checkpoint_folder, caps
     (bad / "model.safetensors").write_bytes(b"")
     cases.append(([str(bad), "a/b"], "not a checkpoint config"))
     for argv, message in cases:
-        assert push.main(["push", *argv, "--dry-run"]) == 2, argv
+        assert cli_main(["push", *argv, "--dry-run"]) == 2, argv
         err = capsys.readouterr().err
         assert message in err and err.startswith("error: ") and err.count("\n") == 1, err
 
 
 def test_push_without_token(checkpoint_folder, monkeypatch, capsys):
     monkeypatch.setattr(push, "get_token", lambda: None)
-    assert push.main(["push", str(checkpoint_folder), "someone/model"]) == 2
+    assert cli_main(["push", str(checkpoint_folder), "someone/model"]) == 2
     assert "no Hugging Face token" in capsys.readouterr().err
 
 
@@ -436,7 +437,7 @@ def test_push_network_failure_is_one_sentence(checkpoint_folder, monkeypatch, ca
         port = s.getsockname()[1]
     monkeypatch.setattr(push.hf_constants, "ENDPOINT", f"http://127.0.0.1:{port}")
     monkeypatch.setattr(push, "get_token", lambda: "hf_test_token")
-    assert push.main(["push", str(checkpoint_folder), "someone/model"]) == 2
+    assert cli_main(["push", str(checkpoint_folder), "someone/model"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: could not upload to someone/model") and err.count("\n") == 1, err
 

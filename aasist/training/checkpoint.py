@@ -19,28 +19,15 @@ import torch
 import yaml
 from torch import nn
 
-from ..lcnn import build_lcnn
-from ..model import AASIST, ModelDimensions
-from ..rawnet2 import build_rawnet2
+from ..weights import ARCHITECTURES, CONFIG_NAME, MODEL_CARD_NAME, WEIGHTS_NAME
 
-CONFIG_NAME = "config.json"
-WEIGHTS_NAME = "model.safetensors"
-MODEL_CARD_NAME = "README.md"
 CHECKPOINT_FILES = (CONFIG_NAME, WEIGHTS_NAME, MODEL_CARD_NAME)
 
 PathLike = Union[str, Path]
 
 
-def build_aasist(model_config: dict) -> AASIST:
-    return AASIST(ModelDimensions.from_config(model_config))
-
-
-# Architecture name -> build(model_config) returning a freshly initialised network.
-MODEL_BUILDERS: dict[str, Callable[[dict], nn.Module]] = {
-    "AASIST": build_aasist,
-    "RawNet2": build_rawnet2,
-    "LCNN": build_lcnn,
-}
+# Architecture name -> constructor(model_config): the registry the detector loads checkpoints with.
+MODEL_BUILDERS = ARCHITECTURES
 
 
 def architecture_of(model_config: dict) -> str:

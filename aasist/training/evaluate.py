@@ -254,9 +254,3 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 1
     return 0
 
-
-def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aasist.training")
-    add_evaluate_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)

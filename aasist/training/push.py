@@ -145,9 +145,3 @@ def run_push(args: argparse.Namespace) -> int:
         print(f"commit: {plan['commit_url']}")
     return 0
 
-
-def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aasist.training")
-    add_push_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)

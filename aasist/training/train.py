@@ -551,11 +551,5 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m aasist.training")
-    add_train_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)
 
-
-__all__ = ["TrainingError", "add_train_parser", "complete_config", "load_config", "run_train", "train", "main"]
+__all__ = ["TrainingError", "add_train_parser", "complete_config", "load_config", "run_train", "train"]
