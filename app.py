@@ -15,6 +15,9 @@ API (``gradio_client``)::
 Behaviour under load: analyses (page, examples, batch and API) share one queue; at most ``CONCURRENCY`` run at the
 same time, the others wait in line (the page shows their position), and beyond ``QUEUE_SIZE`` waiting requests
 new ones are turned away with a message.
+
+Temporary files: uploads to the API are deleted once analysed (``ApiUploads``); the page's uploads, figures and batch
+CSVs an hour after they were made (``delete_cache``), the example clips never.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ import html
 import logging
 import os
 import re
-import tempfile
 import threading
 import time
+import uuid
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Optional
 
 import gradio as gr
+import gradio.utils
 import pandas as pd
 
 from aasist.audio import AudioError, load_audio
@@ -57,6 +62,12 @@ MAX_BATCH_FILES = 20
 CONCURRENCY = 2  # analyses running at once (a free Space has 2 CPU cores); the rest wait in the queue
 QUEUE_SIZE = 20  # waiting requests beyond which new ones are refused
 
+
+def _user_error(message: str) -> gr.Error:
+    """The one sentence a visitor sees. Expected (a bad file, a wrong option), so no traceback in the server's log."""
+    return gr.Error(message, print_exception=False)
+
+
 # --- the detectors: loaded once per model, shared by all requests -----------------------------------------------
 
 _detectors: dict = {}
@@ -66,14 +77,14 @@ _detectors_lock = threading.Lock()
 def get_detector(model: str) -> Detector:
     """The detector for a built-in model, loaded on first use and then cached (thread-safe)."""
     if model not in MODELS:
-        raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.")
+        raise _user_error(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.")
     with _detectors_lock:
         detector = _detectors.get(model)
         if detector is None:
             try:
                 detector = Detector.from_pretrained(model)
             except WeightsError as err:
-                raise gr.Error(str(err)) from None
+                raise _user_error(str(err)) from None
             _detectors[model] = detector
         return detector
 
@@ -97,6 +108,115 @@ def warm_up(models=(DEFAULT_MODEL,)) -> None:
             draw_all(audio, result)
         except Exception as err:  # noqa: BLE001 - startup must not die on one model
             log.warning("could not load %s at startup: %s", model, getattr(err, "message", None) or err)
+
+
+# --- temporary files --------------------------------------------------------------------------------------------
+# Gradio keeps every upload in its cache folder (GRADIO_TEMP_DIR), one folder per distinct content, and deletes
+# nothing before ``delete_cache`` says so (an hour here). The page needs its uploads for that long: the player plays
+# them and a visitor may analyse the same upload again with the other model. Uploads to the API are used once, so
+# they are deleted as soon as no request needs them: the cache then stays the same size however many API calls
+# come (tests/test_hardening.py counts).
+
+UPLOAD_GRACE_S = 5.0  # an upload this recent may belong to a request that has not joined the queue yet
+
+
+class ApiUploads:
+    """Deletes the files uploaded for ``/analyze`` calls once they have been analysed.
+
+    Identical uploads share one path (Gradio names the folder after the content), so a file is kept while any
+    request uses it: one being analysed (counted here), one waiting in the queue or being prepared (read from the
+    queue), or an upload younger than ``UPLOAD_GRACE_S`` (its request may still be on its way). Whatever is kept is
+    deleted by a later call, or by ``delete_cache`` at the latest. Only Gradio's own uploads are ever deleted: never
+    the example clips, never a file outside its cache (as when ``analyze`` is called in-process with a local path).
+    """
+
+    def __init__(self):
+        self.demo: Optional[gr.Blocks] = None  # set by build_demo
+        self._lock = threading.Lock()
+        self._in_use: dict = {}  # path -> number of running analyses
+        self._done: set = set()  # analysed, waiting to be deleted
+
+    @contextmanager
+    def using(self, path: Optional[str]):
+        key = self._key(path)
+        if key is None:
+            yield
+            return
+        with self._lock:
+            self._in_use[key] = self._in_use.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_use[key] -= 1
+                if not self._in_use[key]:
+                    del self._in_use[key]
+                self._done.add(key)
+            self.sweep()
+
+    def sweep(self) -> None:
+        """Delete every analysed upload that no request needs any more."""
+        needed = self._queued_paths()
+        if needed is None:  # the queue could not be read: leave everything to delete_cache
+            return
+        needed |= self._kept_by_gradio()
+        now = time.time()
+        with self._lock:
+            for key in list(self._done):
+                if key in self._in_use or key in needed:
+                    continue
+                path = Path(key)
+                try:
+                    if now - path.stat().st_ctime < UPLOAD_GRACE_S:
+                        continue
+                    path.unlink()
+                except FileNotFoundError:
+                    pass
+                except OSError as err:
+                    log.warning("could not delete the upload %s: %s", path.name, err)
+                    continue
+                # (The path stays in demo.upload_file_set: Gradio's own cleaning iterates that set in another thread.)
+                self._done.discard(key)
+                with suppress(OSError):
+                    path.parent.rmdir()  # the folder named after the content, when nothing else is in it
+
+    def _key(self, path: Optional[str]) -> Optional[str]:
+        """The upload's path as Gradio recorded it, or None when it is not an upload to this server."""
+        if not path or self.demo is None:
+            return None
+        key = str(path)
+        try:
+            uploaded = key in self.demo.upload_file_set
+            inside = Path(key).resolve().is_relative_to(Path(self.demo.GRADIO_CACHE).resolve())
+        except (AttributeError, OSError, TypeError):
+            return None
+        return key if uploaded and inside else None
+
+    def _queued_paths(self) -> Optional[set]:
+        """Paths that requests in Gradio's queue (waiting, or taken out and being prepared) name; None if unknown."""
+        try:
+            queue = self.demo._queue
+            events = [e for q in list(queue.event_queue_per_concurrency_id.values()) for e in list(q.queue)]
+            events += [e for job in list(queue.active_jobs) if job for e in list(job)]
+            paths = set()
+            for event in events:
+                for value in (list(event.data.data) if event.data is not None else []):
+                    if isinstance(value, dict) and isinstance(value.get("path"), str):
+                        paths.add(value["path"])
+            return paths
+        except Exception:  # noqa: BLE001 - Gradio's internals changed: delete nothing rather than guess
+            log.warning("could not read Gradio's queue; API uploads are left to delete_cache", exc_info=True)
+            return None
+
+    def _kept_by_gradio(self) -> set:
+        """Files Gradio keeps for good (the examples): an upload with the same content shares their path."""
+        kept = set()
+        for block in list(self.demo.blocks.values()):
+            kept.update(getattr(block, "keep_in_cache", ()))
+        return {str(p) for p in kept}
+
+
+API_UPLOADS = ApiUploads()
 
 
 # --- formatting -------------------------------------------------------------------------------------------------
@@ -181,28 +301,36 @@ def _clean_name(path: str) -> str:
 # --- the analysis -----------------------------------------------------------------------------------------------
 
 
+def _decode_upload(path: str):
+    """An uploaded recording, up to ``MAX_DURATION_S``; ``AudioError`` (one sentence) when it cannot be used."""
+    if not Path(path).exists():  # deleted by the server (delete_cache) while the page still showed it
+        raise AudioError(f"The recording '{_clean_name(path)}' is no longer on the server (uploads are deleted "
+                         "after a while); upload it again.")
+    return load_audio(path, max_duration_s=MAX_DURATION_S)
+
+
 def _load(path: Optional[str]):
     if not path:
-        raise gr.Error("Record or upload a recording first.")
+        raise _user_error("Record or upload a recording first.")
     try:
-        return load_audio(path, max_duration_s=MAX_DURATION_S)
+        return _decode_upload(path)
     except AudioError as err:
-        raise gr.Error(str(err)) from None
+        raise _user_error(str(err)) from None
 
 
 def _analyze(audio, model: str, analysis: str, with_attention: bool, progress=None):
     if analysis not in {value for _, value in ANALYSES}:
-        raise gr.Error(f"Unknown analysis {analysis!r}; choose 'full' or 'asvspoof'.")
+        raise _user_error(f"Unknown analysis {analysis!r}; choose 'full' or 'asvspoof'.")
     detector = get_detector(model)
     try:
         return detector.analyze(audio, protocol=analysis, with_attention=with_attention, progress=progress)
     except AudioError as err:
-        raise gr.Error(str(err)) from None
+        raise _user_error(str(err)) from None
 
 
 def _unexpected(err: Exception) -> gr.Error:
-    log.exception("analysis failed")
-    return gr.Error("Something went wrong while analysing this recording; please try another file.")
+    log.exception("analysis failed")  # the traceback goes to the log once; the visitor gets one sentence
+    return _user_error("Something went wrong while analysing this recording; please try another file.")
 
 
 def analyze(audio: str, model: str = DEFAULT_MODEL, analysis: str = DEFAULT_ANALYSIS,
@@ -213,19 +341,22 @@ def analyze(audio: str, model: str = DEFAULT_MODEL, analysis: str = DEFAULT_ANAL
     recording in 4 s windows) or "asvspoof" (the first 4 s, as the authors evaluate); include_attention: add the
     attention of the most decisive window.
     """
-    try:
-        loaded = _load(audio)
-        result = _analyze(loaded, model, analysis, with_attention=bool(include_attention))
-        result.file = _clean_name(audio)
-        data = result.to_dict(include_attention=bool(include_attention))
-        data["warnings"] = [{"code": code, "message": message} for code, message in _display_warnings(result, loaded)]
-        if loaded.truncated:
-            data["truncated_to_s"] = MAX_DURATION_S
-        return data
-    except gr.Error:
-        raise
-    except Exception as err:  # never a traceback for the caller; the server keeps serving
-        raise _unexpected(err) from None
+    # An API caller uploads the file anew with each call: it is deleted once no request needs it any more.
+    with API_UPLOADS.using(audio):
+        try:
+            loaded = _load(audio)
+            result = _analyze(loaded, model, analysis, with_attention=bool(include_attention))
+            result.file = _clean_name(audio)
+            data = result.to_dict(include_attention=bool(include_attention))
+            data["warnings"] = [{"code": code, "message": message}
+                                for code, message in _display_warnings(result, loaded)]
+            if loaded.truncated:
+                data["truncated_to_s"] = MAX_DURATION_S
+            return data
+        except gr.Error:
+            raise
+        except Exception as err:  # never a traceback for the caller; the server keeps serving
+            raise _unexpected(err) from None
 
 
 def analyze_page(audio: str, model: str, analysis: str, progress=gr.Progress()):
@@ -265,16 +396,16 @@ BATCH_HEADERS = ["File", "Verdict", "Spoof probability", "Duration (s)", "Window
 def analyze_batch(files: Optional[list], model: str, analysis: str, progress=gr.Progress()):
     """Several recordings in, one row each out, plus the same table as a CSV file."""
     if not files:
-        raise gr.Error("Upload one or more recordings first.")
+        raise _user_error("Upload one or more recordings first.")
     if len(files) > MAX_BATCH_FILES:
-        raise gr.Error(f"Upload at most {MAX_BATCH_FILES} files at a time (got {len(files)}).")
+        raise _user_error(f"Upload at most {MAX_BATCH_FILES} files at a time (got {len(files)}).")
     rows = []
     for path in progress.tqdm(files, desc="Analysing", unit="files"):
         path = getattr(path, "name", path)
         row = dict.fromkeys(BATCH_COLUMNS, "")
         row["file"] = _clean_name(path)
         try:
-            loaded = load_audio(path, max_duration_s=MAX_DURATION_S)
+            loaded = _decode_upload(path)
             result = get_detector(model).analyze(loaded, protocol=analysis)
             row.update(verdict=result.verdict, spoof_probability=round(result.spoof_probability, 4),
                        duration_s=round(result.duration_s, 2), windows=len(result.windows),
@@ -285,8 +416,11 @@ def analyze_batch(files: Optional[list], model: str, analysis: str, progress=gr.
             log.exception("batch analysis failed for %s", path)
             row["error"] = "Could not be analysed."
         rows.append(row)
-    out_dir = Path(tempfile.mkdtemp(prefix="aasist-batch-"))
-    csv_path = out_dir / f"aasist-{model}-{analysis}.csv"
+    # Written into Gradio's cache, which serves it from there and deletes it with the other results (delete_cache);
+    # anywhere else Gradio would serve a copy and the original would stay for good.
+    out_dir = Path(gradio.utils.get_upload_folder()) / "aasist-batch"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = out_dir / f"aasist-{model}-{analysis}-{uuid.uuid4().hex[:8]}.csv"
     with open(csv_path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=BATCH_COLUMNS)
         writer.writeheader()
@@ -452,6 +586,10 @@ def build_demo() -> gr.Blocks:
                                 example_labels=[example_label(p) for p in examples], cache_examples=False,
                                 run_on_click=False, api_visibility="private", elem_id="examples",
                             )
+                            # Gradio copied the clips into its cache and hands out those copies on every click, but
+                            # does not protect them: delete_cache would remove them after an hour (and the examples
+                            # would stop working), as would the deletion of API uploads with the same content.
+                            audio.keep_in_cache.update(audio.temp_files)
                     with gr.Column(scale=6):
                         verdict = gr.HTML(EMPTY_VERDICT, elem_id="verdict")
                         warnings = gr.HTML("", elem_id="warnings")
@@ -517,6 +655,7 @@ def build_demo() -> gr.Blocks:
                           api_name="analyze", show_progress="hidden", **common)
         batch_button.click(analyze_batch, inputs=[batch_files, batch_model, batch_analysis],
                            outputs=[batch_table, batch_csv], api_visibility="private", **common)
+    API_UPLOADS.demo = demo
     return demo
 
 

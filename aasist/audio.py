@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional, Union
+from typing import BinaryIO, Optional, Union
 
 import numpy as np
 import soundfile as sf
@@ -34,6 +34,8 @@ MAX_ARRAY_CHANNELS = 16  # the largest axis of a 2-D array we accept as channels
 RESAMPLING = dict(resampling_method="sinc_interp_kaiser", lowpass_filter_width=64, rolloff=0.975,
                   beta=14.769656459379492)
 MIN_CONV_CHANNELS = 64
+DECODE_BLOCK_SAMPLES = 1 << 20  # samples (frames x channels) decoded at a time: 4 MB of float32
+RESAMPLE_CHUNK_SAMPLES = 1 << 22  # input samples per convolution call (16 MB); larger calls are faster
 
 AudioSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO]
 
@@ -66,39 +68,43 @@ def load_audio(source: AudioSource, max_duration_s: Optional[float] = None) -> A
     """Decode a file path, the bytes of a file or a binary file object.
 
     ``max_duration_s`` decodes only the first that many seconds (only those frames are read) and sets
-    ``Audio.truncated`` when the recording was longer.
+    ``Audio.truncated`` when the recording was longer. Decoding runs block by block (read, downmix, resample), so
+    memory grows with the 16 kHz mono result only, whatever the file's channel count and sample rate: a small
+    compressed file of 8-channel 192 kHz silence cannot make it allocate gigabytes.
     """
     name, stream = _open(source)
     try:
         with sf.SoundFile(stream) as file:
             _check_sample_rate(file.samplerate)
             limit = None if max_duration_s is None else max(1, math.ceil(max_duration_s * file.samplerate))
-            # One frame past the limit tells whether there was more: the header's count is a guess for some formats
-            # (MP3), and a second read call makes libmpg123 print spurious errors.
-            data = _read(file, None if limit is None else limit + 1)
-            truncated = limit is not None and len(data) > limit
-            data = data[:limit]
+            waveform, frames, truncated = _decode(file, limit)
             fmt, subtype, sample_rate, channels = file.format, file.subtype, file.samplerate, file.channels
     except sf.LibsndfileError as err:
         raise _decode_error(name, err) from err
-    if len(data) == 0:
+    if frames == 0:
         raise AudioError(f"{_capital(name)} contains no audio samples; choose a file that contains a recording.")
-    return _to_audio(data, sample_rate, channels, fmt, subtype, truncated)
+    return Audio(waveform, int(sample_rate), int(channels), frames / sample_rate, fmt, subtype, truncated)
 
 
-def _read(file: sf.SoundFile, frames: Optional[int]) -> np.ndarray:
-    """Up to ``frames`` frames (all when None) as (frames, channels) float32."""
-    if file.seekable():
-        return file.read(-1 if frames is None else frames, dtype="float32", always_2d=True)
-    # Some encodings (GSM 6.10 in WAV, for one) cannot seek, and then libsndfile cannot count the frames either.
-    blocks, total, size = [], 0, 1 << 16
-    while frames is None or total < frames:
-        block = file.read(size if frames is None else min(size, frames - total), dtype="float32", always_2d=True)
-        if len(block) == 0:
+def _decode(file: sf.SoundFile, limit: Optional[int]) -> tuple[np.ndarray, int, bool]:
+    """(mono float32 at 16 kHz, frames decoded, truncated) of up to ``limit`` frames (all when None).
+
+    One frame past the limit is read to tell whether there was more: the header's count is a guess for some formats
+    (MP3), and some encodings (GSM 6.10 in WAV, for one) cannot seek, so libsndfile cannot count their frames at all.
+    """
+    block = max(1024, DECODE_BLOCK_SAMPLES // max(1, file.channels))
+    resampler = StreamResampler(file.samplerate)
+    kept, truncated = 0, False
+    while not truncated:
+        wanted = block if limit is None else min(block, limit + 1 - kept)
+        data = file.read(wanted, dtype="float32", always_2d=True)
+        if len(data) == 0:
             break
-        blocks.append(block)
-        total += len(block)
-    return np.concatenate(blocks) if blocks else np.zeros((0, file.channels), np.float32)
+        if limit is not None and kept + len(data) > limit:
+            data, truncated = data[: limit - kept], True
+        kept += len(data)
+        resampler.push(_downmix(data))
+    return resampler.finish(), kept, truncated
 
 
 def prepare_waveform(array, sample_rate: int) -> Audio:
@@ -129,49 +135,110 @@ def prepare_waveform(array, sample_rate: int) -> Audio:
 
 def _to_audio(data: np.ndarray, sample_rate: int, channels: int, fmt, subtype, truncated: bool) -> Audio:
     """(frames, channels) float32 at ``sample_rate`` -> mono float32 at 16 kHz."""
+    waveform = resample(_downmix(data), sample_rate)
+    return Audio(waveform, int(sample_rate), int(channels), len(data) / sample_rate, fmt, subtype, truncated)
+
+
+def _downmix(data: np.ndarray) -> np.ndarray:
+    """(frames, channels) float32 -> mono float32 (the mean of the channels), after checking the values."""
     if not np.isfinite(data).all():
         raise AudioError(
             "The audio contains invalid sample values (NaN or infinity), so it cannot be analysed; "
             "export the recording again."
         )
-    mono = data[:, 0] if channels == 1 else data.mean(axis=1, dtype=np.float32)
-    waveform = resample(np.ascontiguousarray(mono, dtype=np.float32), sample_rate)
-    return Audio(waveform, int(sample_rate), int(channels), len(data) / sample_rate, fmt, subtype, truncated)
+    mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1, dtype=np.float32)
+    return np.ascontiguousarray(mono, dtype=np.float32)
 
 
 def resample(waveform: np.ndarray, sample_rate: int) -> np.ndarray:
     """Mono float32 at ``sample_rate`` -> float32 at 16 kHz."""
     if sample_rate == SAMPLE_RATE:
         return waveform
-    with torch.inference_mode():
-        return _resampler(sample_rate)(torch.from_numpy(waveform)).numpy()
+    resampler = StreamResampler(sample_rate)
+    resampler.push(waveform)
+    return resampler.finish()
+
+
+class StreamResampler:
+    """Mono float32 at ``sample_rate`` -> 16 kHz, fed block by block: the same samples as one call on the whole signal.
+
+    The filter is torchaudio's ``Resample`` (``RESAMPLING``): a convolution that, every ``stride`` input samples,
+    computes ``new`` output samples from the ``taps`` input samples around them. Only the input that later outputs
+    still need is kept between blocks, and the convolution runs on bounded chunks, so memory stays small however
+    long the input is.
+    """
+
+    def __init__(self, sample_rate: int):
+        self.sample_rate = int(sample_rate)
+        self._identity = self.sample_rate == SAMPLE_RATE
+        self._outputs: list = []
+        self._length = 0  # input samples pushed
+        if not self._identity:
+            self._weight, self._stride, self._new, self._width = _resampler(self.sample_rate)
+            self._group = self._weight.shape[0] // self._new  # output frames per convolution step
+            self._step = self._stride * self._group  # input samples per convolution step
+            self._taps = self._weight.shape[-1]
+            self._buffer = np.zeros(self._width, np.float32)  # the left padding, then input not yet consumed
+
+    def push(self, x: np.ndarray) -> None:
+        x = np.asarray(x, dtype=np.float32).reshape(-1)
+        self._length += len(x)
+        if self._identity:
+            self._outputs.append(x.copy())
+            return
+        self._buffer = np.concatenate([self._buffer, x])
+        if len(self._buffer) >= RESAMPLE_CHUNK_SAMPLES + self._taps:  # fewer, larger convolutions are faster
+            self._convolve()
+
+    def finish(self) -> np.ndarray:
+        if not self._identity:
+            # The same zero padding at the end as torchaudio, and more: outputs past the target length are dropped.
+            self._buffer = np.concatenate([self._buffer, np.zeros(self._width + 2 * self._step, np.float32)])
+            self._convolve()
+        out = np.concatenate(self._outputs) if self._outputs else np.zeros(0, np.float32)
+        self._outputs = []
+        if self._identity:
+            return out
+        return out[: math.ceil(self._new * self._length / self._stride)]
+
+    def _convolve(self) -> None:
+        """Every whole convolution step the buffer holds, in chunks; the buffer keeps what the next step needs."""
+        steps = (len(self._buffer) - self._taps) // self._step + 1 if len(self._buffer) >= self._taps else 0
+        done = 0
+        while done < steps:
+            n = min(steps - done, max(1, RESAMPLE_CHUNK_SAMPLES // self._step))
+            begin = done * self._step
+            chunk = torch.from_numpy(self._buffer[begin : begin + (n - 1) * self._step + self._taps])
+            with torch.inference_mode():
+                y = torch.nn.functional.conv1d(chunk[None, None], self._weight, stride=self._step)
+            self._outputs.append(y[0].T.reshape(-1).numpy())
+            done += n
+        self._buffer = self._buffer[steps * self._step :].copy()
 
 
 @lru_cache(maxsize=16)
-def _resampler(sample_rate: int) -> Callable[[torch.Tensor], torch.Tensor]:
-    """torchaudio's ``Resample`` for ``sample_rate`` -> 16 kHz, built once per rate (it keeps its filter kernel)."""
+def _resampler(sample_rate: int) -> tuple[torch.Tensor, int, int, int]:
+    """(weight, stride, new, width) of torchaudio's ``Resample`` for ``sample_rate`` -> 16 kHz, built once per rate.
+
+    Every ``stride`` input samples (after dividing both rates by their gcd) the weight's ``new`` rows compute ``new``
+    output samples; the input is padded with ``width`` zeros in front.
+    """
     transform = torchaudio.transforms.Resample(sample_rate, SAMPLE_RATE, **RESAMPLING)
-    phases, _, taps = transform.kernel.shape
-    if phases >= MIN_CONV_CHANNELS:
-        return transform
-    # When one rate divides the other (48 -> 16 kHz) the kernel has one phase (two from 8 kHz), and torchaudio's
-    # strided convolution with a single output channel is slow: 0.1 s for a minute at 48 kHz, 0.5 s at 192 kHz.
-    # Stacking copies of the kernel, each shifted by one stride, computes that many outputs per step instead, with
-    # the same padding and the same sums (tests/test_audio.py checks them against torchaudio): 5-7x faster.
+    kernel = transform.kernel.to(torch.float32)
+    phases, _, taps = kernel.shape
     gcd = math.gcd(sample_rate, SAMPLE_RATE)
     stride, new = sample_rate // gcd, SAMPLE_RATE // gcd
+    if phases >= MIN_CONV_CHANNELS:
+        return kernel, stride, new, transform.width
+    # When one rate divides the other (48 -> 16 kHz) the kernel has one phase (two from 8 kHz), and a strided
+    # convolution with a single output channel is slow: 0.1 s for a minute at 48 kHz, 0.5 s at 192 kHz. Stacking
+    # copies of the kernel, each shifted by one stride, computes that many output frames per step instead, with the
+    # same sums (tests/test_audio.py checks them against torchaudio): 5-7x faster.
     blocks = -(-MIN_CONV_CHANNELS // phases)
-    bank = torch.zeros(blocks * phases, 1, taps + (blocks - 1) * stride, dtype=transform.kernel.dtype)
+    bank = torch.zeros(blocks * phases, 1, taps + (blocks - 1) * stride, dtype=kernel.dtype)
     for b in range(blocks):
-        bank[b * phases : (b + 1) * phases, :, b * stride : b * stride + taps] = transform.kernel
-
-    def resample_blocks(x: torch.Tensor) -> torch.Tensor:
-        length = math.ceil(new * x.shape[-1] / stride)
-        padded = torch.nn.functional.pad(x, (transform.width, transform.width + stride * (blocks + 1)))
-        y = torch.nn.functional.conv1d(padded[None, None], bank, stride=blocks * stride)
-        return y[0].T.reshape(-1)[:length]
-
-    return resample_blocks
+        bank[b * phases : (b + 1) * phases, :, b * stride : b * stride + taps] = kernel
+    return bank, stride, new, transform.width
 
 
 def _as_float32(x: np.ndarray) -> np.ndarray:

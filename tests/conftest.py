@@ -23,3 +23,10 @@ def weights_dir() -> Path:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def onnx_cache_dir(request) -> str:
+    """Where the exported ONNX graphs go: $AASIST_CACHE_DIR, else pytest's cache folder (reused between runs, never
+    the home folder)."""
+    return os.environ.get("AASIST_CACHE_DIR") or str(request.config.cache.mkdir("aasist-cache"))

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402  (the module under test; importing it starts nothing)
+from app_server import running_app  # noqa: E402
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -36,15 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT_S = 240  # the first run on a machine exports the ONNX graph (about 10 s per model on 2 cores)
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # --- fixtures ---------------------------------------------------------------------------------------------------
@@ -75,51 +66,10 @@ def phone_clip(examples, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(weights_dir, tmp_path_factory, request):
-    """`python app.py` on a free port; yields its URL once it serves, stops it afterwards."""
-    port = _free_port()
-    env = dict(os.environ)
-    env.update(
-        AASIST_WEIGHTS_DIR=str(weights_dir),
-        GRADIO_ANALYTICS_ENABLED="False",
-        GRADIO_SERVER_NAME="127.0.0.1",
-        GRADIO_SERVER_PORT=str(port),
-        GRADIO_TEMP_DIR=str(tmp_path_factory.mktemp("gradio")),
-        HF_HUB_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
-    )
-    # The exported ONNX graphs: reused between test runs (pytest's cache folder), never written to the home folder.
-    env.setdefault("AASIST_CACHE_DIR", str(request.config.cache.mkdir("aasist-cache")))
-    log_path = tmp_path_factory.mktemp("server") / "app.log"
-    url = f"http://127.0.0.1:{port}/"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"app.py exited with {proc.returncode} before serving:\n{log_path.read_text()[-4000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not serve within {STARTUP_TIMEOUT_S} s:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        server_log = log_path.read_text()
-        # A bad upload must produce a message, never crash the server.
-        assert "Segmentation fault" not in server_log
+def server(weights_dir, tmp_path_factory, onnx_cache_dir):
+    """`python app.py` on a free port (tests/app_server.py); yields its URL once it serves, stops it afterwards."""
+    with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
+        yield app_server.url
 
 
 @pytest.fixture(scope="module")
@@ -346,10 +296,9 @@ def test_api_lists_only_analyze(client):
 # --- in process: limits and wording ------------------------------------------------------------------------------
 
 
-def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weights_dir, tmp_path, request):
+def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weights_dir, tmp_path, onnx_cache_dir):
     monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
-    monkeypatch.setenv("AASIST_CACHE_DIR", os.environ.get("AASIST_CACHE_DIR")
-                       or str(request.config.cache.mkdir("aasist-cache")))
+    monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
     monkeypatch.setattr(app, "MAX_DURATION_S", 5)
     rng = np.random.default_rng(0)
     path = tmp_path / "long.wav"

@@ -356,7 +356,7 @@ def test_resume_continues_the_run(database, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "resumed from" in err
     _check_run_folder(out, "RawNet2", epochs=2)
-    state = torch.load(out / "resume.pt", map_location="cpu", weights_only=False)
+    state = torch.load(out / "resume.pt", map_location="cpu", weights_only=True)  # tensors and plain values only
     assert state["epoch"] == 2 and len(state["history"]) == 2
 
 

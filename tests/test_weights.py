@@ -176,9 +176,11 @@ def test_builtin_models_download_verify_and_load(builtin_hub, tmp_path):
 def test_builtin_model_is_read_from_cache_when_offline_or_unreachable(builtin_hub, tmp_path):
     env = {"HF_ENDPOINT": builtin_hub.url, "HF_HOME": str(tmp_path / "hf")}
     [online] = run_child([{"model": "AASIST"}], env)
+    seen = len(builtin_hub.requests)
+    [offline] = run_child([{"model": "AASIST"}], {**env, "HF_HUB_OFFLINE": "1"})
+    assert builtin_hub.requests[seen:] == []  # the server is still up: it would have seen any request
     builtin_hub.stop()
 
-    [offline] = run_child([{"model": "AASIST"}], {**env, "HF_HUB_OFFLINE": "1"})
     [unreachable] = run_child([{"model": "AASIST"}], env)  # the HEAD call fails, the cached file is used
     for result in (offline, unreachable):
         assert "error" not in result, result

@@ -20,6 +20,7 @@ import copy
 import json
 import logging
 import math
+import pickle
 import random
 import sys
 import time
@@ -118,8 +119,8 @@ def complete_config(config: dict) -> dict:
 
 
 def cosine_annealing(step: int, total_steps: int, lr_max: float, lr_min: float) -> float:
-    """The authors' schedule factor (utils.cosine_annealing)."""
-    return lr_min + (lr_max - lr_min) * 0.5 * (1 + np.cos(step / total_steps * np.pi))
+    """The authors' schedule factor (utils.cosine_annealing), as a Python float (resume.pt holds no numpy values)."""
+    return float(lr_min + (lr_max - lr_min) * 0.5 * (1 + np.cos(step / total_steps * np.pi)))
 
 
 def make_optimizer(model: nn.Module, optim_config: dict, total_steps: int) -> tuple:
@@ -160,8 +161,16 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _plain(value):
+    """``value`` as plain JSON types (no numpy scalars), which ``torch.load(weights_only=True)`` reads back."""
+    return json.loads(json.dumps(value, default=lambda v: v.item() if hasattr(v, "item") else str(v)))
+
+
 def _rng_state() -> dict:
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    """Every generator's state as tensors and plain Python values, so that resume.pt loads with weights_only."""
+    name, keys, pos, has_gauss, cached_gaussian = np.random.get_state()
+    numpy_state = (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached_gaussian))
+    state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -169,7 +178,8 @@ def _rng_state() -> dict:
 
 def _set_rng_state(state: dict) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    name, keys, pos, has_gauss, cached_gaussian = state["numpy"]
+    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached_gaussian))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -213,7 +223,12 @@ def _train(config, output, context, resume, max_steps_per_epoch, progress, evalu
     if resume:
         if not resume_path.is_file():
             raise TrainingError(f"nothing to resume: {resume_path} does not exist.")
-        state = torch.load(resume_path, map_location="cpu", weights_only=False)
+        try:
+            # Tensors and plain values only (weights_only): a resume file that names code to run is refused.
+            state = torch.load(resume_path, map_location="cpu", weights_only=True)
+        except (pickle.UnpicklingError, EOFError, RuntimeError) as error:
+            raise TrainingError(f"cannot resume from {resume_path}: it is not a resume file written by this version "
+                                f"of the trainer ({type(error).__name__}); start a new run instead.") from None
         saved = state["config"]
         if saved["model_config"] != config["model_config"]:
             log.warning("resuming with the model_config saved in %s (it differs from the given one)", resume_path)
@@ -441,16 +456,16 @@ def _write_epoch(output, net, config, record, history, best_eer, best_epoch, opt
     with open(output / "history.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
     state = {
-        "config": config,
+        "config": _plain(config),
         "epoch": epoch,
         "model": net.state_dict(),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "scaler": scaler.state_dict(),
-        "best_dev_eer": best_eer,
+        "best_dev_eer": float(best_eer),
         "best_epoch": best_epoch,
-        "history": history,
-        "skipped_files": dict(skipped.files),
+        "history": _plain(history),
+        "skipped_files": _plain(dict(skipped.files)),
         "rng": _rng_state(),
     }
     tmp = output / f".{RESUME_NAME}.tmp"

@@ -1,0 +1,109 @@
+"""`python app.py` in a subprocess on a free loopback port, for the tests that drive the running demo.
+
+    with running_app(weights_dir, work_dir, onnx_cache_dir) as app:
+        app.url            # http://127.0.0.1:PORT/, once the page is served
+        app.pid            # the server's process (for /proc/PID/status)
+        app.temp_dir       # its GRADIO_TEMP_DIR: every upload and result it keeps
+        app.log()          # what it printed so far
+
+Nothing leaves the machine: analytics are off, the Hub is offline and the weights are read from ``weights_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+STARTUP_TIMEOUT_S = 240  # the first run on a machine exports the ONNX graph (about 10 s per model on 2 cores)
+STOP_TIMEOUT_S = 15
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    url: str
+    process: subprocess.Popen
+    temp_dir: Path
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def running_app(weights_dir: Path, work_dir: Path, onnx_cache_dir: str, extra_env: Optional[dict] = None
+                ) -> Iterator[AppServer]:
+    """Start the app, wait until it serves (or fail with its log), stop it afterwards.
+
+    After it stops, its log must not show a crash: a bad upload must produce a message, never kill the server.
+    """
+    port = free_port()
+    temp_dir = work_dir / "gradio"
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ)
+    env.update(
+        AASIST_WEIGHTS_DIR=str(weights_dir),
+        GRADIO_ANALYTICS_ENABLED="False",
+        GRADIO_SERVER_NAME="127.0.0.1",
+        GRADIO_SERVER_PORT=str(port),
+        GRADIO_TEMP_DIR=str(temp_dir),
+        HF_HUB_OFFLINE="1",
+        PYTHONUNBUFFERED="1",
+    )
+    # The exported ONNX graphs: reused between test runs, never written to the home folder.
+    env.setdefault("AASIST_CACHE_DIR", onnx_cache_dir)
+    env.update(extra_env or {})
+    log_path = work_dir / "app.log"
+    url = f"http://127.0.0.1:{port}/"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    server = AppServer(url, proc, temp_dir, log_path)
+    served = False
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited with {proc.returncode} before serving:\n{server.log()[-4000:]}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py did not serve within {STARTUP_TIMEOUT_S} s:\n{server.log()[-4000:]}")
+            time.sleep(0.5)
+        served = True
+        yield server
+    finally:
+        alive = proc.poll() is None
+        proc.terminate()
+        try:
+            proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        text = server.log()
+        assert alive or not served, f"app.py died while the tests ran (exit {proc.returncode}):\n{text[-4000:]}"
+        assert "Segmentation fault" not in text
