@@ -53,7 +53,6 @@ DEFAULT_REVISION = "main"
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
 MODEL_CARD_NAME = "README.md"
-CHECKPOINT_ARCHITECTURES = ("AASIST", "RawNet2", "LCNN")
 
 STATE_DICT_SUFFIXES = (".pth", ".pt")
 SAFETENSORS_SUFFIX = ".safetensors"
@@ -216,7 +215,7 @@ def _read_config(config_path: Path) -> tuple[str, dict]:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise WeightsError(f"{config_path} is not a readable JSON file ({error}).") from error
-    architectures = sorted(set(CHECKPOINT_ARCHITECTURES) | set(ARCHITECTURES))
+    architectures = sorted(ARCHITECTURES)
     architecture = config.get("architecture") if isinstance(config, dict) else None
     model_config = config.get("model_config") if isinstance(config, dict) else None
     if architecture not in architectures or not isinstance(model_config, dict):

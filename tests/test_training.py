@@ -16,6 +16,7 @@ import soundfile as sf
 import torch
 
 from aasist.cli import main as cli_main
+from aasist.lcnn import LCNN_CONFIG
 from aasist.training import data, push, train
 from aasist.training.checkpoint import build_model, load_checkpoint_folder
 
@@ -45,19 +46,7 @@ TINY_MODEL_CONFIGS = {
         "nb_gru_layer": 1,
         "nb_classes": 2,
     },
-    "LCNN": {
-        "architecture": "LCNN",
-        "nb_samp": WINDOW,
-        "n_lfcc": 20,
-        "n_filter": 20,
-        "n_fft": 512,
-        "win_length": 320,
-        "hop_length": 160,
-        "with_delta": True,
-        "pre_emphasis": 0.97,
-        "dropout": 0.7,
-        "nb_classes": 2,
-    },
+    "LCNN": {**LCNN_CONFIG, "nb_samp": WINDOW},
 }
 
 CORRUPT_TRAIN = "LA_T_9999999"
