@@ -3,7 +3,7 @@
 The DET curve puts a threshold at every pooled score (plus one just below the lowest); the EER is the mean of the
 miss and false-alarm rates where their difference is smallest (first such point), and the ASV operating point of the
 t-DCF is the ASV system's own EER threshold. ``tests/test_metrics.py`` checks these against values that the authors'
-code printed for the score files in ``../shared/reference/tdcf/``.
+code printed for the score files in ``tests/data/reference/tdcf/``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Optional, Union
 
 import numpy as np
+
+from .protocols import read_columns
 
 PathLike = Union[str, Path]
 
@@ -124,39 +126,22 @@ class ASVScores:
         return self.scores[self.keys == key]
 
 
-def _read_columns(path: PathLike, n_columns: int, what: str) -> list:
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != n_columns:
-                raise MetricError(
-                    f"{path}, line {line_no}: a {what} line has {n_columns} columns, this one has {len(fields)}."
-                )
-            rows.append(fields)
-    if not rows:
-        raise MetricError(f"{path} holds no scores.")
-    return rows
-
-
 def read_cm_scores(path: PathLike) -> CMScores:
-    rows = _read_columns(path, 4, "CM score (utterance attack key score)")
-    keys = np.array([r[2] for r in rows])
-    bad = sorted(set(keys.tolist()) - {"bonafide", "spoof"})
-    if bad:
-        raise MetricError(f"{path}: unknown keys {bad} (expected 'bonafide' or 'spoof').")
+    """A CM score file (``utterance attack key score``); ``ProtocolFileError`` names a missing file or a bad line."""
+    rows = read_columns(path, ("utterance", "attack", "key", "score"), "CM score file",
+                        choices={"key": ("bonafide", "spoof")}, numeric=("score",))
     return CMScores(
         utterances=[r[0] for r in rows],
         attacks=[r[1] for r in rows],
-        keys=keys,
+        keys=np.array([r[2] for r in rows]),
         scores=np.array([float(r[3]) for r in rows], dtype=np.float64),
     )
 
 
 def read_asv_scores(path: PathLike) -> ASVScores:
-    rows = _read_columns(path, 3, "ASV score (source key score)")
+    """An ASV score file (``source key score``, key ``target``, ``nontarget`` or ``spoof``)."""
+    rows = read_columns(path, ("source", "key", "score"), "ASV score file",
+                        choices={"key": ("target", "nontarget", "spoof")}, numeric=("score",))
     return ASVScores(keys=np.array([r[1] for r in rows]), scores=np.array([float(r[2]) for r in rows]))
 
 

@@ -2,7 +2,7 @@
 
 Parameter names follow the authors' release so that ``load_state_dict(strict=True)`` works. The behaviours
 that the weights do not show, including the ones that look like mistakes, are kept and marked "authors' quirk";
-``../shared/reference/README.md`` lists them and ``tests/test_model_parity.py`` checks every captured tensor.
+``tests/data/reference/README.md`` lists them and ``tests/test_model_parity.py`` checks every captured tensor.
 """
 
 from __future__ import annotations

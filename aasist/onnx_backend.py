@@ -34,6 +34,7 @@ import sys
 import tempfile
 import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional, Union
 
@@ -136,6 +137,46 @@ class _WithAttention(nn.Module):
 
 exports_done = 0  # graphs exported by this process (the tests check that a cached graph is not exported again)
 
+# The export traces the model, and the tracer warns (TracerWarning) where the pools turn a node count into a Python
+# int: that is why a graph is only valid at the window length it was traced with, which the backend enforces, and
+# every graph is checked against torch before it is cached. Expected, so not shown: the tracer's own switch turns
+# these warnings off while an export runs. Not warnings.catch_warnings, which is not thread-safe: the app exports in
+# a background thread while the web server starts, and a catch_warnings in another thread (Gradio has some) could
+# restore the filters under it, showing the warnings, or silencing every warning of the process for good. The
+# exporter's two DeprecationWarnings about the legacy TorchScript path (chosen on purpose, see above) get a filter of
+# their own, matching their messages only.
+_tracer_switch_lock = threading.Lock()
+_exports_running = 0
+_tracer_warned_before = True
+
+
+_LEGACY_EXPORTER_NOTICES = (
+    "You are using the legacy TorchScript-based ONNX export",
+    "The feature will be removed. Please remove usage of this function",
+)
+
+
+@contextmanager
+def _tracer_warnings_off():
+    global _exports_running, _tracer_warned_before
+    for notice in _LEGACY_EXPORTER_NOTICES:  # idempotent: the same filter is moved to the front, not added twice
+        warnings.filterwarnings("ignore", message=re.escape(notice), category=DeprecationWarning)
+    get_warn = getattr(torch._C, "_jit_get_tracer_state_warn", None)  # private API: tolerate its absence
+    set_warn = getattr(torch._C, "_jit_set_tracer_state_warn", None)
+    switch = get_warn is not None and set_warn is not None
+    with _tracer_switch_lock:  # exports may overlap in threads: the last one out restores the switch
+        if switch and not _exports_running:
+            _tracer_warned_before = get_warn()
+            set_warn(False)
+        _exports_running += 1
+    try:
+        yield
+    finally:
+        with _tracer_switch_lock:
+            _exports_running -= 1
+            if switch and not _exports_running:
+                set_warn(_tracer_warned_before)
+
 
 def _export_bytes(model: AASIST) -> bytes:
     global exports_done
@@ -150,10 +191,7 @@ def _export_bytes(model: AASIST) -> bytes:
     was_training = model.training
     model.eval()
     try:
-        with warnings.catch_warnings(), torch.no_grad():
-            # TracerWarnings about the pools' Python-int node counts (which is why the length is fixed) and the
-            # exporter's notice about the legacy path: expected, and not the user's business.
-            warnings.simplefilter("ignore")
+        with _tracer_warnings_off(), torch.no_grad():
             torch.onnx.export(
                 wrapper,
                 (example,),

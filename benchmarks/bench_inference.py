@@ -33,7 +33,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-DEFAULT_WEIGHTS_DIR = Path("/work/shared/weights")
+from common import machine_description, use_local_weights  # noqa: E402
+
 EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
 SYSTEM_SPEECH_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
@@ -51,8 +52,8 @@ TARGET_PEAK_BYTES = 1.5e9
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights-dir", type=Path, default=None,
-                   help=f"folder with AASIST.pth / AASIST-L.pth (sets AASIST_WEIGHTS_DIR; default: the environment's, "
-                        f"else {DEFAULT_WEIGHTS_DIR} when it exists)")
+                   help="folder with AASIST.pth / AASIST-L.pth (sets AASIST_WEIGHTS_DIR; default: the environment's, "
+                        "else ../shared/weights beside the repository, else tests/data/weights, else the Hub)")
     p.add_argument("--model", default="AASIST", help="built-in model name (default AASIST)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (median), after one warm-up")
     p.add_argument("--skip-memory", action="store_true", help="skip the 10-minute peak-memory run (~20 s)")
@@ -168,28 +169,9 @@ def run_child(code: str, *args: str) -> tuple:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def machine_description() -> str:
-    from aasist.onnx_backend import available_cpus
-
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    simd = "AVX-512" if "avx512f" in flags else ("AVX2" if "avx2" in flags else "no AVX2")
-    return f"{cpu}, {available_cpus()} cores available ({simd}), {platform.system()} {platform.release()}"
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if args.weights_dir is not None:
-        os.environ["AASIST_WEIGHTS_DIR"] = str(args.weights_dir)
-    elif not os.environ.get("AASIST_WEIGHTS_DIR") and (DEFAULT_WEIGHTS_DIR / "AASIST.pth").is_file():
-        os.environ["AASIST_WEIGHTS_DIR"] = str(DEFAULT_WEIGHTS_DIR)
+    weights_source = use_local_weights(args.weights_dir)
 
     import numpy as np
     import onnxruntime
@@ -227,6 +209,7 @@ def main(argv=None) -> int:
         rows.append((label, text, target or "", status, note))
 
     print(f"machine: {machine_description()}", file=sys.stderr)
+    print(f"weights: {weights_source}", file=sys.stderr)
     print(f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, python {platform.python_version()}",
           file=sys.stderr)
 

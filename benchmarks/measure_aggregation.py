@@ -13,7 +13,6 @@ Needs Debian's pocketsphinx-testdata, espeak-ng and flite. Run: python benchmark
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("AASIST_WEIGHTS_DIR", str(ROOT.parent / "shared" / "weights"))
+
+from common import use_local_weights  # noqa: E402
+
+WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, tests/data/weights or the Hub
 
 from aasist import Detector  # noqa: E402
 from aasist.audio import load_audio  # noqa: E402
@@ -88,6 +90,7 @@ RULES = {
 
 
 def main() -> None:
+    print(f"weights: {WEIGHTS_SOURCE}")
     with tempfile.TemporaryDirectory() as tmp:
         sets = build_sets(Path(tmp))
     print({k: (len(v), f"{np.mean([len(x) for x in v]) / 16000:.1f} s mean") for k, v in sets.items()})

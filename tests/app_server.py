@@ -7,6 +7,8 @@
         app.log()          # what it printed so far
 
 Nothing leaves the machine: analytics are off, the Hub is offline and the weights are read from ``weights_dir``.
+With ``weights_dir=None`` the app gets its weights as on a Space, through huggingface_hub: ``extra_env`` then names
+the Hub (``HF_ENDPOINT``: a local one, tests/hub_server.py) and its cache (``HF_HOME``).
 """
 
 from __future__ import annotations
@@ -51,25 +53,26 @@ class AppServer:
 
 
 @contextmanager
-def running_app(weights_dir: Path, work_dir: Path, onnx_cache_dir: str, extra_env: Optional[dict] = None
+def running_app(weights_dir: Optional[Path], work_dir: Path, onnx_cache_dir: str, extra_env: Optional[dict] = None
                 ) -> Iterator[AppServer]:
     """Start the app, wait until it serves (or fail with its log), stop it afterwards.
 
     After it stops, its log must not show a crash: a bad upload must produce a message, never kill the server.
     """
+    assert weights_dir is not None or "HF_ENDPOINT" in (extra_env or {}), "without weights_dir, name a local Hub"
     port = free_port()
     temp_dir = work_dir / "gradio"
     temp_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in ("AASIST_WEIGHTS_DIR", "HF_HUB_OFFLINE")}
     env.update(
-        AASIST_WEIGHTS_DIR=str(weights_dir),
         GRADIO_ANALYTICS_ENABLED="False",
         GRADIO_SERVER_NAME="127.0.0.1",
         GRADIO_SERVER_PORT=str(port),
         GRADIO_TEMP_DIR=str(temp_dir),
-        HF_HUB_OFFLINE="1",
         PYTHONUNBUFFERED="1",
     )
+    if weights_dir is not None:
+        env.update(AASIST_WEIGHTS_DIR=str(weights_dir), HF_HUB_OFFLINE="1")
     # The exported ONNX graphs: reused between test runs, never written to the home folder.
     env.setdefault("AASIST_CACHE_DIR", onnx_cache_dir)
     env.update(extra_env or {})

@@ -1,4 +1,9 @@
-"""Shared test fixtures: where the reference material and the authors' checkpoints lie."""
+"""Shared test fixtures: where the reference material and the authors' checkpoints lie.
+
+Both are in the repository, under ``tests/data/`` (``weights/``: the authors' two MIT-licensed checkpoints, with
+their licence and provenance; ``reference/``: the authors' outputs for them, a perturbed test checkpoint and the
+t-DCF test vectors, each folder with a README). ``AASIST_TEST_DATA_DIR`` points the tests at another copy.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,15 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("AASIST_SHARED_DIR", REPO_ROOT.parent / "shared"))
-WEIGHTS_DIR = SHARED / "weights"
-REFERENCE_DIR = SHARED / "reference"
+TEST_DATA_DIR = Path(os.environ.get("AASIST_TEST_DATA_DIR", REPO_ROOT / "tests" / "data"))
+WEIGHTS_DIR = TEST_DATA_DIR / "weights"
+REFERENCE_DIR = TEST_DATA_DIR / "reference"
 
 
 @pytest.fixture(scope="session")
 def weights_dir() -> Path:
     if not (WEIGHTS_DIR / "AASIST.pth").exists():
-        pytest.fail(f"the authors' checkpoints are expected in {WEIGHTS_DIR}")
+        pytest.fail(f"the authors' checkpoints are expected in {WEIGHTS_DIR} (see tests/data/weights/README.md)")
     return WEIGHTS_DIR
 
 
@@ -26,7 +31,10 @@ def reference_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def onnx_cache_dir(request) -> str:
+def onnx_cache_dir(request, tmp_path_factory) -> str:
     """Where the exported ONNX graphs go: $AASIST_CACHE_DIR, else pytest's cache folder (reused between runs, never
-    the home folder)."""
-    return os.environ.get("AASIST_CACHE_DIR") or str(request.config.cache.mkdir("aasist-cache"))
+    the home folder), else (with ``-p no:cacheprovider``) a temporary folder."""
+    if os.environ.get("AASIST_CACHE_DIR"):
+        return os.environ["AASIST_CACHE_DIR"]
+    cache = getattr(request.config, "cache", None)
+    return str(cache.mkdir("aasist-cache") if cache is not None else tmp_path_factory.mktemp("aasist-cache"))

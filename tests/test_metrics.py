@@ -1,4 +1,4 @@
-"""EER and min t-DCF against the values the authors' evaluation code printed for ../shared/reference/tdcf/."""
+"""EER and min t-DCF against the values the authors' evaluation code printed for tests/data/reference/tdcf/."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from aasist import metrics
+from aasist.protocols import ProtocolFileError
 
 CASES = ("easy", "hard", "tiny")
 
@@ -51,11 +52,17 @@ def test_bad_inputs_raise_clear_errors(tmp_path):
         metrics.eer_percent([], [1.0])
     bad = tmp_path / "bad.txt"
     bad.write_text("LA_E_1 - bonafide\n")
-    with pytest.raises(metrics.MetricError, match="4 columns"):
+    with pytest.raises(ProtocolFileError, match="line 1: a CM score file line has 4 columns"):
         metrics.read_cm_scores(bad)
     bad.write_text("LA_E_1 - maybe 0.3\n")
-    with pytest.raises(metrics.MetricError, match="unknown keys"):
+    with pytest.raises(ProtocolFileError, match="the key is 'maybe', expected 'bonafide' or 'spoof'"):
         metrics.read_cm_scores(bad)
+    bad.write_text("LA_E_1 - bonafide high\n")
+    with pytest.raises(ProtocolFileError, match="the score 'high' is not a number"):
+        metrics.read_cm_scores(bad)
+    bad.write_text("LA_0001 impostor 1.5\n")
+    with pytest.raises(ProtocolFileError, match="the key is 'impostor'"):
+        metrics.read_asv_scores(bad)
     with pytest.raises(metrics.MetricError, match="soft"):
         asv = metrics.ASVScores(np.array(["target", "nontarget", "spoof"]), np.array([1.0, 0.0, 0.5]))
         metrics.min_tdcf([1.0, 1.0], [0.0, 0.0], asv)

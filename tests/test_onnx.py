@@ -349,3 +349,16 @@ def test_export_onnx_command(weights_dir, tmp_path):
 
     bad = export("--model", "no-such-model")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+
+
+def test_export_is_quiet_and_thread_safe_about_warnings(models):
+    # The tracer's warnings about the pools' node counts are expected (the graph is verified against torch): they
+    # are switched off at the tracer while an export runs, never with warnings.catch_warnings, which other threads
+    # (the app's web server) could undo. Every other warning stays visible, and the switch is restored.
+    net, _ = models["AASIST-L"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ob._export_bytes(net)
+        warnings.warn("a real warning", UserWarning)
+    assert [str(w.message) for w in caught] == ["a real warning"]
+    assert torch._C._jit_get_tracer_state_warn() is True

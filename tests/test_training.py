@@ -17,6 +17,7 @@ import torch
 
 from aasist.cli import main as cli_main
 from aasist.lcnn import LCNN_CONFIG
+from aasist.protocols import ProtocolFileError
 from aasist.training import data, push, train
 from aasist.training.checkpoint import build_model, load_checkpoint_folder
 
@@ -149,10 +150,19 @@ def test_protocol_paths_and_parsing(database):
 
 
 def test_protocol_errors(tmp_path):
+    """The same parser and the same error (ProtocolFileError, naming the file and line) as the metrics' score files."""
     bad = tmp_path / "p.txt"
     bad.write_text("LA_0001 LA_T_1 - bonafide\n")
-    with pytest.raises(data.DatasetError, match="line 1"):
+    with pytest.raises(ProtocolFileError, match="line 1: a CM protocol file line has 5 columns"):
         data.read_protocol(bad)
+    bad.write_text("LA_0001 LA_T_1 - - genuine\n")
+    with pytest.raises(ProtocolFileError, match="line 1: the key is 'genuine', expected 'bonafide' or 'spoof'"):
+        data.read_protocol(bad)
+    bad.write_text("\n\n")
+    with pytest.raises(ProtocolFileError, match="lists no trials"):
+        data.read_protocol(bad)
+    with pytest.raises(ProtocolFileError, match="does not exist"):
+        data.read_protocol(tmp_path / "missing.txt")
 
 
 def test_windows_tile_and_crop():

@@ -28,6 +28,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..model import SAMPLE_RATE, WINDOW_SAMPLES
+from ..protocols import read_columns
 
 PathLike = Union[str, Path]
 log = logging.getLogger("aasist.training")
@@ -92,30 +93,19 @@ def asv_scores_path(database: PathLike, track: str, split: str = "eval") -> Path
 
 
 def read_protocol(path: PathLike) -> list:
-    """The trials of a CM protocol file (five space-separated columns per line)."""
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"the protocol file {path} does not exist (is the database path right?).")
-    trials = []
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            fields = line.split()
-            if not fields:
-                continue
-            if len(fields) != 5 or fields[4] not in ("bonafide", "spoof"):
-                raise DatasetError(
-                    f"{path}, line {line_no}: expected 'speaker utterance environment attack bonafide|spoof', "
-                    f"got {line.strip()!r}."
-                )
-            trials.append(Trial(*fields))
-    if not trials:
-        raise DatasetError(f"the protocol file {path} lists no trials.")
-    return trials
+    """The trials of a CM protocol file (five space-separated columns per line); ``ProtocolFileError`` if it is
+    missing or malformed."""
+    columns = ("speaker", "utterance", "environment", "attack", "key")
+    rows = read_columns(path, columns, "CM protocol file", choices={"key": ("bonafide", "spoof")})
+    return [Trial(*fields) for fields in rows]
 
 
 def load_split(database: PathLike, track: str, split: str) -> tuple:
     """(trials, audio folder) of one split."""
-    return read_protocol(protocol_path(database, track, split)), audio_dir(database, track, split)
+    path = protocol_path(database, track, split)
+    if not path.is_file():
+        raise DatasetError(f"the protocol file {path} does not exist (is the database path right?).")
+    return read_protocol(path), audio_dir(database, track, split)
 
 
 # ---------------------------------------------------------------------------------------------------------------

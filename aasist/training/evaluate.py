@@ -24,6 +24,7 @@ from tqdm import tqdm
 
 from .. import metrics
 from ..model import WINDOW_SAMPLES
+from ..protocols import ProtocolFileError
 from . import distributed
 from .data import ASVspoofDataset, DatasetError, UnreadableFiles, asv_scores_path, collate, load_split
 from .logs import training_logging
@@ -189,7 +190,7 @@ def evaluate_checkpoint(
         report.scored = write_score_file(scores_path, trials, scores)
         try:
             report.evaluation = split_metrics(trials, scores, asv_path)
-        except metrics.MetricError as error:
+        except (metrics.MetricError, ProtocolFileError) as error:
             report.error = str(error)
     return report
 
@@ -245,7 +246,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
                 batch_size=args.batch_size, device=args.device, num_workers=args.workers,
                 asv_scores=args.asv_scores, progress=not args.no_progress, revision=args.revision,
             )  # fmt: skip
-        except (WeightsError, DatasetError, metrics.MetricError, OSError) as error:
+        except (WeightsError, DatasetError, ProtocolFileError, metrics.MetricError, OSError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
     print_report(report)

@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from .. import metrics
 from ..model import WINDOW_SAMPLES
+from ..protocols import ProtocolFileError
 from . import distributed
 from .augment import DEFAULT_AUGMENTATION, WaveformAugment
 from .checkpoint import (
@@ -380,7 +381,7 @@ def _train(config, output, context, resume, max_steps_per_epoch, progress, evalu
             try:
                 dev = split_metrics(dev_trials, scores, dev_asv)
                 dev_eer, dev_tdcf = dev.eer_percent, dev.min_tdcf
-            except metrics.MetricError as error:
+            except (metrics.MetricError, ProtocolFileError) as error:
                 log.warning("no dev EER this epoch: %s", error)
                 dev_eer, dev_tdcf = math.nan, None
             record = {
@@ -555,7 +556,7 @@ def run_train(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             evaluate_after=args.eval,
         )
-    except (TrainingError, DatasetError) as error:
+    except (TrainingError, DatasetError, ProtocolFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if summary.get("eval") and "eer_percent" in summary["eval"]:

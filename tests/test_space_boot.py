@@ -1,0 +1,135 @@
+"""`python app.py` booting as on a Hugging Face Space, twice: first with nothing cached, then from its caches.
+
+The Space has no AASIST_WEIGHTS_DIR and is online: the app downloads the authors' checkpoints through
+huggingface_hub, checks their SHA-256, exports the ONNX graphs and caches both. Here the Hub is a local
+Hub-compatible server (tests/hub_server.py) serving the checkpoints in the real repos' layout
+(``SpeechAntiSpoofingBenchmarks/AASIST`` / ``AASIST.pth``, ``SpeechAntiSpoofingBenchmarks/AASIST-L`` /
+``AASIST-L.pth``), and HF_HOME and the ONNX cache start empty. The page must be served before the model is ready,
+say that it is loading, and an analysis asked for at once must wait for the model and succeed. A second start with
+the same caches downloads nothing and exports nothing. Both consoles must be free of warnings and tracebacks.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from app_server import running_app  # noqa: E402
+from hub_server import HubServer  # noqa: E402
+
+from aasist.weights import BUILTIN_MODELS  # noqa: E402
+
+EXAMPLE = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
+NOISE = re.compile(r"warn|error|traceback|exception", re.IGNORECASE)
+
+
+def weight_downloads(hub: HubServer) -> set:
+    """The checkpoint files the app fetched (GET; a HEAD only asks whether the file changed)."""
+    return {path for method, path in hub.requests if method == "GET" and path.endswith(".pth")}
+
+
+def analyze_both_models(url: str) -> dict:
+    client = Client(url, verbose=False)
+    return {model: client.predict(handle_file(str(EXAMPLE)), model=model, api_name="/analyze")
+            for model in BUILTIN_MODELS}
+
+
+def assert_quiet(log: str) -> None:
+    noisy = [line for line in log.splitlines() if NOISE.search(line)]
+    assert not noisy, "the console of a normal start shows:\n" + "\n".join(noisy)
+
+
+@contextmanager
+def page_in_browser(url: str):
+    """The page in Debian's Chromium (as tests/test_app.py drives it)."""
+    from playwright.sync_api import sync_playwright
+    from test_app import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            yield page
+        finally:
+            browser.close()
+
+
+def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, tmp_path):
+    repos = {builtin.repo_id: {builtin.filename: weights_dir / builtin.filename} for builtin in BUILTIN_MODELS.values()}
+    hf_home, onnx_cache = tmp_path / "hf-home", tmp_path / "onnx-cache"
+    timings = {}
+    with HubServer(repos) as hub:
+        env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(hf_home), "HF_HUB_CACHE": str(hf_home / "hub")}
+
+        # --- first boot: nothing cached ---------------------------------------------------------------------------
+        started = time.perf_counter()
+        with running_app(None, tmp_path / "first", str(onnx_cache), extra_env=env) as server:
+            timings["first page"] = time.perf_counter() - started
+            with page_in_browser(server.url) as page:
+                status = page.locator("#model-status")
+                # The page's load event fills the line: "loading" while the download and the export run (the
+                # model may be ready already on a fast machine: then the line stays hidden).
+                status.wait_for(state="attached", timeout=30_000)
+                page.wait_for_timeout(1500)
+                seen = status.inner_text() if status.is_visible() else ""
+                results = analyze_both_models(server.url)  # asked for at once: waits for the model
+                timings["first results"] = time.perf_counter() - started
+                status.wait_for(state="hidden", timeout=60_000)  # the page's timer hides it once the model is ready
+            first_log = server.log()
+        assert seen in ("", "Loading the model… the first analysis starts as soon as it is ready."), seen
+        for model, result in results.items():
+            assert result["model"] == model and result["verdict"] == "bona fide", result
+        fetched = {f"/{builtin.repo_id}/resolve/main/{builtin.filename}" for builtin in BUILTIN_MODELS.values()}
+        assert weight_downloads(hub) == fetched
+        assert all((hf_home / "hub" / f"models--{b.repo_id.replace('/', '--')}").is_dir()
+                   for b in BUILTIN_MODELS.values())
+        graphs = {p.name: p.stat().st_mtime_ns for p in (onnx_cache / "onnx").glob("*.onnx")}
+        assert sorted(name.split("-")[1] for name in graphs) == sorted(b.sha256[:16] for b in BUILTIN_MODELS.values())
+        assert_quiet(first_log)
+
+        # --- second boot: the same HF_HOME and ONNX cache -------------------------------------------------------
+        hub.requests.clear()
+        started = time.perf_counter()
+        with running_app(None, tmp_path / "second", str(onnx_cache), extra_env=env) as server:
+            timings["second page"] = time.perf_counter() - started
+            again = analyze_both_models(server.url)
+            timings["second results"] = time.perf_counter() - started
+            second_log = server.log()
+        assert {m: r["spoof_probability"] for m, r in again.items()} == pytest.approx(
+            {m: r["spoof_probability"] for m, r in results.items()}, abs=1e-6)
+        assert weight_downloads(hub) == set(), hub.requests  # HEADs (has the file changed?) only
+        assert {p.name: p.stat().st_mtime_ns for p in (onnx_cache / "onnx").glob("*.onnx")} == graphs  # no export
+        assert_quiet(second_log)
+    print(f"\nstatus line right after the first page: {seen!r}; "
+          + "; ".join(f"{k}: {v:.1f} s" for k, v in timings.items()))
+
+
+def test_status_line_says_loading_until_the_default_model_is_ready(monkeypatch):
+    import app
+
+    startup = app._Startup()
+    monkeypatch.setattr(app, "_STARTUP", startup)
+    monkeypatch.setattr(app, "_detectors", {})  # as in a fresh server (other tests may have loaded a model here)
+    line, timer = app.model_status()  # in-process use (tests, scripts): no loader, no line
+    assert line["visible"] is False and timer.active is False
+    startup.started = True
+    line, timer = app.model_status()
+    assert line["visible"] is True and timer.active is True
+    assert "Loading the model&hellip; the first analysis starts as soon as it is ready." in line["value"]
+    startup.ready.set()
+    line, timer = app.model_status()
+    assert line["visible"] is False and timer.active is False
+    startup.error = "The weights could not be downloaded."
+    line, timer = app.model_status()
+    assert line["visible"] is True and timer.active is False
+    assert "could not be loaded: The weights could not be downloaded." in line["value"]
