@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Optional, Union
+from typing import BinaryIO, Iterator, Optional, Union
 
 import numpy as np
 import soundfile as sf
@@ -107,6 +107,70 @@ def _decode(file: sf.SoundFile, limit: Optional[int]) -> tuple[np.ndarray, int, 
     return resampler.finish(), kept, truncated
 
 
+def read_blocks(source: AudioSource, block_s: float = 0.1) -> Iterator[tuple[np.ndarray, int]]:
+    """Decode a file block by block, without downmix or resampling: (frames, channels) float32 blocks of ``block_s``
+    seconds with the file's sample rate, for streams (``aasist.streaming``). Errors are ``load_audio``'s sentences."""
+    name, stream = _open(source)
+    frames = 0
+    try:
+        with sf.SoundFile(stream) as file:
+            _check_sample_rate(file.samplerate)
+            block = max(1, round(block_s * file.samplerate))
+            while len(data := file.read(block, dtype="float32", always_2d=True)):
+                frames += len(data)
+                yield data, int(file.samplerate)
+    except sf.LibsndfileError as err:
+        raise _decode_error(name, err) from err
+    if frames == 0:
+        raise AudioError(f"{_capital(name)} contains no audio samples; choose a file that contains a recording.")
+
+
+PCM_FORMATS = {"s16le": np.dtype("<i2"), "f32le": np.dtype("<f4")}  # raw sample formats, ffmpeg's names
+MAX_RAW_FLOAT = 100.0  # 40 dB over full scale: larger f32le "samples" are the bytes of another format
+
+
+def read_pcm_blocks(stream: BinaryIO, sample_format: str, sample_rate: int, channels: int = 1,
+                    block_s: float = 0.1) -> Iterator[np.ndarray]:
+    """Raw little-endian PCM, channels interleaved, from a binary stream such as a pipe (``arecord``, ``ffmpeg -f
+    s16le -``), as (frames, channels) blocks of ``block_s`` seconds while they arrive: int16 for s16le, float32 for
+    f32le. A trailing partial frame, empty input and f32le values that cannot be audio raise a one-sentence
+    ``AudioError``."""
+    if sample_format not in PCM_FORMATS:
+        raise AudioError(f"Unknown raw sample format {sample_format!r}; use {' or '.join(PCM_FORMATS)}.")
+    _check_sample_rate(sample_rate)
+    if not 1 <= channels <= MAX_ARRAY_CHANNELS:
+        raise AudioError(f"Raw audio needs 1 to {MAX_ARRAY_CHANNELS} channels, not {channels}.")
+    dtype = PCM_FORMATS[sample_format]
+    frame_bytes = dtype.itemsize * channels
+    block_bytes = max(1, round(block_s * sample_rate)) * frame_bytes
+    leftover, frames = b"", 0
+    while data := stream.read(block_bytes):
+        data = leftover + data
+        whole = len(data) - len(data) % frame_bytes
+        leftover = data[whole:]
+        if whole == 0:
+            continue
+        x = np.frombuffer(data[:whole], dtype).reshape(-1, channels)
+        if dtype.kind == "f":
+            where = f"at {frames / sample_rate:.2f} s"
+            if not np.isfinite(x).all():
+                raise AudioError(f"The raw audio holds invalid float values (NaN or infinity) {where}, so it is not "
+                                 f"{sample_format} audio; check the sample format.")
+            if np.abs(x).max() > MAX_RAW_FLOAT:
+                raise AudioError(f"The raw audio holds float values far beyond full scale (up to "
+                                 f"{np.abs(x).max():.3g}) {where}, so it is not {sample_format} audio; check the "
+                                 "sample format.")
+        frames += len(x)
+        yield x
+    if leftover:
+        stray = f"{len(leftover)} stray byte{'s' if len(leftover) > 1 else ''}"
+        raise AudioError(f"The raw audio ended with {stray}, not a whole frame of {frame_bytes} "
+                         f"bytes ({channels} channel{'s' if channels > 1 else ''} of {sample_format}); check the "
+                         "sample format and channel count.")
+    if frames == 0:
+        raise AudioError("No audio arrived: the raw input was empty.")
+
+
 def prepare_waveform(array, sample_rate: int) -> Audio:
     """Turn an array from Python into ``Audio``, the way a file would have been decoded.
 
@@ -114,23 +178,41 @@ def prepare_waveform(array, sample_rate: int) -> Audio:
     Integer PCM is scaled to [-1, 1] as libsndfile does (int16 / 32768, int32 / 2**31, uint8 centred on 128);
     floats are taken as they are.
     """
-    x = np.array(array)  # a copy: the Audio must not share memory with the caller's array
+    x = _frames_by_channels(np.array(array))  # a copy: the Audio must not share memory with the caller's array
+    _check_sample_rate(sample_rate)
+    if x.shape[0] == 0:
+        raise AudioError("The audio array is empty; pass at least a fraction of a second of samples.")
+    return _to_audio(_as_float32(x), int(sample_rate), x.shape[1], None, None, False)
+
+
+def mono_samples(array, sample_rate: int, channels: Optional[int] = None) -> tuple[np.ndarray, int]:
+    """(mono float32 at ``sample_rate``, channel count) of an array, checked and scaled as ``prepare_waveform`` does
+    but not resampled: for streams, whose chunks go through one ``StreamResampler``. An empty array gives no samples.
+
+    ``channels`` (a stream's earlier chunks) tells which axis of a 2-D chunk holds the channels when a chunk has
+    fewer frames than channels; a square chunk is then read as (frames, channels).
+    """
+    x = np.asarray(array)
+    if x.ndim == 2 and channels is not None and channels <= MAX_ARRAY_CHANNELS and channels in x.shape:
+        x = x if x.shape[1] == channels else x.T
+    else:
+        x = _frames_by_channels(x)
+    _check_sample_rate(sample_rate)
+    return _downmix(_as_float32(x)), int(x.shape[1])
+
+
+def _frames_by_channels(x: np.ndarray) -> np.ndarray:
+    """A 1-D or 2-D array as (frames, channels), channels being the smaller axis of a 2-D one."""
     if x.ndim == 1:
-        x = x[:, None]
-    elif x.ndim == 2:
+        return x[:, None]
+    if x.ndim == 2:
         if min(x.shape) > MAX_ARRAY_CHANNELS or x.shape[0] == x.shape[1]:
             raise AudioError(
                 f"Cannot tell the channels of an array shaped {x.shape}; pass (samples,), (samples, channels) or "
                 f"(channels, samples) with at most {MAX_ARRAY_CHANNELS} channels."
             )
-        if x.shape[0] < x.shape[1]:
-            x = x.T
-    else:
-        raise AudioError(f"Expected a 1-D or 2-D audio array, got {x.ndim} dimensions with shape {x.shape}.")
-    _check_sample_rate(sample_rate)
-    if x.shape[0] == 0:
-        raise AudioError("The audio array is empty; pass at least a fraction of a second of samples.")
-    return _to_audio(_as_float32(x), int(sample_rate), x.shape[1], None, None, False)
+        return x.T if x.shape[0] < x.shape[1] else x
+    raise AudioError(f"Expected a 1-D or 2-D audio array, got {x.ndim} dimensions with shape {x.shape}.")
 
 
 def _to_audio(data: np.ndarray, sample_rate: int, channels: int, fmt, subtype, truncated: bool) -> Audio:
@@ -165,7 +247,7 @@ class StreamResampler:
     The filter is torchaudio's ``Resample`` (``RESAMPLING``): a convolution that, every ``stride`` input samples,
     computes ``new`` output samples from the ``taps`` input samples around them. Only the input that later outputs
     still need is kept between blocks, and the convolution runs on bounded chunks, so memory stays small however
-    long the input is.
+    long the input is. ``read()`` hands out the output that is final so far (live streams); ``finish()`` the rest.
     """
 
     def __init__(self, sample_rate: int):
@@ -173,6 +255,7 @@ class StreamResampler:
         self._identity = self.sample_rate == SAMPLE_RATE
         self._outputs: list = []
         self._length = 0  # input samples pushed
+        self._returned = 0  # output samples already handed out by read()
         if not self._identity:
             self._weight, self._stride, self._new, self._width = _resampler(self.sample_rate)
             self._group = self._weight.shape[0] // self._new  # output frames per convolution step
@@ -190,20 +273,44 @@ class StreamResampler:
         if len(self._buffer) >= RESAMPLE_CHUNK_SAMPLES + self._taps:  # fewer, larger convolutions are faster
             self._convolve()
 
+    def read(self) -> np.ndarray:
+        """The output samples that no later input can change, not handed out before: every ``read()`` and then
+        ``finish()``, concatenated, are the one-shot result. The output lags the input by half the filter (about
+        4 ms at common rates), which needs the input that follows.
+
+        Before ``finish`` no output past the final length exists: the last whole convolution step needs ``taps``
+        input samples, more than the ``stride`` per ``new`` outputs that the target length ``ceil(new * length /
+        stride)`` allows.
+        """
+        if not self._identity:
+            self._convolve()
+        out = self._take()
+        self._returned += len(out)
+        return out
+
     def finish(self) -> np.ndarray:
+        """The rest of the output; the resampler is then empty (its count of input and output starts again)."""
         if not self._identity:
             # The same zero padding at the end as torchaudio, and more: outputs past the target length are dropped.
             self._buffer = np.concatenate([self._buffer, np.zeros(self._width + 2 * self._step, np.float32)])
             self._convolve()
+        out = self._take()
+        if not self._identity:
+            out = out[: max(0, math.ceil(self._new * self._length / self._stride) - self._returned)]
+            self._buffer = np.zeros(self._width, np.float32)
+        self._length = self._returned = 0
+        return out
+
+    def _take(self) -> np.ndarray:
         out = np.concatenate(self._outputs) if self._outputs else np.zeros(0, np.float32)
         self._outputs = []
-        if self._identity:
-            return out
-        return out[: math.ceil(self._new * self._length / self._stride)]
+        return out
 
     def _convolve(self) -> None:
         """Every whole convolution step the buffer holds, in chunks; the buffer keeps what the next step needs."""
         steps = (len(self._buffer) - self._taps) // self._step + 1 if len(self._buffer) >= self._taps else 0
+        if steps == 0:
+            return
         done = 0
         while done < steps:
             n = min(steps - done, max(1, RESAMPLE_CHUNK_SAMPLES // self._step))

@@ -13,6 +13,8 @@ from typing import Optional
 
 CSV_FIELDS = ("file", "model", "protocol", "verdict", "spoof_probability", "score", "duration_s", "sample_rate",
               "warnings", "error")
+ROBUSTNESS_CSV_FIELDS = ("stable", "flipped_by")  # with --robustness
+AGREEMENT_CSV_FIELDS = ("models_agree", "model_probabilities")  # with --models
 
 
 def one_sentence(error: BaseException) -> str:
@@ -41,6 +43,14 @@ def add_detect_parser(subparsers) -> None:
                    help="hop between windows in seconds (default: one window, 4.04 s)")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per file")
     p.add_argument("--csv", metavar="OUT", help="also write the top-level fields to a CSV file")
+    p.add_argument("--robustness", action="store_true",
+                   help="re-score each recording (its first 30 s) under benign edits and say whether the verdict "
+                        "holds (about 9x the analysis time)")
+    p.add_argument("--models", metavar="A,B", default=None,
+                   help="score with several models, e.g. AASIST,AASIST-L: the first gives the main result, the "
+                        "others its agreement (replaces --model)")
+    p.add_argument("--report", metavar="DIR", default=None,
+                   help="write a self-contained HTML report per recording into DIR (named after the file)")
     p.set_defaults(handler=run_detect)
 
 
@@ -56,24 +66,54 @@ def _print_table(rows: list, out) -> None:
               f"{row['duration_s']:>8.2f}s  {row['file']}", file=out)
         for warning in row["warnings"]:
             print(f"{'':<10} warning [{warning['code']}]: {warning['message']}", file=out)
+        if "robustness" in row:
+            print(f"{'':<10} robustness: {row['robustness']['summary']}", file=out)
+        if "agreement" in row:
+            models = ", ".join(f"{m['model']} {m['verdict']} ({m['spoof_probability']:.4f})"
+                               for m in row["agreement"]["models"])
+            print(f"{'':<10} models: {models}", file=out)
+            if row["agreement"]["message"]:
+                print(f"{'':<10} caution: {row['agreement']['message']}", file=out)
+        if row.get("report"):
+            print(f"{'':<10} report: {row['report']}", file=out)
 
 
-def _write_csv(rows: list, path: str) -> None:
+def _write_csv(rows: list, path: str, fields: tuple = CSV_FIELDS) -> None:
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=CSV_FIELDS, extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         for row in rows:
             flat = dict(row)
             flat["warnings"] = ";".join(w["code"] for w in row.get("warnings", []))
+            if "robustness" in row:
+                flat["stable"] = row["robustness"]["stable"]
+                flat["flipped_by"] = ";".join(row["robustness"]["flipped_by"])
+            if "agreement" in row:
+                flat["models_agree"] = row["agreement"]["agree"]
+                flat["model_probabilities"] = ";".join(f"{m['model']}={m['spoof_probability']:.6f}"
+                                                       for m in row["agreement"]["models"])
             writer.writerow(flat)
 
 
+def _model_names(args: argparse.Namespace) -> list:
+    if not args.models:
+        return [args.model]
+    names = [name.strip() for name in args.models.split(",") if name.strip()]
+    if not names:
+        raise ValueError("--models needs model names separated by commas, e.g. --models AASIST,AASIST-L.")
+    if args.model != "AASIST":
+        raise ValueError("use either --model or --models, not both (the first of --models is the main model).")
+    return names
+
+
 def run_detect(args: argparse.Namespace) -> int:
+    from .agreement import analyze_with_models
+    from .audio import load_audio
     from .detector import Detector
 
     try:
-        detector = Detector.from_pretrained(args.model, revision=args.revision, filename=args.filename,
-                                            backend=args.backend)
+        detectors = [Detector.from_pretrained(name, revision=args.revision, filename=args.filename,
+                                              backend=args.backend) for name in _model_names(args)]
     except Exception as error:  # weights and backend errors are already one user-facing sentence
         print(f"error: {one_sentence(error)}", file=sys.stderr)
         return 2
@@ -84,11 +124,24 @@ def run_detect(args: argparse.Namespace) -> int:
         if show_progress:
             print(f"[{i}/{len(args.files)}] {path}", file=sys.stderr)
         try:
-            result = detector.analyze(path, protocol=args.protocol, hop_s=args.hop)
-            rows.append(result.to_dict())
+            audio = load_audio(path)
+            result = analyze_with_models(detectors, audio, protocol=args.protocol, hop_s=args.hop,
+                                         robustness=args.robustness, with_attention=bool(args.report))
+            result.file = path
+            row = result.to_dict()
         except Exception as error:
             failed += 1
             rows.append({"file": path, "error": one_sentence(error)})
+            continue
+        if args.report:
+            from .report import write_report
+
+            try:
+                row["report"] = str(write_report(result, audio, args.report, source_path=path))
+            except OSError as error:
+                failed += 1
+                print(f"error: could not write the report for {path}: {error.strerror or error}.", file=sys.stderr)
+        rows.append(row)
 
     if args.json:
         json.dump(rows, sys.stdout, indent=2)
@@ -96,12 +149,152 @@ def run_detect(args: argparse.Namespace) -> int:
     else:
         _print_table(rows, sys.stdout)
     if args.csv:
+        fields = CSV_FIELDS + (ROBUSTNESS_CSV_FIELDS if args.robustness else ()) \
+            + (AGREEMENT_CSV_FIELDS if len(detectors) > 1 else ()) + (("report",) if args.report else ())
         try:
-            _write_csv(rows, args.csv)
+            _write_csv(rows, args.csv, fields)
         except OSError as error:
             print(f"error: could not write {args.csv}: {error.strerror or error}.", file=sys.stderr)
             return 1
     return 1 if failed else 0
+
+
+STREAM_BLOCK_S = 0.1  # seconds of audio read and pushed at a time by `stream`
+EXIT_ALARM = 3  # `stream`: an alarm was raised
+
+
+def add_stream_parser(subparsers) -> None:
+    p = subparsers.add_parser(
+        "stream", help="score audio as it arrives (a file or raw PCM on stdin), with an alarm",
+        description="Score a stream every hop on its newest 4.04 s window, with a smoothed probability and an alarm. "
+                    "Exit status: 0, or 3 when an alarm was raised; 2 for bad input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  python -m aasist stream call.wav --realtime\n"
+               "  arecord -q -f S16_LE -r 16000 -c 1 -t raw | python -m aasist stream -\n"
+               "  ffmpeg -i URL -f s16le -ac 1 -ar 16000 - | python -m aasist stream - --jsonl")
+    p.add_argument("source", metavar="FILE", help="an audio file, or - for raw PCM on stdin (--format, --rate, "
+                                                  "--channels)")
+    add_model_arguments(p)
+    # Defaults None: the library's (aasist.streaming), so that this parser does not import it.
+    p.add_argument("--hop", type=float, default=None, metavar="SECONDS",
+                   help="seconds between scores, 0.25 to 4.04 (default 1.0)")
+    p.add_argument("--threshold", type=float, default=None,
+                   help="alarm threshold on the smoothed spoof probability (default 0.5)")
+    p.add_argument("--min-hops", type=int, default=None, metavar="N",
+                   help="consecutive hops at or above the threshold that raise the alarm (default 3)")
+    p.add_argument("--margin", type=float, default=None,
+                   help="the alarm clears below threshold minus this (default 0.1)")
+    p.add_argument("--smoothing", type=int, default=None, metavar="N",
+                   help="windows combined into the smoothed probability (default 7)")
+    p.add_argument("--realtime", action="store_true", help="read a file at real-time pace, as if it were live")
+    p.add_argument("--jsonl", action="store_true",
+                   help="one JSON object per line: each update (\"type\": \"update\", events included), then "
+                        "the summary (\"type\": \"summary\")")
+    p.add_argument("--format", choices=("s16le", "f32le"), default="s16le",
+                   help="stdin sample format, little-endian (default s16le)")
+    p.add_argument("--rate", type=int, default=16000, help="stdin sample rate in Hz (default 16000)")
+    p.add_argument("--channels", type=int, default=1, help="stdin channel count, interleaved (default 1)")
+    p.set_defaults(handler=run_stream)
+
+
+def _print_update(update, out) -> None:
+    t = f"{update.t_end_s:7.2f} s"
+    if update.status == "waiting":
+        line = f"{t}  waiting for 4 s of audio"
+    else:
+        smoothed = "" if update.smoothed_probability is None else f"  smoothed {update.smoothed_probability:.3f}"
+        kind = "silent (not counted)" if update.status == "silent" else f"spoof {update.spoof_probability:.3f}"
+        line = f"{t}  {kind}{smoothed}{'  ALARM' if update.alarm else ''}"
+    if update.skipped:
+        line += f"  ({update.skipped} hops skipped)"
+    print(line, file=out)
+    for event in update.events:
+        print(f"{'':11}{event.message}", file=out)
+
+
+def _print_summary(summary, out) -> None:
+    counted = summary.hops_scored - summary.silent_hops
+    line = (f"summary: {summary.duration_s:.2f} s of audio, {summary.hops_scored} windows scored "
+            f"({summary.silent_hops} silent, {summary.skipped_hops} skipped)")
+    if counted:
+        line += (f"; spoof probability max {summary.max_probability:.3f}, mean {summary.mean_probability:.3f}, "
+                 f"whole stream {summary.overall_probability:.3f}")
+    print(line, file=out)
+    for on_s, off_s in summary.alarms:
+        print(f"alarm raised at {on_s:.2f} s" + (f", cleared at {off_s:.2f} s" if off_s is not None
+                                                   else ", still raised at the end"), file=out)
+    if not summary.alarms:
+        print("no alarm raised", file=out)
+    for note in summary.notes:
+        print(f"note: {note}", file=out)
+
+
+def run_stream(args: argparse.Namespace) -> int:
+    import time
+
+    from .audio import AudioError, read_blocks, read_pcm_blocks
+    from .detector import Detector
+    from .streaming import StreamingDetector
+
+    settings = dict(hop_s=args.hop, threshold=args.threshold, min_hops=args.min_hops, margin=args.margin,
+                    smoothing=args.smoothing)
+    try:
+        detector = Detector.from_pretrained(args.model, revision=args.revision, filename=args.filename,
+                                            backend=args.backend)
+        stream = StreamingDetector(detector, **{k: v for k, v in settings.items() if v is not None})
+    except Exception as error:  # weights, backend and settings errors are already one user-facing sentence
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 2
+
+    out = sys.stdout
+
+    def emit(updates) -> None:
+        for update in updates:
+            if args.jsonl:
+                print(json.dumps({"type": "update", **update.to_dict()}), file=out)
+            else:
+                _print_update(update, out)
+        if updates:
+            out.flush()
+
+    if args.source == "-":
+        # Mono as 1-D: a 2-D block of one frame would not say which axis holds the channels.
+        blocks = ((x if args.channels > 1 else x[:, 0], args.rate)
+                  for x in read_pcm_blocks(sys.stdin.buffer, args.format, args.rate, args.channels, STREAM_BLOCK_S))
+    else:
+        blocks = read_blocks(args.source, STREAM_BLOCK_S)
+    pace = args.realtime and args.source != "-"  # stdin is paced by whatever writes it
+    try:
+        try:
+            start, sent_s = time.monotonic(), 0.0
+            for block, rate in blocks:
+                sent_s += len(block) / rate
+                if pace:
+                    time.sleep(max(0.0, start + sent_s - time.monotonic()))
+                emit(stream.push(block, rate))
+        except KeyboardInterrupt:  # Ctrl-C ends a live stream: summarise what arrived
+            pass
+        emit(stream.finish())
+        summary = stream.summary()
+        if args.jsonl:
+            print(json.dumps({"type": "summary", **summary.to_dict()}), file=out)
+        else:
+            _print_summary(summary, out)
+        out.flush()
+    except (AudioError, ValueError) as error:
+        out.flush()
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as error:
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 1
+    return EXIT_ALARM if summary.alarm_raised else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="AASIST speech anti-spoofing: is this recording real or synthetic?")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_detect_parser(subparsers)
+    add_stream_parser(subparsers)
 
     from .onnx_backend import add_export_parser
     from .training.cli import add_training_parsers

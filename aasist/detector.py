@@ -18,7 +18,7 @@ from .audio import Audio, AudioError, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
 from .diagnostics import diagnose
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
-from .windows import WindowGeometry, tile_to_length
+from .windows import WindowGeometry
 
 PROTOCOLS = ("full", "asvspoof")
 SPOOF_THRESHOLD = 0.5
@@ -145,6 +145,9 @@ class DetectionResult:
     windows: list
     warnings: list
     attention: Optional[WindowAttention] = None
+    robustness: Optional[Any] = None  # robustness.RobustnessResult, when analyze(..., robustness=True)
+    agreement: Optional[Any] = None  # agreement.ModelAgreement, when scored with several models
+    weights_sha256: Optional[str] = None  # of the model's weights file, for reports
 
     @property
     def most_decisive_window(self) -> int:
@@ -167,6 +170,10 @@ class DetectionResult:
         }
         if include_attention and self.attention is not None:
             result["attention"] = self.attention.to_dict()
+        if self.robustness is not None:
+            result["robustness"] = self.robustness.to_dict()
+        if self.agreement is not None:
+            result["agreement"] = self.agreement.to_dict()
         return result
 
 
@@ -266,8 +273,16 @@ class Detector:
         hop_s: Optional[float] = None,
         with_attention: bool = False,
         progress: Optional[ProgressCallback] = None,
+        robustness: bool = False,
+        window_offset_s: float = 0.0,
     ) -> DetectionResult:
-        """Analyse a file path, raw bytes of a file, a decoded ``Audio`` or an array (with ``sample_rate``)."""
+        """Analyse a file path, raw bytes of a file, a decoded ``Audio`` or an array (with ``sample_rate``).
+
+        ``robustness=True`` also re-scores the recording (its first 30 s) under a fixed set of benign edits and
+        attaches ``result.robustness`` (``aasist.robustness.check_robustness``); ``progress`` then counts each edit
+        as one more step after the windows. ``window_offset_s`` starts the window grid that much later (see
+        ``WindowGeometry``; the robustness check's grid shift).
+        """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
         file = str(source) if isinstance(source, (str, Path)) else None
@@ -279,17 +294,20 @@ class Detector:
                 f"least {MIN_SAMPLES / SAMPLE_RATE:.2f} s, and 2 s or more for a meaningful result."
             )
 
-        geometry = WindowGeometry.with_hop_seconds(hop_s)
-        if protocol == "asvspoof":
-            starts = [0]
-            windows = tile_to_length(waveform[:WINDOW_SAMPLES])[None, :].astype(np.float32, copy=False)
-        else:
-            starts = geometry.starts(len(waveform))
-            windows = geometry.cut(waveform, starts)
+        geometry = WindowGeometry.with_hop_seconds(hop_s, offset_s=window_offset_s)
+        starts = geometry.starts(len(waveform))
+        if protocol == "asvspoof":  # the first window only (tiled when the recording is shorter)
+            starts = starts[:1]
+        windows = geometry.cut(waveform, starts)
         tiled = len(waveform) < WINDOW_SAMPLES
 
         want_attention = with_attention and self.supports_attention
-        logits, attention = self._run_windows(windows, want_attention, progress)
+        window_progress = progress
+        if robustness and progress is not None:
+            from .robustness import EDITS
+
+            window_progress = lambda done, total: progress(done, total + len(EDITS))  # noqa: E731
+        logits, attention = self._run_windows(windows, want_attention, window_progress)
 
         probabilities = spoof_probability_from_logits(logits)
         window_results = []
@@ -314,12 +332,32 @@ class Detector:
             sample_rate=audio.sample_rate,
             windows=window_results,
             warnings=diagnose(audio),
+            weights_sha256=getattr(self.checkpoint, "sha256", None),
         )
         if attention is not None:
             i = result.most_decisive_window
             raw = {k: v[i] for k, v in attention.items()}
             result.attention = window_attention(raw, i, starts[i], tiled)
+        if robustness:
+            from .robustness import check_robustness
+
+            n = len(windows)
+            edit_progress = None if progress is None else (lambda done, total: progress(n + done, n + total))
+            result.robustness = check_robustness(self, audio, base=result, protocol=protocol, hop_s=hop_s,
+                                                 progress=edit_progress)
         return result
+
+    def score_windows(self, windows: np.ndarray) -> np.ndarray:
+        """Logits (N, 2) of whole 16 kHz windows (N, 64600): what ``analyze`` runs them through, without cutting or
+        aggregating (live streams, ``aasist.streaming``). Safe to call from several threads on one Detector."""
+        windows = np.asarray(windows, dtype=np.float32)
+        if windows.ndim == 1:
+            windows = windows[None, :]
+        if windows.ndim != 2 or windows.shape[1] != WINDOW_SAMPLES:
+            raise ValueError(f"score_windows takes windows of exactly {WINDOW_SAMPLES} samples at 16 kHz, shaped "
+                             f"(N, {WINDOW_SAMPLES}), not an array of shape {windows.shape}.")
+        logits, _ = self._run_windows(windows, False, None)
+        return logits
 
     def _run_windows(self, windows: np.ndarray, with_attention: bool, progress: Optional[ProgressCallback]):
         logits, attention = [], {}

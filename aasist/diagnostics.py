@@ -1,9 +1,10 @@
 """Warnings about recordings the model is known to misjudge, in words a non-expert can act on.
 
 Each check is cheap (a few ms for 60 s of audio) and comes from what the pretrained AASIST did on real
-recordings: short clips and 8 kHz (phone) audio are often called spoof even when real, and leading silence can
-make synthetic speech look real (the ASVspoof 2019 silence shortcut). The thresholds, and what they were measured on,
-sit next to each constant.
+recordings: short clips and 8 kHz (phone) audio are often called spoof even when real, leading silence can
+make synthetic speech look real (the ASVspoof 2019 silence shortcut), and the level itself sways the verdict (loud
+speech reads as spoof, quiet speech as real; ``input_level`` says where a recording or a live input stands). The
+thresholds, and what they were measured on, sit next to each constant.
 """
 
 from __future__ import annotations
@@ -35,6 +36,19 @@ EDGE_SILENCE_S = 0.5  # the shortcut: 0.5 s of added leading silence turned seve
 CLIP_LEVEL = 0.99
 CLIP_FRACTION = 0.001
 
+# Level: the models read loudness. Measured with benchmarks/measure_level.py on 12 real recordings (CMU ARCTIC,
+# LibriVox, CMU Sphinx test data; speech levels -30 to -19 dBFS as found, none called spoof) and 56 synthetic ones
+# (espeak-ng, flite and festival voices), each scaled to peaks 0.03-0.9 in 3 dB steps and once through an AGC-like
+# compressor. The speech level is the active speech level (RMS over the non-silent 20 ms frames).
+# Loud: at -18 dBFS or more, AASIST called 11 of 18 versions of real recordings spoof (AASIST-L 13): 3 of 8 plainly
+# scaled ones (LibriVox), 8 of 10 compressed ones. Quiet: below -36 dBFS, 182 of 220 versions of synthetic recordings
+# passed as real with AASIST (AASIST-L 102), against 2 of the 56 as found.
+LOUD_SPEECH_DBFS = -18.0
+QUIET_SPEECH_DBFS = -36.0
+LOUD_REAL_CALLED_SPOOF = (11, 18)  # AASIST, versions of real recordings at LOUD_SPEECH_DBFS or more
+QUIET_SYNTHETIC_PASSED = (182, 220)  # AASIST, versions of synthetic recordings below QUIET_SPEECH_DBFS
+QUIET_SYNTHETIC_PASSED_AS_FOUND = (2, 56)
+
 # Band limitation: mean power density of 4.5-7 kHz against 2-3.4 kHz on the non-silent 32 ms frames. Measured on
 # 16 real recordings (CMU ARCTIC, LibriVox, CMU Sphinx test data): -15 to +11 dB as they are; through 8 kHz
 # (resampled, mu-law, GSM, MP3 at 8 kHz, 300-3400 Hz band-pass) -29 to -108 dB, and -26 to -34 dB when a codec
@@ -49,11 +63,55 @@ MID_BAND_HZ = (2000.0, 3400.0)  # the top of the telephone band, present in phon
 
 @dataclass(frozen=True)
 class InputWarning:
-    code: str  # too_short, silent, band_limited, clipped, leading_silence or trailing_silence
+    code: str  # too_short, silent, band_limited, clipped, loud, quiet, leading_silence or trailing_silence
     message: str
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class InputLevel:
+    peak_dbfs: float  # the largest sample, in dB below full scale (-120 for all zeros)
+    speech_dbfs: float | None  # active speech level: RMS over the non-silent 20 ms frames; None when silent
+    leaning: str | None  # "loud" or "quiet" when the level itself sways the verdict (see LOUD_/QUIET_), else None
+    message: str  # one plain sentence for the page and the live monitor
+
+    def to_dict(self) -> dict:
+        return {"peak_dbfs": self.peak_dbfs, "speech_dbfs": self.speech_dbfs, "leaning": self.leaning,
+                "message": self.message}
+
+
+def input_level(audio_or_waveform: Audio | np.ndarray) -> InputLevel:
+    """The input level of a recording (``Audio``) or of mono 16 kHz samples on the [-1, 1] scale, e.g. the last
+    seconds from a live microphone, and whether it lies where the pretrained models' verdict leans with loudness."""
+    x = audio_or_waveform.waveform if isinstance(audio_or_waveform, Audio) else np.asarray(audio_or_waveform)
+    levels = _frame_levels_db(x)
+    return _input_level(x, levels, *_speech_frames(levels))
+
+
+def _input_level(x: np.ndarray, levels: np.ndarray, loudest: float, speech: np.ndarray) -> InputLevel:
+    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+    peak_dbfs = round(20 * math.log10(max(peak, 1e-6)), 1)  # -120 for digital silence, like the frame levels
+    if loudest < SILENT_DBFS:
+        return InputLevel(peak_dbfs, None, None, f"Input level: peak {round(peak_dbfs)} dBFS, no speech heard.")
+    speech_dbfs = round(float(10 * np.log10(np.mean(10 ** (levels[speech] / 10)))), 1)
+    # Judged on the whole dB shown, so that the label always agrees with the number next to it.
+    shown = round(speech_dbfs)
+    heading = f"Input level: peak {round(peak_dbfs)} dBFS, speech {shown} dBFS"  # round(-0.4) shows "0", not "-0"
+    if shown >= LOUD_SPEECH_DBFS:
+        called, of = LOUD_REAL_CALLED_SPOOF
+        return InputLevel(peak_dbfs, speech_dbfs, "loud", (
+            f"{heading}, loud: at {LOUD_SPEECH_DBFS:.0f} dBFS or more the model called {called} of {of} real "
+            "recordings spoof in our tests, so move away from the microphone or lower the input gain."))
+    if shown < QUIET_SPEECH_DBFS:
+        passed, of = QUIET_SYNTHETIC_PASSED
+        return InputLevel(peak_dbfs, speech_dbfs, "quiet", (
+            f"{heading}, quiet: below {QUIET_SPEECH_DBFS:.0f} dBFS {passed} of {of} synthetic recordings passed as "
+            "real in our tests, so move closer to the microphone or raise the input gain."))
+    return InputLevel(peak_dbfs, speech_dbfs, None, (
+        f"{heading}, a good level: in our tests the level swayed the verdict least with speech between "
+        f"{QUIET_SPEECH_DBFS:.0f} and {LOUD_SPEECH_DBFS:.0f} dBFS."))
 
 
 def diagnose(audio: Audio) -> list[InputWarning]:
@@ -69,7 +127,7 @@ def diagnose(audio: Audio) -> list[InputWarning]:
         ))
 
     levels = _frame_levels_db(x)
-    loudest = float(levels.max()) if len(levels) else -np.inf
+    loudest, speech = _speech_frames(levels)
     if loudest < SILENT_DBFS:
         level = "all its samples are zero" if loudest <= -119 else f"its loudest moment is {loudest:.0f} dBFS"
         warnings.append(InputWarning(
@@ -77,8 +135,6 @@ def diagnose(audio: Audio) -> list[InputWarning]:
             f"The recording is essentially silent ({level}, where speech is usually -30 to -10 dBFS): there is "
             "no speech to judge, so the verdict means nothing.",
         ))
-    threshold = min(max(SILENCE_FLOOR_DBFS, loudest - SILENCE_RANGE_DB), loudest - SILENCE_MIN_RANGE_DB)
-    speech = levels >= threshold
 
     band_limited = _band_limited_message(audio, x, speech, silent=loudest < SILENT_DBFS)
     if band_limited:
@@ -91,6 +147,10 @@ def diagnose(audio: Audio) -> list[InputWarning]:
             f"The recording is clipped (distorted): {_percent(clipped)} of its samples are at full scale, and the "
             "model was not trained on distorted audio, so treat the verdict with caution.",
         ))
+
+    level_warning = _level_warning(_input_level(x, levels, loudest, speech))
+    if level_warning:
+        warnings.append(level_warning)
 
     if loudest >= SILENT_DBFS and speech.any():
         lead = int(np.argmax(speech)) * FRAME / SAMPLE_RATE
@@ -111,6 +171,40 @@ def diagnose(audio: Audio) -> list[InputWarning]:
                 "silence and try again.",
             ))
     return warnings
+
+
+def _level_warning(level: InputLevel) -> InputWarning | None:
+    shown = f"{round(level.speech_dbfs)} dBFS" if level.speech_dbfs is not None else ""
+    if level.leaning == "loud":
+        called, of = LOUD_REAL_CALLED_SPOOF
+        return InputWarning(
+            "loud",
+            f"The speech is very loud ({shown}, as automatic gain control or a microphone held close makes it): in "
+            f"our tests the model called {called} of {of} real recordings spoof once brought to "
+            f"{LOUD_SPEECH_DBFS:.0f} dBFS or more, and none of them at their own level, so a \"spoof\" verdict may "
+            "well be a false alarm.",
+        )
+    if level.leaning == "quiet":
+        passed, of = QUIET_SYNTHETIC_PASSED
+        passed_as_found, of_as_found = QUIET_SYNTHETIC_PASSED_AS_FOUND
+        return InputWarning(
+            "quiet",
+            f"The speech is very quiet ({shown}): in our tests {passed} of {of} synthetic recordings brought below "
+            f"{QUIET_SPEECH_DBFS:.0f} dBFS passed as real (against {passed_as_found} of {of_as_found} at their own "
+            "level), so a \"bona fide\" verdict is less trustworthy; record closer to the microphone or turn the "
+            "level up.",
+        )
+    return None
+
+
+def loudest_frame_dbfs(x: np.ndarray) -> float:
+    """Level of the loudest 20 ms frame of 16 kHz samples, in dBFS (-120 for digital silence)."""
+    return float(_frame_levels_db(x).max())
+
+
+def is_silent(x: np.ndarray) -> bool:
+    """Whether 16 kHz samples are what ``diagnose`` calls silent: the loudest 20 ms frame below ``SILENT_DBFS``."""
+    return loudest_frame_dbfs(x) < SILENT_DBFS
 
 
 def _band_limited_message(audio: Audio, x: np.ndarray, speech: np.ndarray, silent: bool) -> str | None:
@@ -159,6 +253,13 @@ def high_band_ratio_db(x: np.ndarray, speech: np.ndarray | None = None) -> float
     return float(10 * np.log10(max(high, 1e-30) / mid))
 
 
+def _speech_frames(levels: np.ndarray) -> tuple[float, np.ndarray]:
+    """The loudest 20 ms frame's level and which frames are speech (not silence), by the silence rule above."""
+    loudest = float(levels.max()) if len(levels) else -np.inf
+    threshold = min(max(SILENCE_FLOOR_DBFS, loudest - SILENCE_RANGE_DB), loudest - SILENCE_MIN_RANGE_DB)
+    return loudest, levels >= threshold
+
+
 def _frame_levels_db(x: np.ndarray) -> np.ndarray:
     """RMS level of each whole 20 ms frame, in dBFS."""
     if len(x) == 0:
@@ -168,6 +269,13 @@ def _frame_levels_db(x: np.ndarray) -> np.ndarray:
     return 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
 
 
+def speech_frames(x: np.ndarray) -> np.ndarray:
+    """Which 20 ms frames (``FRAME`` samples) of 16 kHz samples ``x`` hold sound rather than silence, by the rule of
+    the silence warnings; all False when the recording is essentially silent."""
+    loudest, speech = _speech_frames(_frame_levels_db(x))
+    return speech if loudest >= SILENT_DBFS else np.zeros_like(speech)
+
+
 def _seconds(value: float) -> str:
     # Rounded down, so that 1.96 s does not read "2.0 s" next to "shorter than 2 s".
     return f"{math.floor(value * 10) / 10:.1f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
@@ -175,3 +283,27 @@ def _seconds(value: float) -> str:
 
 def _percent(fraction: float) -> str:
     return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"
+
+
+# Browser capture processing. Measured through the page with Chromium's fake microphone playing the example clips
+# (README, "Microphone capture"): with the browser's default automatic gain control, noise suppression and echo
+# cancellation, real speech that scored 0.04 as a file scored 0.998 (ARCTIC slt) and 0.86 (LibriVox); with the three
+# off, every clip stayed within 0.08 of its file.
+BROWSER_PROCESSING = {"autoGainControl": "automatic gain control", "noiseSuppression": "noise suppression",
+                      "echoCancellation": "echo cancellation"}
+
+
+def browser_processing_warning(applied: dict) -> InputWarning | None:
+    """A warning when the browser's capture settings (``MediaStreamTrack.getSettings()``) show processing left on.
+
+    ``applied`` maps the settings' names to what the browser reported; a feature it did not report is not assumed on.
+    """
+    on = [label for key, label in BROWSER_PROCESSING.items() if applied.get(key) is True]
+    if not on:
+        return None
+    return InputWarning(
+        "browser_processing",
+        f"Your browser cleaned up the recording ({' / '.join(on)}) although the page asked it not to; this often "
+        "makes real speech look synthetic, so a \"spoof\" verdict may well be a false alarm: try another browser, "
+        "or upload a recording instead.",
+    )

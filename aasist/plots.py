@@ -64,6 +64,7 @@ class Figures:
     spectral_attention: Optional[np.ndarray] = None
     temporal_attention: Optional[np.ndarray] = None
     heterogeneous: Optional[np.ndarray] = None  # only when the HS-GAL attention is not uniform
+    robustness: Optional[np.ndarray] = None  # only when the result has a robustness check
     figures: dict = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
     timings: dict = field(default_factory=dict)  # name -> seconds spent drawing and rendering
 
@@ -110,7 +111,8 @@ def _panel_title(ax, text: str) -> None:
     ax.set_title(text, fontsize=LABEL_SIZE + 0.5, color=INK, loc="left", pad=6)
 
 
-def _render(fig: Figure) -> np.ndarray:
+def render_figure(fig: Figure) -> np.ndarray:
+    """A figure of this module as the (H, W, 3) uint8 image the demo shows (what ``draw_all`` returns)."""
     canvas = fig.canvas
     canvas.draw()
     return np.asarray(canvas.buffer_rgba())[..., :3].copy()
@@ -482,6 +484,61 @@ def draw_heterogeneous(result) -> Optional[Figure]:
     return fig
 
 
+# --- robustness ---------------------------------------------------------------------------------------------------
+
+
+def draw_robustness(result) -> Optional[Figure]:
+    """Each benign edit's spoof probability as a point against the 0.5 line, the edits that flip the verdict
+    highlighted; ``None`` when the result has no robustness check (``Detector.analyze(..., robustness=True)``)."""
+    import textwrap
+
+    from .robustness import EDITS_BY_NAME, MAX_CHECK_S, WHOLE
+
+    check = getattr(result, "robustness", None)
+    if check is None:
+        return None
+    base_label = "as it is" if check.part_checked == WHOLE else f"first {MAX_CHECK_S:g} s, as it is"
+    rows = [(base_label, check.base_probability, False, True)]
+    rows += [(EDITS_BY_NAME[e.name].label if e.name in EDITS_BY_NAME else e.name, e.spoof_probability, e.flips,
+              False) for e in check.edits]
+    subtitle = textwrap.wrap(check.summary_sentence(), 150)
+    top = 0.75 + 0.2 * len(subtitle)
+    row_in = 0.3
+    height = top + row_in * len(rows) + 0.75
+    fig = _new_figure(height)
+    _title(fig, "Would the verdict survive small, harmless changes?", "\n".join(subtitle))
+    left, width = 2.65, 6.3
+    ax = _axes(fig, left, 0.6, width, row_in * len(rows))
+
+    edge = 0.02  # room for a point at exactly 0 or 1
+    ax.axvspan(THRESHOLD, 1.0 + edge, color=SPOOF_BG, zorder=0, lw=0)
+    ax.axvspan(-edge, THRESHOLD, color=BONAFIDE_BG, zorder=0, lw=0)
+    ax.axvline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
+    ax.axvline(check.base_probability, color=INK, lw=0.8, alpha=0.35, zorder=1)
+    for i, (label, p, flips, is_base) in enumerate(rows):
+        y = len(rows) - 1 - i
+        p = float(p)
+        color = SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR
+        if not is_base:
+            ax.plot([check.base_probability, p], [y, y], color=color, lw=1.4, alpha=0.45, zorder=2)
+        ax.scatter([p], [y], s=95 if flips else 48, c=color, zorder=4, linewidths=1.8 if flips else 0,
+                   edgecolors=INK if flips else "none", marker="D" if is_base else "o")
+        ax.text(-0.015, y, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=LABEL_SIZE,
+                color=INK, fontweight="bold" if (flips or is_base) else "normal")
+        digits = 3 if abs(p - THRESHOLD) < 0.005 else 2  # 0.499 must not read "0.50" beside a bona fide dot
+        note = f"{p:.{digits}f}" + ("  flips the verdict" if flips else "")
+        ax.text(1.02, y, note, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=TICK_SIZE,
+                color=color if flips else MUTED, fontweight="bold" if flips else "normal")
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_yticks([])
+    ax.spines["left"].set_visible(False)
+    ax.set_xlim(-edge, 1 + edge)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
+    ax.set_xticklabels(["0", "0.25", "0.5", "0.75", "1"])
+    ax.set_xlabel("Spoof probability (left of the dashed line: bona fide, right: spoof)")
+    return fig
+
+
 # --- all of them --------------------------------------------------------------------------------------------------
 
 
@@ -495,11 +552,116 @@ def draw_all(audio, result) -> Figures:
             ("temporal_attention", lambda: draw_temporal_attention(audio, result)),
             ("heterogeneous", lambda: draw_heterogeneous(result)),
         ]
+    if getattr(result, "robustness", None) is not None:
+        drawers.append(("robustness", lambda: draw_robustness(result)))
     for name, drawer in drawers:
         start = time.perf_counter()
         fig = drawer()
         if fig is not None:
             figures[name] = fig
-            images[name] = _render(fig)
+            images[name] = render_figure(fig)
         timings[name] = time.perf_counter() - start
     return Figures(figures=figures, timings=timings, **images)
+
+
+# --- the live monitor ---------------------------------------------------------------------------------------------
+# Redrawn for every hop of every live session, so it is a small SVG string built directly (well under a millisecond)
+# rather than a matplotlib figure (tens of milliseconds of the 2 cores the scoring needs).
+
+LIVE_SPAN_S = 60.0  # the chart shows the last minute, or the first minute from the start
+LIVE_WIDTH, LIVE_HEIGHT = 900, 250
+_LIVE_LEFT, _LIVE_RIGHT, _LIVE_TOP, _LIVE_BOTTOM = 46, 16, 30, 34
+SILENT_COLOR = "#9ca3af"
+ALARM_BG = "#fecaca"
+
+
+def draw_live_chart(updates, threshold: float, now_s: float, span_s: float = LIVE_SPAN_S) -> str:
+    """SVG of a live stream so far: each window's spoof probability (dots), the smoothed probability (line), the
+    alarm threshold (dashed), the spans while the alarm was raised (red) and the first 4.04 s, before any window
+    could be scored (hatched). ``updates``: the ``streaming.StreamUpdate``s so far, in order.
+
+    The root element carries ``data-points`` (windows drawn), ``data-alarms`` (alarm spans) and ``data-t`` (the
+    stream time shown), which the page's tests read.
+    """
+    import html
+
+    x_min = max(0.0, now_s - span_s)
+    x_max = max(span_s, now_s)
+    plot_w = LIVE_WIDTH - _LIVE_LEFT - _LIVE_RIGHT
+    plot_h = LIVE_HEIGHT - _LIVE_TOP - _LIVE_BOTTOM
+
+    def x(t: float) -> float:
+        return _LIVE_LEFT + (min(max(t, x_min), x_max) - x_min) / (x_max - x_min) * plot_w
+
+    def y(p: float) -> float:
+        return _LIVE_TOP + (1.0 - p) * plot_h
+
+    parts = [
+        f'<rect x="{_LIVE_LEFT}" y="{_LIVE_TOP}" width="{plot_w}" height="{plot_h}" fill="#ffffff" '
+        f'stroke="{GRID}"/>',
+        '<defs><pattern id="live-hatch" width="8" height="8" patternUnits="userSpaceOnUse" '
+        f'patternTransform="rotate(45)"><rect width="3" height="8" fill="{GRID}"/></pattern></defs>',
+    ]
+    waiting_end = WINDOW_SAMPLES / SAMPLE_RATE
+    if x_min < waiting_end:
+        right = x(min(waiting_end, max(now_s, x_min)))
+        parts.append(f'<rect x="{x(x_min):.1f}" y="{_LIVE_TOP}" width="{right - x(x_min):.1f}" height="{plot_h}" '
+                     'fill="url(#live-hatch)"/>')
+        parts.append(f'<text x="{(x(x_min) + x(waiting_end)) / 2:.1f}" y="{_LIVE_TOP + 16}" '
+                     f'text-anchor="middle" fill="{MUTED}" font-size="11">waiting for 4 s</text>')
+
+    # Alarm spans: from the update that raised the alarm to the one that cleared it (or now).
+    spans, raised_at = [], None
+    for update in updates:
+        if update.alarm and raised_at is None:
+            raised_at = update.t_end_s
+        elif not update.alarm and raised_at is not None:
+            spans.append((raised_at, update.t_end_s))
+            raised_at = None
+    if raised_at is not None:
+        spans.append((raised_at, now_s))
+    for start, end in spans:
+        if end >= x_min:
+            parts.append(f'<rect class="alarm-span" x="{x(start):.1f}" y="{_LIVE_TOP}" '
+                         f'width="{max(x(end) - x(start), 2):.1f}" height="{plot_h}" fill="{ALARM_BG}" '
+                         'fill-opacity="0.75"/>')
+
+    for p in (0.25, 0.5, 0.75):
+        parts.append(f'<line x1="{_LIVE_LEFT}" x2="{_LIVE_LEFT + plot_w}" y1="{y(p):.1f}" y2="{y(p):.1f}" '
+                     f'stroke="{GRID}"/>')
+    for p in (0.0, 0.5, 1.0):
+        parts.append(f'<text x="{_LIVE_LEFT - 6}" y="{y(p) + 4:.1f}" text-anchor="end" fill="{MUTED}" '
+                     f'font-size="11">{p:g}</text>')
+    step = 5 if x_max - x_min <= 60 else 10
+    for t in range(int(np.ceil(x_min / step)) * step, int(x_max) + 1, step):
+        parts.append(f'<text x="{x(t):.1f}" y="{LIVE_HEIGHT - _LIVE_BOTTOM + 16}" text-anchor="middle" '
+                     f'fill="{MUTED}" font-size="11">{t} s</text>')
+    parts.append(f'<line class="threshold" x1="{_LIVE_LEFT}" x2="{_LIVE_LEFT + plot_w}" y1="{y(threshold):.1f}" '
+                 f'y2="{y(threshold):.1f}" stroke="{SPOOF_COLOR}" stroke-width="1.5" stroke-dasharray="6 4"/>')
+    parts.append(f'<text x="{_LIVE_LEFT + plot_w - 4}" y="{y(threshold) - 5:.1f}" text-anchor="end" '
+                 f'fill="{SPOOF_COLOR}" font-size="11">alarm threshold {threshold:.2f}</text>')
+
+    shown = [u for u in updates if u.spoof_probability is not None and u.t_end_s >= x_min]
+    smoothed = [(x(u.t_end_s), y(u.smoothed_probability)) for u in shown
+                if u.status == "scored" and u.smoothed_probability is not None]
+    if len(smoothed) > 1:
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in smoothed)
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{INK}" stroke-width="2"/>')
+    for u in shown:
+        if u.status == "silent":
+            parts.append(f'<circle class="window silent" cx="{x(u.t_end_s):.1f}" cy="{y(0):.1f}" r="4" fill="none" '
+                         f'stroke="{SILENT_COLOR}" stroke-width="1.5"><title>{u.t_end_s:.1f} s: silent, not '
+                         'counted</title></circle>')
+        else:
+            color = SPOOF_COLOR if u.spoof_probability >= threshold else BONAFIDE_COLOR
+            parts.append(f'<circle class="window" cx="{x(u.t_end_s):.1f}" cy="{y(u.spoof_probability):.1f}" r="4" '
+                         f'fill="{color}"><title>{u.t_end_s:.1f} s: spoof probability '
+                         f'{u.spoof_probability:.2f}</title></circle>')
+    legend = (f'<text x="{_LIVE_LEFT}" y="18" fill="{INK}" font-size="12">'
+              f'<tspan fill="{BONAFIDE_COLOR}">●</tspan>/<tspan fill="{SPOOF_COLOR}">●</tspan> each 4 s window   '
+              f'<tspan fill="{INK}">━</tspan> smoothed   <tspan fill="{SILENT_COLOR}">○</tspan> silent (not counted)'
+              f'   <tspan fill="{ALARM_BG}">■</tspan> alarm</text>')
+    label = html.escape(f"Spoof probability over the last {span_s:.0f} s of the live stream")
+    return (f'<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LIVE_WIDTH} {LIVE_HEIGHT}" '
+            f'width="100%" role="img" aria-label="{label}" data-points="{len(shown)}" data-alarms="{len(spans)}" '
+            f'data-t="{now_s:.2f}" font-family="inherit">{legend}{"".join(parts)}</svg>')

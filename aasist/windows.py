@@ -24,38 +24,49 @@ def tile_to_length(x: np.ndarray, length: int = WINDOW_SAMPLES) -> np.ndarray:
 
 @dataclass(frozen=True)
 class WindowGeometry:
-    """Fixed-length windows with a hop; the last window is aligned to the end of the recording."""
+    """Fixed-length windows with a hop; the last window is aligned to the end of the recording.
+
+    ``offset`` starts the grid that many samples later (the robustness check's grid shift): the windows start at
+    ``offset``, ``offset + hop``, ..., the last one still aligned to the end (only that one when the offset passes
+    it). A recording shorter than a window is repeated to fill it; there the offset starts the window that far into
+    the repeated recording.
+    """
 
     window: int = WINDOW_SAMPLES
     hop: int = WINDOW_SAMPLES  # default: no overlap (a 60 s recording needs 15 windows)
     sample_rate: int = SAMPLE_RATE
+    offset: int = 0
 
     def __post_init__(self):
         if self.window <= 0 or self.hop <= 0:
             raise ValueError("window and hop must be positive numbers of samples.")
+        if self.offset < 0:
+            raise ValueError("the window offset must be zero or a positive number of samples.")
 
     @classmethod
-    def with_hop_seconds(cls, hop_s: Optional[float]) -> "WindowGeometry":
-        if hop_s is None:
-            return cls()
-        if not hop_s > 0:
+    def with_hop_seconds(cls, hop_s: Optional[float], offset_s: float = 0.0) -> "WindowGeometry":
+        if hop_s is not None and not hop_s > 0:
             raise ValueError(f"the hop must be a positive number of seconds, not {hop_s}.")
-        return cls(hop=max(1, round(hop_s * SAMPLE_RATE)))
+        if not offset_s >= 0:
+            raise ValueError(f"the window offset must be zero or a positive number of seconds, not {offset_s}.")
+        hop = WINDOW_SAMPLES if hop_s is None else max(1, round(hop_s * SAMPLE_RATE))
+        return cls(hop=hop, offset=round(offset_s * SAMPLE_RATE))
 
     def starts(self, n_samples: int) -> list:
         """Start sample of each window for a recording of ``n_samples`` (one window when it is shorter)."""
         last = n_samples - self.window
         if last <= 0:
             return [0]
-        starts = list(range(0, last + 1, self.hop))
+        starts = list(range(min(self.offset, last), last + 1, self.hop))
         if starts[-1] != last:
             starts.append(last)
         return starts
 
     def cut(self, x: np.ndarray, starts: list) -> np.ndarray:
-        """(n_windows, window) float32 array; a recording shorter than a window is tiled."""
+        """(n_windows, window) float32 array; a recording shorter than a window is tiled (from ``offset`` on)."""
         if len(x) < self.window:
-            return tile_to_length(x, self.window)[None, :].astype(np.float32, copy=False)
+            rotated = np.roll(x, -(self.offset % len(x))) if self.offset else x  # the repetition, from the offset on
+            return tile_to_length(rotated, self.window)[None, :].astype(np.float32, copy=False)
         return np.stack([x[s : s + self.window] for s in starts]).astype(np.float32, copy=False)
 
     def span_seconds(self, start: int, n_samples: int) -> tuple:

@@ -13,7 +13,8 @@ import torch
 import torchaudio
 
 from aasist.audio import RESAMPLING, load_audio, prepare_waveform
-from aasist.diagnostics import InputWarning, diagnose, high_band_ratio_db
+from aasist.diagnostics import (LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, InputWarning, diagnose, high_band_ratio_db,
+                                input_level)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
 SR = 16000
@@ -38,9 +39,12 @@ def noise(seconds: float, dbfs: float, seed: int = 0) -> np.ndarray:
     return (rng.standard_normal(int(seconds * SR)) * 10 ** (dbfs / 20)).astype(np.float32)
 
 
+LOUD_EXAMPLES = {"synthetic_flite_slt_a0009.wav"}  # flite's slt voice speaks at -16 dBFS: loud, truly
+
+
 @pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.wav") if "8khz" not in p.name))
 def test_clean_examples_have_no_warnings(name):
-    assert diagnose(load_audio(EXAMPLES / name)) == []
+    assert [w.code for w in diagnose(load_audio(EXAMPLES / name))] == (["loud"] if name in LOUD_EXAMPLES else [])
 
 
 def test_too_short(speech):
@@ -88,9 +92,9 @@ def test_high_band_ratio_separates_wideband_from_narrowband(speech):
 
 def test_clipped(speech):
     loud = np.clip(speech * 4, -1, 1)
-    assert codes(loud) == ["clipped"]
+    assert codes(loud) == ["clipped", "loud"]
     assert re.search(r"clipped \(distorted\): \d+\.\d % of its samples", message(loud, "clipped"))
-    assert codes(np.clip(speech * 1.4, -1, 1)) == []  # peak 0.91: nothing at full scale
+    assert "clipped" not in codes(np.clip(speech * 1.4, -1, 1))  # peak 0.91: nothing at full scale
 
 
 def test_leading_and_trailing_silence(speech):
@@ -110,8 +114,9 @@ def test_leading_and_trailing_silence(speech):
 @pytest.mark.parametrize("gain", [1.0, 0.3, 0.1, 0.01])
 def test_quiet_speech_is_not_silence(speech, gain):
     # Down to 40 dB quieter (loudest frame about -53 dBFS) the speech is quiet, not silent, and has no silent edges.
-    assert codes(speech * gain) == []
-    assert codes(np.concatenate([np.zeros(int(0.8 * SR), np.float32), speech * gain])) == ["leading_silence"]
+    quiet = ["quiet"] if gain <= 0.1 else []  # speech level -41 dBFS and below
+    assert codes(speech * gain) == quiet
+    assert codes(np.concatenate([np.zeros(int(0.8 * SR), np.float32), speech * gain])) == quiet + ["leading_silence"]
 
 
 def test_silent_suppresses_edge_silence():
@@ -122,7 +127,7 @@ def test_silent_suppresses_edge_silence():
 def test_every_warning_at_once(speech):
     x = np.concatenate([np.zeros(SR, np.float32), np.clip(speech[: int(0.6 * SR)] * 8, -1, 1),
                         np.zeros(int(0.35 * SR), np.float32)])
-    assert codes(x) == ["too_short", "clipped", "leading_silence"]
+    assert codes(x) == ["too_short", "clipped", "loud", "leading_silence"]
 
 
 def test_warning_is_a_frozen_record():
@@ -150,3 +155,94 @@ def _timed(fn, *args) -> float:
     start = time.perf_counter()
     fn(*args)
     return time.perf_counter() - start
+
+
+# Input level (diagnostics.input_level) and the loud / quiet warnings.
+
+def tone_bursts(amplitude: float, seconds: float = 1.0) -> np.ndarray:
+    """1 kHz tone, silence, tone: a whole number of cycles per 20 ms frame, so every tone frame has RMS A/sqrt(2)."""
+    t = np.arange(int(seconds * SR)) / SR
+    tone = (amplitude * np.sin(2 * np.pi * 1000 * t)).astype(np.float32)
+    return np.concatenate([tone, np.zeros(len(tone), np.float32), tone])
+
+
+def test_input_level_of_a_tone_at_a_known_level():
+    level = input_level(tone_bursts(0.5))
+    assert level.peak_dbfs == pytest.approx(-6.0, abs=0.05)
+    assert level.speech_dbfs == pytest.approx(-9.0, abs=0.05)  # the silent second does not count
+    assert level.leaning == "loud"
+    assert level.message.startswith("Input level: peak -6 dBFS, speech -9 dBFS, loud: ")
+
+
+@pytest.mark.parametrize("dbfs, leaning", [(-10, "loud"), (-18, "loud"), (-18.6, None), (-27, None), (-36, None),
+                                           (-36.6, "quiet"), (-45, "quiet")])
+def test_leaning_follows_the_measured_thresholds(dbfs, leaning):
+    x = noise(3, dbfs)
+    level = input_level(x)
+    assert level.speech_dbfs == pytest.approx(dbfs, abs=0.1)
+    assert level.leaning == leaning
+    # The file warning says the same, with the level shown in the label's whole dB.
+    assert [c for c in codes(x) if c in ("loud", "quiet")] == ([leaning] if leaning else [])
+    assert f"speech {round(level.speech_dbfs)} dBFS" in level.message
+
+
+def test_loud_and_quiet_thresholds_are_the_measured_ones():
+    assert (LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS) == (-18.0, -36.0)
+
+
+def test_speech_level_moves_with_the_gain_and_ignores_pauses(speech):
+    base = input_level(speech).speech_dbfs
+    assert base == pytest.approx(-21.3, abs=0.1)  # the awb clip as distributed
+    # Within 0.5 dB: the silence rule's cut sits 35 to 40 dB below the loudest frame depending on the level.
+    for gain in (0.03, 0.1, 0.5, 1.4):
+        assert input_level(speech * gain).speech_dbfs == pytest.approx(base + 20 * np.log10(gain), abs=0.5)
+    padded = np.concatenate([np.zeros(SR, np.float32), speech, np.zeros(SR, np.float32)])
+    assert input_level(padded).speech_dbfs == pytest.approx(base, abs=0.05)
+
+
+def test_real_clip_scaled_up_reads_loud_and_down_reads_quiet():
+    audio = load_audio(EXAMPLES / "real_arctic_slt_a0009.wav")  # peak 0.65, speech -19 dBFS: a good level
+    assert input_level(audio).leaning is None
+    assert input_level(audio) == input_level(audio.waveform)  # Audio or its samples: the same answer
+    louder = audio.waveform * (0.9 / np.max(np.abs(audio.waveform)))  # what automatic gain control aims for
+    loud = input_level(louder)
+    assert loud.leaning == "loud" and loud.peak_dbfs == pytest.approx(-0.9, abs=0.05)
+    assert "move away from the microphone or lower the input gain" in loud.message
+    assert codes(louder) == ["loud"]
+    assert re.search(r"very loud \(-1[56] dBFS.*called 11 of 18 real recordings spoof", message(louder, "loud"))
+    assert '"spoof" verdict may well be a false alarm' in message(louder, "loud")
+
+    quieter = audio.waveform * 0.05  # 26 dB down: speech about -45 dBFS
+    quiet = input_level(quieter)
+    assert quiet.leaning == "quiet" and quiet.speech_dbfs == pytest.approx(-44.6, abs=0.5)
+    assert "move closer to the microphone or raise the input gain" in quiet.message
+    assert codes(quieter) == ["quiet"]
+    assert re.search(r"very quiet \(-4[45] dBFS\).*182 of 220 synthetic recordings", message(quieter, "quiet"))
+    assert '"bona fide" verdict is less trustworthy' in message(quieter, "quiet")
+
+
+def test_silence_has_no_speech_level():
+    for x in (np.zeros(3 * SR, np.float32), noise(3, -75), np.zeros(0, np.float32)):
+        level = input_level(x)
+        assert level.speech_dbfs is None and level.leaning is None
+        assert level.message.endswith("no speech heard.")
+    assert input_level(np.zeros(SR, np.float32)).peak_dbfs == -120.0
+    assert codes(np.zeros(3 * SR, np.float32)) == ["silent"]  # silent, not also "quiet"
+
+
+def test_input_level_is_a_frozen_record_with_plain_messages(speech):
+    level = input_level(speech)
+    assert level.to_dict() == {"peak_dbfs": level.peak_dbfs, "speech_dbfs": level.speech_dbfs, "leaning": None,
+                               "message": level.message}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        level.leaning = "loud"
+    for x in (speech, speech * 1.4, speech * 0.05, np.zeros(SR, np.float32)):
+        text = input_level(x).message
+        assert text[0].isupper() and text.endswith(".") and "\n" not in text
+        assert not re.search(r"\.\s", text), text  # one sentence
+
+
+def test_input_level_is_fast_enough_for_the_live_monitor():
+    x = noise(60, -20)
+    input_level(x)
+    assert min(_timed(input_level, x) for _ in range(3)) < 0.1

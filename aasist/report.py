@@ -1,0 +1,251 @@
+"""A report to keep: one self-contained HTML file per analysis, for a stakeholder to read offline or email.
+
+The file holds everything (figures as embedded PNG data, styles inline): no script, no external resource, so it
+opens the same in any browser with the network off. It gives the verdict and probability, the input warnings, the
+robustness check and the model agreement when they were computed, the figures, what was analysed (file name,
+SHA-256, duration, sample rate), with what (model, weights SHA-256, library version), when (UTC), and the model's
+limits in plain language.
+
+    result = detector.analyze(audio, with_attention=True, robustness=True)
+    write_report(result, audio, "reports", source_path="speech.wav")   # -> reports/speech-report.html
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional, Union
+
+import numpy as np
+
+# The model's limits in plain language: for reports, and for the web page (app.py) so both say the same.
+MODEL_LIMITS = (
+    "What the number is. The output of AASIST, a model trained on the ASVspoof 2019 LA data set, where it "
+    "separates genuine and synthetic speech very well (0.83 % equal error rate). On audio unlike its training data "
+    "(other voices, microphones, codecs, background noise, newer voice generators) it is much weaker: on real-world "
+    "deepfakes (the In-the-Wild data set) its equal error rate is about 43 %, close to guessing, and 12 to 17 % on "
+    "ASVspoof 2021.",
+    "Known blind spots. Real speech that is very short (under about 2 s) or phone-quality (8 kHz) is often called "
+    "spoof, and half a second of silence before synthetic speech can make it pass as real. The model has partly "
+    "learnt loudness and silence length, so harmless changes (a quieter recording, trimmed or added silence, "
+    "another position of its 4-second windows) can flip its verdict; the robustness check shows whether they flip "
+    "this one. A verdict that flips is less trustworthy, but a stable verdict can still be wrong.",
+    "How to use it. Treat the result as one signal among others, never as proof.",
+)
+
+FIGURE_CAPTIONS = {
+    "spectrogram": "The recording (spectrogram) and the spoof probability of each 4-second window.",
+    "robustness": "The spoof probability after each harmless edit, against the 0.5 threshold.",
+    "spectral_attention": "Which frequency ranges the model relied on, in its most decisive window.",
+    "temporal_attention": "Which moments the model relied on, in its most decisive window.",
+    "heterogeneous": "The model's heterogeneous (spectral and temporal) attention layers.",
+}
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1f2937;
+       margin: 0; background: #f9fafb; line-height: 1.45; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 40px; background: white; }
+h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { font-size: 1.2em; margin: 28px 0 8px; }
+.sub { color: #6b7280; margin: 0 0 18px; }
+.verdict { border-left: 8px solid var(--verdict); background: var(--verdict-bg); padding: 14px 18px;
+           border-radius: 6px; }
+.verdict.spoof { --verdict: #dc2626; --verdict-bg: #fef2f2; }
+.verdict.bonafide { --verdict: #16a34a; --verdict-bg: #f0fdf4; }
+.verdict-headline { font-size: 1.5em; font-weight: 700; color: var(--verdict); }
+.verdict-prob { font-size: 1.1em; margin-top: 4px; }
+.caution { margin-top: 8px; font-weight: 600; color: #92400e; }
+ul.warnings li { margin: 4px 0; } .ok { color: #166534; }
+table { border-collapse: collapse; margin: 6px 0; font-size: 0.95em; }
+th, td { text-align: left; padding: 4px 12px 4px 0; border-bottom: 1px solid #e5e7eb; vertical-align: top; }
+td.num, td.verdict-cell { font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.flips td { color: #b91c1c; font-weight: 600; }
+code { font-size: 0.9em; word-break: break-all; }
+figure { margin: 18px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #e5e7eb; }
+figcaption { color: #6b7280; font-size: 0.92em; }
+.limits p { margin: 6px 0; } footer { color: #6b7280; font-size: 0.9em; margin-top: 28px; }
+"""
+
+
+def percent_text(p: float) -> str:
+    """A probability as a percentage for people: '< 0.1 %', '97.3 %', '42 %', '> 99.9 %'."""
+    if p < 0.001:
+        return "< 0.1 %"
+    if p > 0.999:
+        return "> 99.9 %"
+    return f"{p * 100:.1f} %" if (p < 0.1 or p > 0.9) else f"{p * 100:.0f} %"
+
+
+def png_data_uri(image: np.ndarray) -> str:
+    """An RGB (H, W, 3) uint8 array as a ``data:image/png;base64,...`` URI."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] = None, figures=None,
+                  generated_at: Optional[datetime] = None) -> str:
+    """The report of ``result`` (a ``DetectionResult``) for ``audio`` (the ``aasist.audio.Audio`` it analysed) as
+    one HTML document.
+
+    ``source_path``: the analysed file, for its name and SHA-256 (default ``result.file``). ``figures``: the
+    ``plots.Figures`` already drawn for this result (drawn here when None; attention figures need
+    ``with_attention=True``, the robustness figure ``robustness=True``). ``generated_at``: the date shown (now).
+    """
+    from . import __version__
+    from .plots import draw_all
+
+    figures = figures if figures is not None else draw_all(audio, result)
+    when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    path = source_path if source_path is not None else result.file
+    name = Path(path).name if path else "(analysed from memory, no file name)"
+    spoof = result.verdict == "spoof"
+
+    parts = [
+        f'<header><h1>Is this voice real? Analysis report</h1><p class="sub">{_e(name)} · '
+        f'{when:%Y-%m-%d %H:%M} UTC</p></header>',
+        _verdict_section(result, spoof),
+        _warnings_section(result.warnings),
+    ]
+    if result.robustness is not None:
+        parts.append(_robustness_section(result.robustness))
+    if result.agreement is not None:
+        parts.append(_agreement_section(result.agreement))
+    parts.append(_figures_section(figures))
+    parts.append(_details_section(result, audio, name, path, when, __version__))
+    parts.append('<section class="limits"><h2>Limits of the model</h2>'
+                 + "".join(f"<p>{_e(text)}</p>" for text in MODEL_LIMITS) + "</section>")
+    parts.append(f"<footer>Made with the aasist library {_e(__version__)}, AASIST (Jung et al., ICASSP 2022) with "
+                 "the authors' pretrained weights. This file is self-contained: it loads nothing from the network."
+                 "</footer>")
+    title = f"AASIST report: {name}"
+    return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
+            + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+
+
+def write_report(result, audio, directory: Union[str, os.PathLike], *,
+                 source_path: Union[str, os.PathLike, None] = None, figures=None,
+                 generated_at: Optional[datetime] = None) -> Path:
+    """Write ``render_report(...)`` into ``directory`` (created when missing) as ``<file stem>-report.html`` and
+    return its path. An existing file is never overwritten: the name gets ``-2``, ``-3``, ... instead."""
+    document = render_report(result, audio, source_path=source_path, figures=figures, generated_at=generated_at)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = source_path if source_path is not None else result.file
+    stem = re.sub(r"[^\w.-]+", "_", Path(path).stem).strip("._") if path else ""
+    stem = stem or "recording"
+    for n in range(1, 10_000):
+        target = directory / (f"{stem}-report.html" if n == 1 else f"{stem}-report-{n}.html")
+        try:
+            with open(target, "x", encoding="utf-8") as f:  # "x": fails when the file exists, never overwrites
+                f.write(document)
+            return target
+        except FileExistsError:
+            continue
+    raise OSError(f"could not find a free report file name for {stem!r} in {directory}.")
+
+
+# --- sections -----------------------------------------------------------------------------------------------------
+
+
+def _e(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _verdict_section(result, spoof: bool) -> str:
+    headline = "Likely AI-generated or manipulated" if spoof else "Likely genuine human speech"
+    term = "spoof" if spoof else "bona fide"
+    cautions = []
+    if result.agreement is not None and result.agreement.message:
+        cautions.append(result.agreement.message)
+    if result.robustness is not None and not result.robustness.stable:
+        cautions.append("The verdict is fragile: a harmless edit flips it (see the robustness check below).")
+    if result.warnings:
+        n = len(result.warnings)
+        cautions.append("An input warning below: read it before trusting this result." if n == 1 else
+                        f"{n} input warnings below: read them before trusting this result.")
+    caution_html = "".join(f'<div class="caution">{_e(c)}</div>' for c in cautions)
+    return (f'<section class="verdict {"spoof" if spoof else "bonafide"}" id="verdict" data-verdict="{term}">'
+            f'<div>Verdict</div><div class="verdict-headline">{headline} ({term})</div>'
+            f'<div class="verdict-prob"><strong>{percent_text(float(result.spoof_probability))}</strong> spoof '
+            f'probability (threshold 50 %; exact value {float(result.spoof_probability):.6f}), model '
+            f"{_e(result.model)}</div>{caution_html}</section>")
+
+
+def _warnings_section(warnings: list) -> str:
+    if not warnings:
+        return '<section><h2>Input warnings</h2><p class="ok">No problems found with the input.</p></section>'
+    items = "".join(f'<li data-code="{_e(w.code)}">{_e(w.message)}</li>' for w in warnings)
+    return f'<section><h2>Input warnings</h2><ul class="warnings">{items}</ul></section>'
+
+
+def _robustness_section(check) -> str:
+    from .robustness import EDITS_BY_NAME
+
+    rows = [f'<tr><td>{_e("as it is")}</td><td>{_e(check.part_checked)}, unedited</td>'
+            f'<td class="num">{check.base_probability:.3f}</td><td class="verdict-cell">{_e(check.base_verdict)}</td>'
+            "<td></td></tr>"]
+    for edit in check.edits:
+        label = EDITS_BY_NAME[edit.name].label if edit.name in EDITS_BY_NAME else edit.name
+        rows.append(f'<tr class="{"flips" if edit.flips else ""}"><td>{_e(label)}</td><td>{_e(edit.description)}'
+                    f'</td><td class="num">{edit.spoof_probability:.3f}</td>'
+                    f'<td class="verdict-cell">{_e(edit.verdict)}</td>'
+                    f'<td>{"flips the verdict" if edit.flips else ""}</td></tr>')
+    return (f'<section id="robustness"><h2>Robustness check</h2><p>{_e(check.summary_sentence())}</p>'
+            "<table><tr><th>edit</th><th>what was done</th><th>spoof probability</th><th>verdict</th><th></th></tr>"
+            + "".join(rows) + "</table></section>")
+
+
+def _agreement_section(agreement) -> str:
+    rows = "".join(f'<tr><td>{_e(m.model)}</td><td class="num">{m.spoof_probability:.3f}</td>'
+                   f'<td class="verdict-cell">{_e(m.verdict)}</td></tr>' for m in agreement.models)
+    summary = agreement.message or "The models agree on the verdict."
+    return (f'<section id="agreement"><h2>Model agreement</h2><p>{_e(summary)}</p><table><tr><th>model</th>'
+            f"<th>spoof probability</th><th>verdict</th></tr>{rows}</table></section>")
+
+
+def _figures_section(figures) -> str:
+    blocks = []
+    for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous"):
+        image = getattr(figures, name, None)
+        if image is None:
+            continue
+        caption = FIGURE_CAPTIONS[name]
+        blocks.append(f'<figure data-figure="{name}"><img src="{png_data_uri(image)}" alt="{_e(caption)}" '
+                      f'width="{image.shape[1]}" height="{image.shape[0]}"><figcaption>{_e(caption)}</figcaption>'
+                      "</figure>")
+    return '<section><h2>Figures</h2>' + "".join(blocks) + "</section>"
+
+
+def _details_section(result, audio, name: str, path, when: datetime, version: str) -> str:
+    from .weights import file_sha256
+
+    file_hash = "not available (analysed from memory)"
+    if path and Path(path).is_file():
+        file_hash = file_sha256(path)
+    analysis = (f"whole recording, {len(result.windows)} window{'s' if len(result.windows) != 1 else ''} of 4.04 s"
+                if result.protocol == "full" else "the authors' protocol: the first 4.04 s only")
+    fmt = " ".join(v for v in (getattr(audio, "format", None), getattr(audio, "subtype", None)) if v) or "array"
+    rows = [
+        ("File", name),
+        ("File SHA-256", file_hash),
+        ("Duration", f"{result.duration_s:.2f} s" + (" (truncated)" if getattr(audio, "truncated", False) else "")),
+        ("Sample rate", f"{result.sample_rate} Hz"),
+        ("Channels, format", f"{getattr(audio, 'channels', 1)}, {fmt}"),
+        ("Analysis", analysis),
+        ("Model", result.model),
+        ("Weights SHA-256", result.weights_sha256 or "unknown"),
+        ("Library", f"aasist {version}"),
+        ("Date", f"{when:%Y-%m-%d %H:%M:%S} UTC"),
+    ]
+    body = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" if "SHA" in k else
+                   f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    return f'<section id="details"><h2>What was analysed, with what</h2><table>{body}</table></section>'
