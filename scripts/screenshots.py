@@ -1,6 +1,7 @@
-"""Screenshots of the web demo for the README: starts `app.py`, analyses example clips in headless Chromium.
+"""Screenshots of the web demo for the README: starts `app.py`, analyses example clips in headless Chromium, and
+streams one into the Live tab through Chromium's fake microphone.
 
-    AASIST_WEIGHTS_DIR=../shared/weights python scripts/screenshots.py            # writes docs/screenshots/*.png
+    AASIST_WEIGHTS_DIR=tests/data/weights python scripts/screenshots.py           # writes docs/screenshots/*.png
     python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
 
 Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
@@ -58,7 +59,7 @@ def running_app(url: str | None):
 
 
 def analyze(page, clip: Path) -> float:
-    """Upload, click Analyze, wait for the verdict and every figure; seconds from the click."""
+    """Upload, click Analyze, wait for the verdict, every figure and the robustness check; seconds from the click."""
     page.locator("#audio-input input[type=file]").set_input_files(str(clip))
     page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
     started = time.perf_counter()
@@ -67,7 +68,25 @@ def analyze(page, clip: Path) -> float:
     page.wait_for_function(
         "ids => ids.every(id => { const i = document.querySelector('#' + id + ' img');"
         " return i && i.complete && i.naturalWidth > 0; })", arg=list(FIGURES), timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('#report-button').disabled", timeout=120_000)
     return time.perf_counter() - started
+
+
+def live(playwright, chromium: str, url: str, clip: Path, seconds: float, out: Path) -> None:
+    """The Live tab with a microphone playing ``clip`` over and over: Record, ``seconds`` of streaming, screenshot."""
+    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}"])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("tab", name="Live").click()
+    page.locator("#live-audio button:has-text('Record')").first.click()
+    page.wait_for_timeout(int(seconds * 1000))
+    page.mouse.move(0, 0)
+    page.screenshot(path=str(out), clip=clip_between(page, "h1", "#live-log"), full_page=True)
+    page.locator("#live-audio button:has-text('Stop')").first.click()
+    browser.close()
 
 
 def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16) -> dict:
@@ -107,8 +126,12 @@ def main() -> None:
         page.wait_for_timeout(300)
         page.screenshot(path=str(args.out / "analysis.png"), clip=clip_between(page, "h1", "#spectrogram"),
                         full_page=True)
+        page.screenshot(path=str(args.out / "robustness.png"),
+                        clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"),
+                        full_page=True)
         page.screenshot(path=str(args.out / "attention.png"),
-                        clip=clip_between(page, "h2", "#hsgal-note"), full_page=True)
+                        clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"),
+                        full_page=True)
 
         # A clip with an input warning: the phone-quality example, if there is one.
         phone = [p for p in examples if "phone" in p.name or "8khz" in p.name.lower()]
@@ -129,6 +152,7 @@ def main() -> None:
         page.screenshot(path=str(args.out / "batch.png"), clip=clip_between(page, "h1", "#batch-csv"),
                         full_page=True)
         browser.close()
+        live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
     for path in sorted(args.out.glob("*.png")):
         print(path)
 

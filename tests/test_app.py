@@ -175,6 +175,34 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     page.screenshot(path=str(tmp_path / "analysis.png"), full_page=True)
 
 
+def test_page_checks_robustness_compares_models_and_offers_a_report(page, examples, tmp_path):
+    upload(page, examples["real"])
+    page.locator("#compare-option input").check()
+    assert page.locator("#robustness-option input").is_checked()  # on by default
+    page.click("#analyze-button")
+    wait_for_results(page)
+    page.wait_for_selector("#robustness-summary [data-state]", timeout=ANALYSIS_TIMEOUT_MS)
+    page.wait_for_function("() => { const img = document.querySelector('#robustness img');"
+                           " return img && img.complete && img.naturalWidth > 0; }", timeout=ANALYSIS_TIMEOUT_MS)
+    summary = page.locator("#robustness-summary").inner_text()
+    assert "edits" in summary and "verdict" in summary
+    rows = page.locator("#agreement tr[data-model]")
+    assert rows.count() == 2 and {rows.nth(i).get_attribute("data-model") for i in range(2)} == set(app.MODELS)
+    state = page.locator("#robustness-summary [data-state]").get_attribute("data-state")
+    caution = page.locator("#verdict").inner_text()
+    assert ("Fragile" in caution) == (state == "fragile")
+    button = page.locator("#report-button")
+    page.wait_for_function("() => !document.querySelector('#report-button').disabled", timeout=ANALYSIS_TIMEOUT_MS)
+    with page.expect_download() as download:
+        button.click()
+    report = tmp_path / "report.html"
+    download.value.save_as(report)
+    text = report.read_text()
+    assert examples["real"].name in text and "Robustness" in text and "AASIST-L" in text
+    assert text.count("data:image/png;base64,") >= 4  # spectrogram, robustness and the two attention figures
+    assert "<script" not in text.lower()
+
+
 def test_page_reports_a_bad_file_and_keeps_serving(page, tmp_path, examples):
     bad = tmp_path / "not_audio.wav"
     bad.write_bytes(b"this is not a recording " * 200)
@@ -275,6 +303,22 @@ def test_api_analyze_options_and_warnings(client, phone_clip):
     assert attention["heterogeneous_uniform"] is True
 
 
+def test_api_robustness_and_model_agreement(client, examples):
+    from gradio_client import handle_file
+
+    result = client.predict(handle_file(str(examples["synthetic"])), robustness=True, compare_models=True,
+                            api_name="/analyze")
+    check = result["robustness"]
+    assert [e["name"] for e in check["edits"]] == ["leading_silence", "trim_silence", "quieter_12db", "louder_6db",
+                                                   "grid_shift", "telephone_band", "noise_30db", "ogg_vorbis"]
+    assert check["stable"] == (check["flipped_by"] == [])
+    assert check["min_probability"] <= result["spoof_probability"] <= check["max_probability"]
+    assert [m["model"] for m in result["agreement"]["models"]] == ["AASIST", "AASIST-L"]
+    plain = client.predict(handle_file(str(examples["synthetic"])), api_name="/analyze")
+    assert "robustness" not in plain and "agreement" not in plain
+    assert plain["spoof_probability"] == result["spoof_probability"]
+
+
 def test_api_analyze_rejects_a_bad_file_with_a_message(client, tmp_path):
     from gradio_client import handle_file
     from gradio_client.exceptions import AppError
@@ -289,8 +333,9 @@ def test_api_lists_only_analyze(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
     assert list(endpoints) == ["/analyze"]
     parameters = endpoints["/analyze"]["parameters"]
-    assert [p["parameter_name"] for p in parameters] == ["audio", "model", "analysis", "include_attention"]
-    assert [p["parameter_has_default"] for p in parameters] == [False, True, True, True]
+    assert [p["parameter_name"] for p in parameters] == ["audio", "model", "analysis", "include_attention",
+                                                         "robustness", "compare_models"]
+    assert [p["parameter_has_default"] for p in parameters] == [False, True, True, True, True, True]
 
 
 # --- in process: limits and wording ------------------------------------------------------------------------------
@@ -328,7 +373,9 @@ def test_example_labels_come_from_file_names():
 
 
 def test_percent_wording():
-    assert app._percent(0.0) == "< 0.1 %"
-    assert app._percent(1.0) == "> 99.9 %"
-    assert app._percent(0.5) == "50 %"
-    assert app._percent(0.034) == "3.4 %"
+    from aasist.report import percent_text
+
+    assert percent_text(0.0) == "< 0.1 %"
+    assert percent_text(1.0) == "> 99.9 %"
+    assert percent_text(0.5) == "50 %"
+    assert percent_text(0.034) == "3.4 %"

@@ -1,0 +1,303 @@
+"""The Live tab, in a real browser: Chromium's fake microphone streams an example clip into the page's live monitor.
+
+The page's own Record and Stop buttons drive it. The clip loops (no ``%noloop``), as a voice or a loudspeaker would go
+on. What the status and the chart show is read from their data attributes (``app.live_status_html``,
+``plots.draw_live_chart``), timed in the page by a MutationObserver. The faults of the live path (bad chunks, a
+changed sample rate, a visitor who leaves mid-stream) are tested in process and through the server.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+import app  # noqa: E402
+from app_server import running_app  # noqa: E402
+from test_app import ANALYSIS_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, wait_for_results  # noqa: E402
+from test_capture import FAKE_MICROPHONE  # noqa: E402
+
+HOP_S = app.LIVE_DEFAULT_HOP_S
+FIRST_WINDOW_S = 4.0375
+
+# Records, in the page, every change of the live status and chart: (ms since Record, state, first alarm, points).
+OBSERVE = """
+() => {
+  window.liveTrace = [];
+  const t0 = performance.now();
+  const snapshot = () => {
+    const status = document.querySelector('#live-status .live-status');
+    const chart = document.querySelector('#live-chart svg');
+    const entry = [performance.now() - t0, status ? status.dataset.state : null,
+                   status && status.dataset.firstAlarmS ? parseFloat(status.dataset.firstAlarmS) : null,
+                   chart ? parseInt(chart.dataset.points) : null, chart ? parseFloat(chart.dataset.t) : null];
+    const last = window.liveTrace[window.liveTrace.length - 1];
+    if (!last || last.slice(1).join() !== entry.slice(1).join()) window.liveTrace.push(entry);
+  };
+  new MutationObserver(snapshot).observe(document.querySelector('#live-status'),
+                                         {subtree: true, childList: true, attributes: true, characterData: true});
+  new MutationObserver(snapshot).observe(document.querySelector('#live-chart'),
+                                         {subtree: true, childList: true, attributes: true});
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(weights_dir, tmp_path_factory, onnx_cache_dir):
+    with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
+        yield app_server
+
+
+@pytest.fixture(scope="module")
+def playwright():
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium is needed for the live test and was not found at {CHROMIUM}: install Debian's "
+                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+def example(prefix: str) -> Path:
+    return next(p for p in app.find_examples() if p.name.startswith(prefix))
+
+
+def open_live(playwright, url: str, clip: Path, loop: bool = True):
+    """The Live tab, with a microphone playing ``clip`` (over and over, or once: ``loop=False``)."""
+    fake_file = f"--use-file-for-fake-audio-capture={clip}" + ("" if loop else "%noloop")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MICROPHONE + [fake_file])
+    context = browser.new_context(viewport={"width": 1400, "height": 1100}, permissions=["microphone"])
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("tab", name="Live").click()
+    page.wait_for_selector("#live-audio button:has-text('Record')")
+    return browser, page
+
+
+def stream_for(page, seconds: float) -> list:
+    """Press Record, stream ``seconds``, press Stop; the trace of status and chart changes."""
+    page.evaluate(OBSERVE)
+    page.locator("#live-audio button:has-text('Record')").first.click()
+    page.wait_for_timeout(int(seconds * 1000))
+    page.locator("#live-audio button:has-text('Stop')").first.click()
+    page.wait_for_selector('#live-status .live-status[data-state="stopped"], '
+                           '#live-status .live-status[data-state="limit"]', timeout=ANALYSIS_TIMEOUT_MS)
+    return page.evaluate("() => window.liveTrace")
+
+
+def chart_update_gaps(trace: list) -> list:
+    """Seconds between consecutive changes of the chart's stream time, from its first drawing."""
+    times = [entry[0] / 1000 for i, entry in enumerate(trace) if entry[4] is not None
+             and (i == 0 or entry[4] != trace[i - 1][4])]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_live_alarm_on_synthetic_speech(playwright, server, tmp_path):
+    browser, page = open_live(playwright, server.url, example("synthetic_flite_slt"))
+    try:
+        trace = stream_for(page, FIRST_WINDOW_S + 2 * HOP_S + 4)
+        status = page.locator("#live-status .live-status")
+        first_alarm_s = status.get_attribute("data-first-alarm-s")
+        log = page.locator("#live-log").inner_text()
+        settings = page.evaluate("() => window.aasistCapture.settings")
+        # Stopped: the whole recording goes to the main tab, with every figure.
+        page.locator("#live-analyze").click()
+        wait_for_results(page)
+        verdict = page.locator("#verdict [data-verdict]").get_attribute("data-verdict")
+        page.screenshot(path=str(tmp_path / "live.png"), full_page=True)
+    finally:
+        browser.close()
+    assert first_alarm_s is not None, f"no alarm was raised: {trace}"
+    # Stream time: the alarm came with the second hop that had a full window.
+    assert float(first_alarm_s) <= FIRST_WINDOW_S + 2 * HOP_S + 1e-3
+    # Wall time in the page, from Record: the same, plus the delivery of the chunks (sent every 0.5 s).
+    alert_ms = next(entry[0] for entry in trace if entry[1] == "alert")
+    assert alert_ms / 1000 <= FIRST_WINDOW_S + 2 * HOP_S + 2 * app.LIVE_CHUNK_S + 1.5, trace
+    assert "Possible spoofed speech" in log
+    assert max(chart_update_gaps(trace)) <= 2 * HOP_S + 0.25, trace
+    for feature in ("echoCancellation", "noiseSuppression", "autoGainControl"):
+        assert settings.get(feature) is False, settings
+    assert verdict == "spoof"
+
+
+def test_no_alarm_on_real_speech(playwright, server):
+    """The clip once, as it was recorded (looping it would splice the end onto the start)."""
+    clip = example("real_librivox")
+    browser, page = open_live(playwright, server.url, clip, loop=False)
+    try:
+        trace = stream_for(page, sf.info(str(clip)).duration + 0.6)
+        status = page.locator("#live-status .live-status")
+        first_alarm = status.get_attribute("data-first-alarm-s")
+        points = int(page.locator("#live-chart svg").get_attribute("data-points"))
+        warnings = page.locator("#live-status .live-warning").count()
+    finally:
+        browser.close()
+    print("\nreal speech, live:", trace[-3:])
+    assert first_alarm is None, trace
+    assert all(entry[1] != "alert" for entry in trace), trace
+    assert points >= 2  # a window every second from 4.04 s
+    assert max(chart_update_gaps(trace)) <= 2 * HOP_S + 0.25, trace
+    assert warnings == 0  # no browser processing
+
+
+# A browser that ignores the constraints: its track reports noise suppression still on.
+IGNORES_CONSTRAINTS = """
+const reportedSettings = MediaStreamTrack.prototype.getSettings;
+MediaStreamTrack.prototype.getSettings = function () { return {...reportedSettings.call(this), noiseSuppression: true}; };
+"""
+
+
+def test_live_warns_when_the_browser_keeps_processing_on(playwright, server):
+    browser, page = open_live(playwright, server.url, example("real_arctic_awb"))
+    try:
+        page.context.add_init_script(IGNORES_CONSTRAINTS)
+        page.reload()
+        page.get_by_role("tab", name="Live").click()
+        page.evaluate(OBSERVE)
+        page.locator("#live-audio button:has-text('Record')").first.click()
+        warning = page.locator("#live-status .live-warning")
+        warning.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
+        text = warning.inner_text()
+        page.locator("#live-audio button:has-text('Stop')").first.click()
+    finally:
+        browser.close()
+    assert "noise suppression" in text
+
+
+def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
+    """20 visitors each stream a few seconds and close the page without pressing Stop; the server lets every session
+    go (its log counts them) and keeps serving."""
+    clip = example("real_arctic_awb")
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MICROPHONE + [f"--use-file-for-fake-audio-capture={clip}"])
+    rss = []
+    try:
+        for i in range(20):
+            context = browser.new_context(permissions=["microphone"])
+            page = context.new_page()
+            page.goto(server.url)
+            page.get_by_role("tab", name="Live").click()
+            page.locator("#live-audio button:has-text('Record')").first.click()
+            page.wait_for_selector('#live-status .live-status[data-state="waiting"]', timeout=ANALYSIS_TIMEOUT_MS)
+            page.wait_for_timeout(1500)
+            context.close()  # gone, mid-stream
+            rss.append(_rss_mb(server.pid))
+    finally:
+        browser.close()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "live sessions open: 0" not in server.log().splitlines()[-1:][0]:
+        time.sleep(1)
+    opened = re.findall(r"live session started \((\d+) open\)", server.log())
+    closed = re.findall(r"live session closed \((\d+) open\)", server.log())
+    assert len(opened) >= 20 and len(closed) >= 20, server.log()[-3000:]
+    assert closed[-1] == "0", server.log()[-3000:]
+    assert "Traceback" not in server.log(), server.log()[-3000:]  # leaving mid-upload is not an error
+    # Memory: after the first few sessions it stays flat (each kept at most a few seconds of audio in any case).
+    assert rss[-1] - rss[4] < 40, rss
+    from gradio_client import Client, handle_file
+
+    result = Client(server.url, verbose=False).predict(handle_file(str(clip)), api_name="/analyze")
+    assert result["verdict"] in ("spoof", "bona fide")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+# --- the live handlers in process: faults ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def live_session(monkeypatch, weights_dir, onnx_cache_dir):
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+    monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
+    request = SimpleNamespace(session_hash=f"test-{time.monotonic_ns()}")
+    app.get_detector(app.DEFAULT_MODEL)
+    app.live_start(app.DEFAULT_MODEL, 0.5, HOP_S, request)
+    yield request
+    app.live_unload(request)
+
+
+def send(request, tmp_path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> tuple:
+    path = tmp_path / f"chunk-{time.monotonic_ns()}.wav"
+    sf.write(path, samples, rate, subtype=subtype)
+    return app.live_chunk(str(path), app.DEFAULT_MODEL, HOP_S, 0.5, "", request)
+
+
+def test_live_faults_get_a_message_and_the_stream_goes_on(live_session, tmp_path):
+    rng = np.random.default_rng(0)
+    speech = (0.1 * rng.standard_normal(48000 // 2)).astype(np.float32)
+    send(live_session, tmp_path, speech, 48000)
+    bad = speech.copy()
+    bad[100] = np.nan
+    status, _, log = send(live_session, tmp_path, bad, 48000, subtype="FLOAT")
+    assert "invalid sample values" in log and "Traceback" not in log
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF....WAVEfmt garbage")
+    status, _, log = app.live_chunk(str(broken), app.DEFAULT_MODEL, HOP_S, 0.5, "", live_session)
+    assert "could not be read" in log
+    # The sample rate changes mid-stream: noted, and the stream goes on at the new rate.
+    for _ in range(12):
+        status, chart, log = send(live_session, tmp_path, speech[: 44100 // 2], 44100)
+    assert "sample rate changed from 48000 Hz to 44100 Hz" in log
+    session = app.LIVE.get(live_session.session_hash)
+    assert session.stream.received_s == pytest.approx(0.5 + 12 * 0.5, abs=0.01)
+    assert any(u.status == "scored" for u in session.updates)
+
+
+def test_live_silence_is_not_evidence(live_session, tmp_path):
+    for _ in range(14):
+        status, chart, log = send(live_session, tmp_path, np.zeros(8000, np.float32), 16000)
+    assert 'data-state="silent"' in status
+    session = app.LIVE.get(live_session.session_hash)
+    assert session.updates and all(u.status in ("waiting", "silent") for u in session.updates)
+    assert not session.stream.alarm
+    status, _, _, button = app.live_stop(live_session)
+    assert 'data-state="stopped"' in status
+
+
+def test_live_session_stops_at_its_time_limit(live_session, tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "LIVE_TIME_LIMIT_S", 6)
+    rng = np.random.default_rng(1)
+    outputs = [send(live_session, tmp_path, (0.05 * rng.standard_normal(8000)).astype(np.float32), 16000)
+               for _ in range(16)]
+    session = app.LIVE.get(live_session.session_hash)
+    assert session.stopped == "limit" and session.stream.received_s == pytest.approx(6.0, abs=0.01)
+    status, chart, log = outputs[11]  # the chunk that reached 6 s
+    assert 'data-state="limit"' in status and "limit of 6 s" in log
+    assert all(isinstance(o, dict) for o in outputs[12][:3])  # later chunks change nothing
+
+
+def test_busy_server_skips_stale_windows(live_session, tmp_path):
+    """With every compute slot taken (long analyses), chunks are kept unscored; then only the newest window is
+    scored and the page says how many were skipped."""
+    rng = np.random.default_rng(2)
+    noise = lambda: (0.05 * rng.standard_normal(8000)).astype(np.float32)  # noqa: E731
+    for _ in range(10):
+        send(live_session, tmp_path, noise(), 16000)  # 5 s: one window scored
+    taken = [app.COMPUTE_SLOTS.acquire() for _ in range(app.CONCURRENCY)]
+    try:
+        for _ in range(8):
+            send(live_session, tmp_path, noise(), 16000)  # 4 more seconds, nothing scored
+        session = app.LIVE.get(live_session.session_hash)
+        scored_while_busy = len(session.updates)
+    finally:
+        for _ in taken:
+            app.COMPUTE_SLOTS.release()
+    status, _, log = send(live_session, tmp_path, noise(), 16000)
+    assert len(session.updates) == scored_while_busy + 1
+    assert session.updates[-1].skipped >= 3
+    assert "skipped to stay live" in status and "skipped" in log
