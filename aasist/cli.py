@@ -180,7 +180,7 @@ def add_stream_parser(subparsers) -> None:
     p.add_argument("--hop", type=float, default=None, metavar="SECONDS",
                    help="seconds between scores, 0.25 to 4.04 (default 1.0)")
     p.add_argument("--threshold", type=float, default=None,
-                   help="alarm threshold on the smoothed spoof probability (default 0.5)")
+                   help="alarm threshold on the smoothed spoof probability (default 0.96)")
     p.add_argument("--min-hops", type=int, default=None, metavar="N",
                    help="consecutive hops at or above the threshold that raise the alarm (default 3)")
     p.add_argument("--margin", type=float, default=None,

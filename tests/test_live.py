@@ -301,3 +301,19 @@ def test_busy_server_skips_stale_windows(live_session, tmp_path):
     assert len(session.updates) == scored_while_busy + 1
     assert session.updates[-1].skipped >= 3
     assert "skipped to stay live" in status and "skipped" in log
+
+
+def test_page_and_cli_defaults_are_the_library_s():
+    """app.py and the CLI parser state the live defaults without importing aasist.streaming (it imports torch, which
+    the page must not wait for): they must still say what the library does."""
+    from aasist import streaming
+    from aasist.cli import build_parser
+
+    assert app.LIVE_DEFAULT_THRESHOLD == streaming.DEFAULT_THRESHOLD
+    assert app.LIVE_DEFAULT_HOP_S == streaming.DEFAULT_HOP_S
+    stream_parser = build_parser()._subparsers._group_actions[0].choices["stream"]
+    helps = {a.dest: a.help for a in stream_parser._actions}
+    assert f"(default {streaming.DEFAULT_THRESHOLD:g})" in helps["threshold"]
+    assert f"(default {streaming.DEFAULT_MIN_HOPS})" in helps["min_hops"]
+    assert f"(default {streaming.DEFAULT_SMOOTHING})" in helps["smoothing"]
+    assert f"(default {streaming.DEFAULT_MARGIN:g})" in helps["margin"]

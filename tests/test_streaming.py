@@ -280,7 +280,7 @@ def test_latest_only_scores_the_newest_hop_and_counts_the_skipped(detector, real
 @pytest.mark.parametrize("kwargs, fragment", [
     (dict(hop_s=0.1), "between 0.25 and 4.04"), (dict(hop_s=5), "between 0.25 and 4.04"),
     (dict(hop_s="fast"), "must be a number"), (dict(threshold=1.0), "between 0 and 1"),
-    (dict(margin=0.6), "below the threshold"), (dict(margin=-0.1), "at least 0"),
+    (dict(threshold=0.5, margin=0.6), "below the threshold"), (dict(margin=-0.1), "at least 0"),
     (dict(min_hops=0), "min_hops"), (dict(smoothing=2.5), "smoothing"), (dict(keep_audio_s=0), "keep_audio_s"),
 ])
 def test_bad_settings_are_one_sentence(detector, kwargs, fragment):
