@@ -286,9 +286,9 @@ def _percent(fraction: float) -> str:
 
 
 # Browser capture processing. Measured through the page with Chromium's fake microphone playing the example clips
-# (README, "Microphone capture"): with the browser's default automatic gain control, noise suppression and echo
-# cancellation, real speech that scored 0.04 as a file scored 0.998 (ARCTIC slt) and 0.86 (LibriVox); with the three
-# off, every clip stayed within 0.08 of its file.
+# (benchmarks/measure_capture.py, README "Microphone capture"): with the browser's default automatic gain control,
+# noise suppression and echo cancellation, real speech that scored 0.04 as a file scored 0.98 (ARCTIC slt) and 0.90
+# (LibriVox); with the three off, every clip stayed within 0.03 of its file.
 BROWSER_PROCESSING = {"autoGainControl": "automatic gain control", "noiseSuppression": "noise suppression",
                       "echoCancellation": "echo cancellation"}
 

@@ -392,7 +392,7 @@ class StreamingDetector:
             self._alarms[-1] = (self._alarms[-1][0], t)
             events.append(StreamEvent(
                 "alarm_off", t,
-                f"Alarm cleared: the smoothed spoof probability fell to {self._smoothed:.2f}, below "
+                f"Alarm cleared: the smoothed spoof probability fell to {self._smoothed:.3f}, below "
                 f"{self.threshold - self.margin:.2f}."))
         self._events.extend(events)
         return StreamUpdate(t, "scored", probability, float(logits[1]), self._smoothed, self._alarm, events)

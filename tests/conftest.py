@@ -38,3 +38,43 @@ def onnx_cache_dir(request, tmp_path_factory) -> str:
         return os.environ["AASIST_CACHE_DIR"]
     cache = getattr(request.config, "cache", None)
     return str(cache.mkdir("aasist-cache") if cache is not None else tmp_path_factory.mktemp("aasist-cache"))
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright, to drive Debian's Chromium (tests/browser.py); fails when Chromium is missing."""
+    from browser import CHROMIUM, MISSING
+
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(MISSING.format(path=CHROMIUM))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    """One headless Chromium for the tests that need no microphone."""
+    from browser import launch
+
+    chromium = launch(playwright)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture(scope="session")
+def model_env(weights_dir, onnx_cache_dir) -> dict:
+    """The environment that makes ``Detector.from_pretrained`` read the test weights, offline."""
+    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
+
+
+@pytest.fixture(scope="session")
+def aasist_detector(model_env):
+    """AASIST with the default backend (ONNX Runtime on the CPU), as every surface uses it."""
+    from aasist.detector import Detector
+
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in model_env.items():
+            patch.setenv(key, value)
+        return Detector.from_pretrained("AASIST")

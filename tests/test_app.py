@@ -9,7 +9,6 @@ host are aborted (and recorded: the test fails if the page tried).
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,16 +23,6 @@ sys.path.insert(0, str(REPO_ROOT))
 import app  # noqa: E402  (the module under test; importing it starts nothing)
 from app_server import running_app  # noqa: E402
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
 
@@ -70,19 +59,6 @@ def server(weights_dir, tmp_path_factory, onnx_cache_dir):
     """`python app.py` on a free port (tests/app_server.py); yields its URL once it serves, stops it afterwards."""
     with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
         yield app_server.url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is needed for the browser test and was not found at {CHROMIUM}: install Debian's "
-                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

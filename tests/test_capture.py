@@ -21,9 +21,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402
 from app_server import running_app  # noqa: E402
-from test_app import ANALYSIS_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, wait_for_results  # noqa: E402
+from browser import FAKE_MICROPHONE, launch  # noqa: E402
+from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 
-FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 # The fake microphone starts playing the file when the page opens it (at Record) and, with %noloop, plays it once.
 # Recording a little longer than the clip catches all of it without adding much trailing silence, which itself moves
 # the score (the ASVspoof 2019 silence shortcut).
@@ -38,34 +38,14 @@ def server(weights_dir, tmp_path_factory, onnx_cache_dir):
 
 
 @pytest.fixture(scope="module")
-def playwright():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is needed for the capture test and was not found at {CHROMIUM}: install Debian's "
-                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def file_results(weights_dir, onnx_cache_dir):
+def file_results(aasist_detector):
     """Spoof probability of each example clip as a file, from the library the server uses (same model)."""
-    import os
-
-    os.environ.setdefault("AASIST_WEIGHTS_DIR", str(weights_dir))
-    os.environ.setdefault("AASIST_CACHE_DIR", onnx_cache_dir)
-    from aasist import Detector
-
-    detector = Detector.from_pretrained(app.DEFAULT_MODEL)
-    return {p.name: detector.analyze(p).spoof_probability for p in app.find_examples()}
+    return {p.name: aasist_detector.analyze(p).spoof_probability for p in app.find_examples()}
 
 
 def open_with_microphone(playwright, url: str, clip: Path, init_script: str = ""):
     """A page whose microphone plays ``clip`` once."""
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM,
-        args=CHROMIUM_ARGS + FAKE_MICROPHONE + [f"--use-file-for-fake-audio-capture={clip}%noloop"])
+    browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}%noloop")
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, permissions=["microphone"])
     if init_script:
         context.add_init_script(init_script)

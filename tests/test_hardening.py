@@ -76,17 +76,8 @@ def inputs(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def model_env(weights_dir, onnx_cache_dir) -> dict:
-    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
-
-
-@pytest.fixture(scope="module")
-def detector(model_env) -> Detector:
-    """The detector every surface uses: AASIST with the default backend (ONNX Runtime on the CPU)."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in model_env.items():
-            mp.setenv(key, value)
-        return Detector.from_pretrained("AASIST")
+def detector(aasist_detector) -> Detector:
+    return aasist_detector
 
 
 @pytest.fixture(scope="module")

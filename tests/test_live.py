@@ -23,8 +23,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402
 from app_server import running_app  # noqa: E402
-from test_app import ANALYSIS_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, wait_for_results  # noqa: E402
-from test_capture import FAKE_MICROPHONE  # noqa: E402
+from browser import FAKE_MICROPHONE, launch  # noqa: E402
+from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 
 HOP_S = app.LIVE_DEFAULT_HOP_S
 FIRST_WINDOW_S = 4.0375
@@ -57,17 +57,6 @@ def server(weights_dir, tmp_path_factory, onnx_cache_dir):
         yield app_server
 
 
-@pytest.fixture(scope="module")
-def playwright():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is needed for the live test and was not found at {CHROMIUM}: install Debian's "
-                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
 def example(prefix: str) -> Path:
     return next(p for p in app.find_examples() if p.name.startswith(prefix))
 
@@ -75,7 +64,7 @@ def example(prefix: str) -> Path:
 def open_live(playwright, url: str, clip: Path, loop: bool = True):
     """The Live tab, with a microphone playing ``clip`` (over and over, or once: ``loop=False``)."""
     fake_file = f"--use-file-for-fake-audio-capture={clip}" + ("" if loop else "%noloop")
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MICROPHONE + [fake_file])
+    browser = launch(playwright, *FAKE_MICROPHONE, fake_file)
     context = browser.new_context(viewport={"width": 1400, "height": 1100}, permissions=["microphone"])
     page = context.new_page()
     page.goto(url)
@@ -178,8 +167,7 @@ def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
     """20 visitors each stream a few seconds and close the page without pressing Stop; the server lets every session
     go (its log counts them) and keeps serving."""
     clip = example("real_arctic_awb")
-    browser = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=CHROMIUM_ARGS + FAKE_MICROPHONE + [f"--use-file-for-fake-audio-capture={clip}"])
+    browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}")
     rss = []
     try:
         for i in range(20):

@@ -7,7 +7,6 @@ own file:// URL is aborted and recorded, and the test fails if there was any.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,9 +16,6 @@ from aasist.audio import load_audio
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +30,6 @@ def analysed(weights_dir, onnx_cache_dir):
     audio = load_audio(CLIP)
     result = analyze_with_models(detectors, audio, with_attention=True, robustness=True)
     return detectors[0], audio, result
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium is needed for the report test and was not found at {CHROMIUM}: install Debian's "
-                    "`chromium` package (as .ci/run does) or set CHROMIUM to its path.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tmp_path):

@@ -49,22 +49,17 @@ def assert_quiet(log: str) -> None:
 
 
 @contextmanager
-def page_in_browser(url: str):
-    """The page in Debian's Chromium (as tests/test_app.py drives it)."""
-    from playwright.sync_api import sync_playwright
-    from test_app import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(url)
-            yield page
-        finally:
-            browser.close()
+def page_in_browser(browser, url: str):
+    """The page in Debian's Chromium (the ``browser`` fixture)."""
+    page = browser.new_page()
+    try:
+        page.goto(url)
+        yield page
+    finally:
+        page.close()
 
 
-def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, tmp_path):
+def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, tmp_path, browser):
     repos = {builtin.repo_id: {builtin.filename: weights_dir / builtin.filename} for builtin in BUILTIN_MODELS.values()}
     hf_home, onnx_cache = tmp_path / "hf-home", tmp_path / "onnx-cache"
     timings = {}
@@ -75,7 +70,7 @@ def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, tmp_p
         started = time.perf_counter()
         with running_app(None, tmp_path / "first", str(onnx_cache), extra_env=env) as server:
             timings["first page"] = time.perf_counter() - started
-            with page_in_browser(server.url) as page:
+            with page_in_browser(browser, server.url) as page:
                 status = page.locator("#model-status")
                 # The page's load event fills the line: "loading" while the download and the export run (the
                 # model may be ready already on a fast machine: then the line stays hidden).

@@ -30,16 +30,8 @@ def clip(name: str) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def model_env(weights_dir, onnx_cache_dir) -> dict:
-    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
-
-
-@pytest.fixture(scope="module")
-def detector(model_env) -> Detector:
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in model_env.items():
-            mp.setenv(key, value)
-        return Detector.from_pretrained("AASIST")
+def detector(aasist_detector) -> Detector:
+    return aasist_detector
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""Debian's Chromium, driven by Playwright, for the tests that use the real page (and a fake microphone).
+
+The browser is ``/usr/bin/chromium`` (or ``$CHROMIUM``); CI installs it (``.ci/run``). Playwright never downloads a
+browser here. The ``playwright`` and ``browser`` fixtures (tests/conftest.py) fail with a message when it is missing:
+these tests never skip.
+"""
+
+from __future__ import annotations
+
+import os
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # CI runs as root
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",  # no requests the closed network would refuse
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Chromium's fake microphone, granted without asking; add "--use-file-for-fake-audio-capture=FILE.wav" (played in a
+# loop, or once with "FILE.wav%noloop", from when the page opens the microphone).
+FAKE_MICROPHONE = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+MISSING = ("Chromium is needed for the browser tests and was not found at {path}: install Debian's `chromium` package "
+           "(as .ci/run does) or set CHROMIUM to its path.")
+
+
+def launch(playwright, *extra_args: str):
+    """A new headless Chromium with the project's flags and ``extra_args``."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
