@@ -751,7 +751,9 @@ def live_chunk(path: Optional[str], model: str, hop_s: float, threshold: float, 
     """One chunk of the microphone stream: score the hops it completes; the page's status, chart and log."""
     from aasist.diagnostics import input_level
 
-    if not path:
+    if not path or not Path(path).exists():
+        # Gradio names uploads after their content: a chunk it sent twice has the path of one already used (and
+        # deleted), so there is nothing new to read.
         return gr.skip(), gr.skip(), gr.skip()
     try:
         samples, rate = _read_chunk(path)

@@ -568,7 +568,7 @@ def draw_all(audio, result) -> Figures:
 # Redrawn for every hop of every live session, so it is a small SVG string built directly (well under a millisecond)
 # rather than a matplotlib figure (tens of milliseconds of the 2 cores the scoring needs).
 
-LIVE_SPAN_S = 60.0  # the chart shows the last minute, or the first minute from the start
+LIVE_SPAN_S = 30.0  # the chart shows the last 30 s, or the first 30 s from the start
 LIVE_WIDTH, LIVE_HEIGHT = 900, 250
 _LIVE_LEFT, _LIVE_RIGHT, _LIVE_TOP, _LIVE_BOTTOM = 46, 16, 30, 34
 SILENT_COLOR = "#9ca3af"

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
+FRAGILE_EXAMPLE = "real_arctic_slt_a0009.wav"  # bona fide, but trimming its silence or 12 dB less flips it
 
 
 @contextmanager
@@ -126,11 +127,21 @@ def main() -> None:
         page.wait_for_timeout(300)
         page.screenshot(path=str(args.out / "analysis.png"), clip=clip_between(page, "h1", "#spectrogram"),
                         full_page=True)
-        page.screenshot(path=str(args.out / "robustness.png"),
-                        clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"),
-                        full_page=True)
         page.screenshot(path=str(args.out / "attention.png"),
                         clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"),
+                        full_page=True)
+
+        # The robustness check and the model comparison on a real clip whose verdict is fragile.
+        fragile = next((p for p in examples if p.name == FRAGILE_EXAMPLE), clip)
+        page.reload()
+        page.wait_for_selector("#analyze-button")
+        page.locator("#compare-option input").check()
+        analyze(page, fragile)
+        page.mouse.move(0, 0)
+        page.screenshot(path=str(args.out / "cautions.png"), clip=clip_between(page, "#verdict", "#report-button"),
+                        full_page=True)
+        page.screenshot(path=str(args.out / "robustness.png"),
+                        clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"),
                         full_page=True)
 
         # A clip with an input warning: the phone-quality example, if there is one.
