@@ -32,6 +32,7 @@ import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -596,26 +597,41 @@ class LiveSession:
 
 
 class LiveSessions:
-    """The live sessions, one per browser session (``gr.Request.session_hash``)."""
+    """The live sessions, one per browser session (``gr.Request.session_hash``).
+
+    A page that was closed is remembered (the last ``GONE_REMEMBERED``): a chunk or a Record event of it that
+    arrives after the page said goodbye must not open a session that nobody would ever close.
+    """
+
+    GONE_REMEMBERED = 10_000
 
     def __init__(self):
         self._sessions: dict = {}
+        self._gone: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
 
-    def start(self, key: str, session: LiveSession) -> None:
+    def start(self, key: str, session: LiveSession) -> bool:
+        """Register ``session``; False (nothing registered) when the page of ``key`` was closed."""
         now = time.monotonic()
         with self._lock:
+            if key in self._gone:
+                return False
             for old in [k for k, s in self._sessions.items() if now - s.last_seen > LIVE_IDLE_EXPIRY_S]:
                 del self._sessions[old]
             self._sessions[key] = session
+            return True
+
+    def close(self, key: str) -> bool:
+        """The page of ``key`` is gone: drop its session (True if it had one) and refuse new ones."""
+        with self._lock:
+            self._gone[key] = None
+            while len(self._gone) > self.GONE_REMEMBERED:
+                self._gone.popitem(last=False)
+            return self._sessions.pop(key, None) is not None
 
     def get(self, key: str) -> Optional[LiveSession]:
         with self._lock:
             return self._sessions.get(key)
-
-    def drop(self, key: str) -> bool:
-        with self._lock:
-            return self._sessions.pop(key, None) is not None
 
     def __len__(self) -> int:
         with self._lock:
@@ -722,7 +738,8 @@ def _load_quietly(model: str) -> None:
         get_detector(model)
 
 
-def _new_live_session(key: str, model: str, hop_s, threshold) -> LiveSession:
+def _new_live_session(key: str, model: str, hop_s, threshold) -> Optional[LiveSession]:
+    """A new live session for the page ``key`` (replacing its previous one); None when that page was closed."""
     if model not in MODELS:
         raise _user_error(f"Unknown model {model!r}; choose one of {', '.join(MODELS)}.")
     from aasist.streaming import MAX_HOP_S, MIN_HOP_S
@@ -730,7 +747,8 @@ def _new_live_session(key: str, model: str, hop_s, threshold) -> LiveSession:
     if not MIN_HOP_S <= float(hop_s) <= MAX_HOP_S:
         raise _user_error(f"The hop must be between {MIN_HOP_S} and {MAX_HOP_S} seconds.")
     session = LiveSession(model, float(hop_s), float(threshold))
-    LIVE.start(key, session)
+    if not LIVE.start(key, session):
+        return None
     log.info("live session started (%d open)", len(LIVE))
     session.ready()  # starts loading the model if need be
     return session
@@ -743,6 +761,8 @@ def live_start(model: str, threshold: float, hop_s: float, request: gr.Request =
     session = LIVE.get(key)
     if session is None or session.stopped or session.received_s > 2 * LIVE_CHUNK_S:
         session = _new_live_session(key, model, hop_s, threshold)
+        if session is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
     return (*_live_outputs(session), gr.update(interactive=False))
 
 
@@ -765,6 +785,8 @@ def live_chunk(path: Optional[str], model: str, hop_s: float, threshold: float, 
         return gr.skip(), gr.skip(), gr.skip()  # a chunk that arrived after Stop
     if session is None:  # the chunk came before Record was handled
         session = _new_live_session(key, model, hop_s, threshold)
+        if session is None:  # ... or after the page was closed
+            return gr.skip(), gr.skip(), gr.skip()
     with session.lock:
         session.last_seen = time.monotonic()
         session.capture = capture_settings(capture) or session.capture
@@ -883,7 +905,7 @@ def live_recording(request: gr.Request = None):
 
 def live_unload(request: gr.Request = None) -> None:
     """The visitor closed the page (or lost the connection): forget the live session, stopped or not."""
-    if LIVE.drop(_session_key(request)):
+    if LIVE.close(_session_key(request)):
         log.info("live session closed (%d open)", len(LIVE))
 
 

@@ -192,7 +192,7 @@ def load_state_dict(path: Union[str, os.PathLike], device: Union[str, torch.devi
             f"Refused to load {path}: it is not a plain PyTorch file of tensors ({_weights_only_reason(error)}), "
             "and loading it without weights_only could run code hidden in it."
         ) from error
-    except (EOFError, RuntimeError, ValueError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - a damaged pickle fails in many ways (EOFError, IndexError, KeyError...)
         detail = f"{type(error).__name__}: {error}" if str(error) else "the file is empty or cut short"
         raise WeightsError(f"{path} is not a readable PyTorch checkpoint ({detail}).") from error
     if not isinstance(state_dict, dict) or not all(isinstance(v, torch.Tensor) for v in state_dict.values()):

@@ -110,3 +110,12 @@ def running_app(weights_dir: Optional[Path], work_dir: Path, onnx_cache_dir: str
         text = server.log()
         assert alive or not served, f"app.py died while the tests ran (exit {proc.returncode}):\n{text[-4000:]}"
         assert "Segmentation fault" not in text
+
+
+def warmed_up(server: AppServer, clip: Path) -> AppServer:
+    """Wait until the server has loaded its model (one /analyze of ``clip``): the background loader then no longer
+    competes for the 2 cores with what a test times or records in real time."""
+    from gradio_client import Client, handle_file
+
+    Client(server.url, verbose=False).predict(handle_file(str(clip)), api_name="/analyze")
+    return server

@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402
-from app_server import running_app  # noqa: E402
+from app_server import running_app, warmed_up  # noqa: E402
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 
@@ -54,7 +54,7 @@ OBSERVE = """
 @pytest.fixture(scope="module")
 def server(weights_dir, tmp_path_factory, onnx_cache_dir):
     with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
-        yield app_server
+        yield warmed_up(app_server, app.find_examples()[0])
 
 
 def example(prefix: str) -> Path:
