@@ -36,16 +36,11 @@ ROBUSTNESS_KEYS = {"edits", "stable", "flipped_by", "min_probability", "max_prob
 
 
 @pytest.fixture(scope="module")
-def env(weights_dir, onnx_cache_dir):
-    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
-
-
-@pytest.fixture(scope="module")
-def detectors(env):
+def detectors(model_env):
     from aasist.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in env.items():
+        for key, value in model_env.items():
             patch.setenv(key, value)
         return {name: Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")}
 
@@ -225,7 +220,7 @@ class _Html(HTMLParser):
         self.text.append(data)
 
 
-def test_cli_robustness_models_and_reports(env, tmp_path):
+def test_cli_robustness_models_and_reports(model_env, tmp_path):
     # Two inputs with the same file name (in different folders), and a name with HTML in it.
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -237,7 +232,7 @@ def test_cli_robustness_models_and_reports(env, tmp_path):
     reports, table = tmp_path / "reports", tmp_path / "out.csv"
 
     proc = run_cli("detect", same_a, same_b, odd, "--robustness", "--models", "AASIST,AASIST-L", "--report",
-                   reports, "--json", "--csv", table, env=env)
+                   reports, "--json", "--csv", table, env=model_env)
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     rows = json.loads(proc.stdout)
@@ -278,8 +273,8 @@ def test_cli_robustness_models_and_reports(env, tmp_path):
     assert "<b>odd" not in odd_report and "&lt;b&gt;odd &amp; &quot;name&quot;.wav" in odd_report
 
 
-def test_cli_model_and_models_together_is_refused(env):
-    proc = run_cli("detect", REAL_SHORT, "--model", "AASIST-L", "--models", "AASIST,AASIST-L", env=env)
+def test_cli_model_and_models_together_is_refused(model_env):
+    proc = run_cli("detect", REAL_SHORT, "--model", "AASIST-L", "--models", "AASIST,AASIST-L", env=model_env)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == ("error: use either --model or --models, not both (the first of --models is the "
                                    "main model).")
