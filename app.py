@@ -527,19 +527,22 @@ def analyze_batch(files: Optional[list], model: str, analysis: str, progress=gr.
 
 
 # --- the live monitor -------------------------------------------------------------------------------------------
-# The microphone streams a chunk every LIVE_CHUNK_S to ``live_chunk``, which feeds the session's
+# The microphone streams its audio in chunks to ``live_chunk`` (see LIVE_CHUNK_S), which feeds the session's
 # ``aasist.streaming.StreamingDetector``: every hop it scores the newest 4 s window, smooths and raises or clears
 # the alarm. Each visitor's stream is a ``LiveSession`` kept here (not in gr.State, so that it is freed as soon as
 # the page is closed: ``demo.unload``), with the 16 kHz recording for a whole-recording analysis afterwards.
 #
 # Sharing the 2 CPU cores: a model run, whether an analysis or a live window, takes one of ``COMPUTE_SLOTS``. A live
 # session never waits for one: when both are busy (two long analyses), its audio is kept and, once a slot is free,
-# only the newest window is scored; the windows passed over are counted and the page says so. Gradio itself drops
-# audio chunks that arrive while the previous one is still being handled, so a live session must stay quick.
+# only the newest window is scored; the windows passed over are counted and the page says so. Gradio's page sends a
+# chunk every 0.1 s and holds the next ones back until the previous one is handled, so a live session must stay quick
+# (about 2 ms a chunk, plus a model run once a hop).
 
 LIVE_TIME_LIMIT_S = 300  # a live session stops after 5 minutes (stated on the page)
 LIVE_SESSIONS = 4  # live streams at once (each holds a place for its whole length); more wait in line
-LIVE_CHUNK_S = 0.5  # the microphone sends audio this often
+# Asked of Gradio as stream_every; its page (6.31) sends the microphone's audio every 0.1 s whatever this says, and
+# holds back chunks while the previous one is being handled, then sends them together.
+LIVE_CHUNK_S = 0.5
 LIVE_HOPS = [("every 0.5 s", 0.5), ("every second", 1.0), ("every 2 s", 2.0), ("every 4 s", 4.04)]
 LIVE_DEFAULT_HOP_S = 1.0
 # 0.96, not the verdict's 0.5: a stream cut anywhere (rarely at a pause) makes real speech look synthetic for a few
@@ -1190,7 +1193,8 @@ def build_demo() -> gr.Blocks:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=4):
                         live_audio = gr.Audio(sources=["microphone"], streaming=True, type="filepath",
-                                              label="Microphone", elem_id="live-audio")
+                                              label="Microphone", elem_id="live-audio",
+                                              elem_classes="aasist-streaming-recorder")  # capture.js
                         # Filled by assets/capture.js when the microphone opens (an async handler on Record made
                         # Gradio's stream stall now and then), and sent with every chunk; rendered but not shown.
                         live_capture = gr.Textbox("", container=False, elem_id="live-capture-settings",

@@ -21,6 +21,7 @@
   const capture = (window.aasistCapture = {
     requested: AS_SPOKEN,
     settings: null,  // what the browser applied to the newest microphone track
+    restarts: 0,  // live recordings restarted because Record came before Gradio's recorder had loaded (below)
     // The settings as JSON for the server ("" before any microphone was opened).
     json() {
       return capture.settings ? JSON.stringify({ requested: AS_SPOKEN, applied: capture.settings }) : "";
@@ -36,12 +37,35 @@
     });
   };
 
+  // Gradio's streaming recorder (the live monitor) loads its WAV encoder in the background once it is shown; Record
+  // pressed before that has finished fails inside Gradio ("... is not a constructor"): nothing is ever streamed while
+  // the page looks as if it were recording (seen with a slow network or a busy machine). Stop and Record again works
+  // then, so this script does it for the visitor, a few times at most (window.aasistCapture.restarts counts them).
+  let openedAt = -Infinity;
+  const MAX_RESTARTS = 5;
+  const press = (root, label) => {
+    const button = [...root.querySelectorAll("button")].find((b) => b.textContent.trim().startsWith(label));
+    if (button) button.click();
+    return Boolean(button);
+  };
+  window.addEventListener("unhandledrejection", (event) => {
+    const reason = event.reason;
+    const recorderMissing = reason instanceof TypeError && /not a constructor/.test(reason.message);
+    if (!recorderMissing || performance.now() - openedAt > 5000 || capture.restarts >= MAX_RESTARTS) return;
+    capture.restarts += 1;
+    const wait = 500 * capture.restarts;  // give the encoder a little longer each time
+    document.querySelectorAll(".aasist-streaming-recorder").forEach((recorder) => {
+      if (press(recorder, "Stop")) setTimeout(() => press(recorder, "Record"), wait);
+    });
+  });
+
   devices.getUserMedia = async function (constraints) {
     if (constraints && constraints.audio) {
       const asked = typeof constraints.audio === "object" ? constraints.audio : {};
       constraints = { ...constraints, audio: { ...asked, ...AS_SPOKEN } };  // keeps the chosen deviceId
     }
     const stream = await browserGetUserMedia(constraints);
+    openedAt = performance.now();
     const track = stream.getAudioTracks()[0];
     if (track) {
       const applied = track.getSettings();
