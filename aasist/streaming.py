@@ -80,6 +80,11 @@ SCORE_GROUP = 8  # windows scored per backend call when one push crosses many ho
 STATUSES = ("waiting", "scored", "silent")
 
 
+
+def _round_optional(x: Optional[float], digits: int = 6) -> Optional[float]:
+    """``_round`` for the values a stream may not have yet (None before the first full window)."""
+    return None if x is None else _round(x, digits)
+
 @dataclass
 class StreamEvent:
     kind: str  # "alarm_on", "alarm_off" or "sample_rate_changed"
@@ -102,15 +107,12 @@ class StreamUpdate:
     skipped: int = 0  # stale hops not scored just before this one (push(latest_only=True))
 
     def to_dict(self) -> dict:
-        def rounded(x):
-            return None if x is None else _round(x)
-
         return {
             "t_end_s": _round(self.t_end_s, 4),
             "status": self.status,
-            "spoof_probability": rounded(self.spoof_probability),
-            "score": rounded(self.score),
-            "smoothed_probability": rounded(self.smoothed_probability),
+            "spoof_probability": _round_optional(self.spoof_probability),
+            "score": _round_optional(self.score),
+            "smoothed_probability": _round_optional(self.smoothed_probability),
             "alarm": self.alarm,
             "skipped": self.skipped,
             "events": [e.to_dict() for e in self.events],
@@ -134,18 +136,15 @@ class StreamSummary:
     notes: list = field(default_factory=list)  # plain sentences: what was not scored, and why
 
     def to_dict(self) -> dict:
-        def rounded(x):
-            return None if x is None else _round(x)
-
         return {
             "duration_s": _round(self.duration_s, 4),
             "hops_scored": self.hops_scored,
             "silent_hops": self.silent_hops,
             "skipped_hops": self.skipped_hops,
-            "max_probability": rounded(self.max_probability),
-            "mean_probability": rounded(self.mean_probability),
-            "overall_probability": rounded(self.overall_probability),
-            "alarms": [[_round(on, 4), None if off is None else _round(off, 4)] for on, off in self.alarms],
+            "max_probability": _round_optional(self.max_probability),
+            "mean_probability": _round_optional(self.mean_probability),
+            "overall_probability": _round_optional(self.overall_probability),
+            "alarms": [[_round(on, 4), _round_optional(off, 4)] for on, off in self.alarms],
             "alarm_raised": self.alarm_raised,
             "unscored_tail_s": _round(self.unscored_tail_s, 4),
             "finished": self.finished,

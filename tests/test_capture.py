@@ -45,6 +45,19 @@ def file_results(aasist_detector):
     return {p.name: aasist_detector.analyze(p).spoof_probability for p in app.find_examples()}
 
 
+# Runs before the page's scripts, so that assets/capture.js wraps this wrapper: it notes when each microphone
+# stream opened (performance.now()), which is when the fake microphone starts playing its file.
+NOTE_MICROPHONE_OPENED = """
+window.microphoneOpenedAt = [];
+const openMicrophone = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+navigator.mediaDevices.getUserMedia = async (constraints) => {
+  const stream = await openMicrophone(constraints);
+  window.microphoneOpenedAt.push(performance.now());
+  return stream;
+};
+"""
+
+
 def open_with_microphone(playwright, url: str, clip: Path, init_script: str = ""):
     """A page whose microphone plays ``clip`` once."""
     browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}%noloop")
@@ -57,18 +70,6 @@ def open_with_microphone(playwright, url: str, clip: Path, init_script: str = ""
     page.wait_for_selector("#analyze-button")
     return browser, page
 
-
-# Runs before the page's scripts, so that assets/capture.js wraps this wrapper: it notes when each microphone
-# stream opened (performance.now()), which is when the fake microphone starts playing its file.
-NOTE_MICROPHONE_OPENED = """
-window.microphoneOpenedAt = [];
-const openMicrophone = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-navigator.mediaDevices.getUserMedia = async (constraints) => {
-  const stream = await openMicrophone(constraints);
-  window.microphoneOpenedAt.push(performance.now());
-  return stream;
-};
-"""
 
 # Presses Record, then Stop ``ms`` after the microphone opened, both in the page (no round trips to the test).
 RECORD_FOR = """
