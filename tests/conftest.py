@@ -64,6 +64,17 @@ def browser(playwright):
 
 
 @pytest.fixture(scope="session")
+def demo_server(weights_dir, tmp_path_factory, onnx_cache_dir):
+    """One `python app.py` for the whole run (tests/app_server.py), its model loaded and warmed up, shared by the page,
+    capture and live tests: none of them reads what another leaves behind. Tests that count the server's temporary
+    files or memory (tests/test_hardening.py) or boot it themselves (tests/test_space_boot.py) start their own."""
+    from app_server import running_app, warmed_up
+
+    with running_app(weights_dir, tmp_path_factory.mktemp("demo-server"), onnx_cache_dir) as server:
+        yield warmed_up(server, REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav")
+
+
+@pytest.fixture(scope="session")
 def model_env(weights_dir, onnx_cache_dir) -> dict:
     """The environment that makes ``Detector.from_pretrained`` read the test weights, offline."""
     return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
@@ -78,3 +89,53 @@ def aasist_detector(model_env):
         for key, value in model_env.items():
             patch.setenv(key, value)
         return Detector.from_pretrained("AASIST")
+
+
+# --- load: the timing-sensitive tests with busy CPUs beside them ---------------------------------------------------
+# `pytest --cpu-burners N` keeps N more processes spinning for the whole run, as another tenant of a Space or a CI
+# machine would: the browser, server and live tests must wait for events, not for time, to pass under it.
+
+BURNER_MAX_S = 3 * 3600  # a burner ends by itself after this, or as soon as the test run that started it is gone
+_BURN = """
+import os, sys, time
+parent, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end and os.getppid() == parent:
+    sum(range(100_000))
+"""
+
+
+def pytest_addoption(parser):
+    parser.addoption("--cpu-burners", type=int, default=0, metavar="N",
+                     help="run N processes that keep a CPU core busy beside the tests (a load test; CI uses 1)")
+
+
+SERVER_FIXTURES = {"demo_server", "server", "browser", "playwright"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "server: drives a running app.py or a browser (given to every test that uses "
+                                       f"one of the fixtures {', '.join(sorted(SERVER_FIXTURES))})")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.server)
+
+
+def pytest_report_header(config):
+    n = config.getoption("--cpu-burners")
+    return [f"cpu burners: {n} busy process{'es' if n != 1 else ''} beside the tests"] if n else []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cpu_burners(request):
+    import subprocess
+    import sys
+
+    burners = [subprocess.Popen([sys.executable, "-c", _BURN, str(os.getpid()), str(BURNER_MAX_S)])
+               for _ in range(request.config.getoption("--cpu-burners"))]
+    yield burners
+    for burner in burners:
+        burner.kill()
+        burner.wait()

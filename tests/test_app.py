@@ -21,7 +21,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402  (the module under test; importing it starts nothing)
-from app_server import running_app  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -55,10 +54,9 @@ def phone_clip(examples, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(weights_dir, tmp_path_factory, onnx_cache_dir):
-    """`python app.py` on a free port (tests/app_server.py); yields its URL once it serves, stops it afterwards."""
-    with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
-        yield app_server.url
+def server(demo_server) -> str:
+    """The URL of the running app (the run's shared `python app.py`, tests/conftest.py)."""
+    return demo_server.url
 
 
 @pytest.fixture

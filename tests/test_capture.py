@@ -20,7 +20,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402
-from app_server import running_app, warmed_up  # noqa: E402
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 
@@ -34,9 +33,9 @@ MAX_DIFFERENCE = 0.15  # the issue's bound between the recorded and the uploaded
 
 
 @pytest.fixture(scope="module")
-def server(weights_dir, tmp_path_factory, onnx_cache_dir):
-    with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
-        yield warmed_up(app_server, app.find_examples()[0])
+def server(demo_server):
+    """The run's shared `python app.py`, warmed up (tests/conftest.py)."""
+    return demo_server
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +98,7 @@ def record_and_analyze(page, seconds: float) -> dict:
     # The recording is uploaded, then shown in the player; stop_recording then hands the track settings over.
     page.wait_for_selector("#audio-input button[aria-label='Play']", timeout=ANALYSIS_TIMEOUT_MS)
     page.wait_for_timeout(500)
+    page.locator("#robustness-option input").uncheck()  # the verdict is compared here; the check has its own tests
     page.click("#analyze-button")
     wait_for_results(page)
     card = page.locator("#verdict [data-verdict]")

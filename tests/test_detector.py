@@ -45,7 +45,7 @@ def test_asvspoof_protocol_reproduces_the_reference(detector, reference):
         result = detector.analyze(x[i], sample_rate=SR, protocol="asvspoof")
         assert result.score == pytest.approx(float(logits[i, 1]), abs=1e-4)
         expected_p = float(torch.softmax(torch.from_numpy(logits[i]), 0)[0])
-        assert result.spoof_probability == pytest.approx(expected_p, abs=1e-5)
+        assert result.spoof_probability == pytest.approx(expected_p, abs=5e-5)  # logits 1e-4 -> probability 5e-5
         assert result.verdict == ("spoof" if expected_p >= 0.5 else "bona fide")
         assert len(result.windows) == 1
 

@@ -23,7 +23,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import app  # noqa: E402
-from app_server import running_app, warmed_up  # noqa: E402
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 
@@ -53,9 +52,9 @@ OBSERVE = """
 
 
 @pytest.fixture(scope="module")
-def server(weights_dir, tmp_path_factory, onnx_cache_dir):
-    with running_app(weights_dir, tmp_path_factory.mktemp("server"), onnx_cache_dir) as app_server:
-        yield warmed_up(app_server, app.find_examples()[0])
+def server(demo_server):
+    """The run's shared `python app.py`, warmed up (tests/conftest.py)."""
+    return demo_server
 
 
 def example(prefix: str) -> Path:
@@ -217,27 +216,29 @@ def test_live_warns_when_the_browser_keeps_processing_on(playwright, server):
 
 
 def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
-    """20 visitors each stream a few seconds and close the page without pressing Stop; the server lets every session
-    go (its log counts them) and keeps serving."""
+    """20 visitors each stream a little and close the page without pressing Stop; the server lets every session go
+    (its log counts them) and keeps serving."""
     clip = example("real_arctic_awb")
     browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}")
     rss = []
     try:
-        for i in range(20):
+        for _ in range(20):
             context = browser.new_context(permissions=["microphone"])
             page = context.new_page()
             page.goto(server.url)
             page.get_by_role("tab", name="Live").click()
             page.locator("#live-audio button:has-text('Record')").first.click()
+            # "waiting" (for the first full window): the server has this visitor's audio, and more is on its way.
             page.wait_for_selector('#live-status .live-status[data-state="waiting"]', timeout=ANALYSIS_TIMEOUT_MS)
-            page.wait_for_timeout(1500)
             context.close()  # gone, mid-stream
             rss.append(_rss_mb(server.pid))
     finally:
         browser.close()
+    # The server hears of a closed page when its connection drops: wait (at most a minute) for the last goodbye.
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and "live sessions open: 0" not in server.log().splitlines()[-1:][0]:
-        time.sleep(1)
+    while time.monotonic() < deadline and re.findall(r"live session \w+ \(\d+ open\)", server.log())[-1:] != [
+            "live session closed (0 open)"]:
+        time.sleep(0.2)
     opened = re.findall(r"live session started \((\d+) open\)", server.log())
     closed = re.findall(r"live session closed \((\d+) open\)", server.log())
     assert len(opened) >= 20 and len(closed) >= 20, server.log()[-3000:]

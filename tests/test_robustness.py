@@ -94,7 +94,8 @@ def test_short_clip_shifts_half_a_window_and_edits_compare_with_the_unedited_cli
     window = tile_to_length(short.waveform, WINDOW_SAMPLES + offset)[offset:]
     logits, _ = detector.backend.run(window[None, :])
     expected = 1 / (1 + np.exp(-(float(logits[0, 0]) - float(logits[0, 1]))))
-    assert grid.spoof_probability == pytest.approx(expected, abs=1e-6)
+    # Scored in a batch with the other edits there, alone here: logits within 1e-4, so the probability within 5e-5.
+    assert grid.spoof_probability == pytest.approx(expected, abs=5e-5)
     for edit in result.robustness.edits:
         assert edit.flips == (edit.verdict != result.verdict)
 
