@@ -142,9 +142,9 @@ class ResultRow:
         return cls(
             file=file if file is not None else (result.file or ""),
             verdict=result.verdict,
-            spoof_probability=round(float(result.spoof_probability), 6),
-            score=round(float(result.score), 6),
-            duration_s=round(float(result.duration_s), 4),
+            spoof_probability=float(result.spoof_probability),
+            score=float(result.score),
+            duration_s=float(result.duration_s),
             windows=len(result.windows),
             sample_rate=result.sample_rate,
             model=result.model,
@@ -163,10 +163,11 @@ class ResultRow:
         return cls(file=file, error=error)
 
     def csv_values(self) -> dict:
-        """Every CSV column's value (empty where it does not apply); a writer picks the columns it writes."""
+        """Every CSV column's value (empty where it does not apply; numbers rounded as in the result dictionary); a
+        writer picks the columns it writes."""
         values = {
-            "file": self.file, "verdict": self.verdict, "spoof_probability": self.spoof_probability,
-            "score": self.score, "duration_s": self.duration_s, "windows": self.windows,
+            "file": self.file, "verdict": self.verdict, "spoof_probability": _rounded(self.spoof_probability, 6),
+            "score": _rounded(self.score, 6), "duration_s": _rounded(self.duration_s, 4), "windows": self.windows,
             "sample_rate": self.sample_rate, "model": self.model, "protocol": self.protocol,
             "warnings": ";".join(self.warnings), "error": self.error, "stable": self.stable,
             "flipped_by": ";".join(self.flipped_by), "models_agree": self.models_agree,
@@ -177,10 +178,11 @@ class ResultRow:
 
     def table_values(self) -> list:
         """The row of ``TABLE_COLUMNS``, rounded for people."""
-        rounded = {"spoof_probability": 4, "duration_s": 2}
         values = self.csv_values()
-        for column, digits in rounded.items():
-            if values[column] != "":
-                values[column] = round(values[column], digits)
-        values["warnings"] = "; ".join(self.warnings)
+        values.update(spoof_probability=_rounded(self.spoof_probability, 4), duration_s=_rounded(self.duration_s, 2),
+                      warnings="; ".join(self.warnings))
         return [values[column] for column, _ in TABLE_COLUMNS]
+
+
+def _rounded(value: Optional[float], digits: int):
+    return "" if value is None else round(value, digits)
