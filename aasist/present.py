@@ -14,6 +14,7 @@ library may use it. Results are read by their attributes (``DetectionResult``, `
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Optional
 
@@ -91,6 +92,11 @@ def cautions(result) -> list[str]:
         edits = "1 harmless edit of the recording flips" if n == 1 else f"{n} harmless edits of the recording flip"
         found.append(f"Fragile: {edits} this verdict (see the robustness check below).")
     return found
+
+
+def warning_items_html(warnings: list) -> str:
+    """The input warnings as HTML list items, each with its code in ``data-code`` (page and report)."""
+    return "".join(f'<li data-code="{html.escape(w.code)}">{html.escape(w.message)}</li>' for w in warnings)
 
 
 def agreement_summary(agreement) -> str:

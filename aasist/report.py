@@ -30,6 +30,7 @@ from .present import (
     cautions,
     percent_text,
     verdict_headline,
+    warning_items_html,
 )
 
 FIGURE_CAPTIONS = {
@@ -157,8 +158,7 @@ def _verdict_section(result) -> str:
 def _warnings_section(warnings: list) -> str:
     if not warnings:
         return f'<section><h2>Input warnings</h2><p class="ok">{_e(NO_INPUT_PROBLEMS)}</p></section>'
-    items = "".join(f'<li data-code="{_e(w.code)}">{_e(w.message)}</li>' for w in warnings)
-    return f'<section><h2>Input warnings</h2><ul class="warnings">{items}</ul></section>'
+    return f'<section><h2>Input warnings</h2><ul class="warnings">{warning_items_html(warnings)}</ul></section>'
 
 
 def _robustness_section(check) -> str:

@@ -9,6 +9,7 @@ import io
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -100,15 +101,10 @@ def test_batch_csv_has_the_cli_columns(tmp_path, monkeypatch, model_env):
     from webapp.batch_tab import BatchTab
     from webapp.model_pool import ModelPool
 
-    for key, value in model_env.items():
+    for key, value in {**model_env, "GRADIO_TEMP_DIR": str(tmp_path / "gradio")}.items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
-
-    class NoProgress:
-        def tqdm(self, iterable, **kwargs):
-            return iterable
-
-    batch = BatchTab(ModelPool()).analyze([str(CLIP)], "AASIST", "full", progress=NoProgress())
+    no_progress = SimpleNamespace(tqdm=lambda iterable, **kwargs: iterable)
+    batch = BatchTab(ModelPool()).analyze([str(CLIP)], "AASIST", "full", progress=no_progress)
     cli_csv = tmp_path / "cli.csv"
     assert main(["detect", str(CLIP), "--csv", str(cli_csv)]) == 0
     with open(batch.csv) as f:

@@ -14,6 +14,7 @@ from aasist.present import (
     percent_text,
     short_percent_text,
     verdict_headline,
+    warning_items_html,
 )
 
 from .texts import LOADING_MODEL, duration_text
@@ -62,8 +63,8 @@ def verdict_html(result, elapsed_s: Optional[float] = None) -> str:
 def warnings_html(warnings: list) -> str:
     if not warnings:
         return f'<div class="input-ok">{html.escape(NO_INPUT_PROBLEMS)}</div>'
-    items = "".join(f'<li data-code="{html.escape(w.code)}">{html.escape(w.message)}</li>' for w in warnings)
-    return f'<div class="input-warnings"><div class="input-warnings-title">Check the input</div><ul>{items}</ul></div>'
+    return ('<div class="input-warnings"><div class="input-warnings-title">Check the input</div>'
+            f"<ul>{warning_items_html(warnings)}</ul></div>")
 
 
 def agreement_html(agreement) -> str:
