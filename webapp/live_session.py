@@ -46,8 +46,14 @@ class BadChunk(Exception):
     """A piece of the microphone stream that cannot be used; the message says why, in one sentence."""
 
 
-def read_chunk(path: str) -> tuple[np.ndarray, int]:
-    """The samples (frames, channels) and sample rate of a streamed chunk; ``BadChunk`` when it cannot be read."""
+@dataclass(frozen=True)
+class Chunk:
+    samples: np.ndarray  # (frames, channels), float32
+    rate: int
+
+
+def read_chunk(path: str) -> Chunk:
+    """A streamed chunk, read from its file; ``BadChunk`` when it cannot be read."""
     import soundfile as sf
 
     try:
@@ -58,7 +64,7 @@ def read_chunk(path: str) -> tuple[np.ndarray, int]:
     if not np.isfinite(samples).all():
         raise BadChunk("A piece of the microphone stream held invalid sample values (NaN or infinity); it was "
                        "skipped.")
-    return samples, rate
+    return Chunk(samples, rate)
 
 
 class LiveSession:
@@ -146,15 +152,15 @@ class LiveSession:
                                             keep_audio_s=self.time_limit_s)
         return True
 
-    def receive(self, samples: np.ndarray, rate: int, pool: ModelPool) -> bool:
+    def receive(self, chunk: Chunk, pool: ModelPool) -> bool:
         """Keep a chunk (up to the time limit) and, if the model is loaded and a compute slot is free at once, score
         what was kept; stop the session at its time limit. False when the limit was reached before: nothing kept."""
         from aasist.diagnostics import input_level
 
-        room = int((self.time_limit_s - self.received_s) * rate + 1e-6)
+        room = int((self.time_limit_s - self.received_s) * chunk.rate + 1e-6)
         if room <= 0:
             return False
-        self.pending.append((samples[:room], rate))
+        self.pending.append((chunk.samples[:room], chunk.rate))
         if self.ready(pool) and pool.slots.acquire(blocking=False):
             try:
                 self._push_pending()

@@ -98,10 +98,9 @@ class LiveTab:
             # deleted), so there is nothing new to read.
             return LiveUpdate()
         try:
-            samples, rate = read_chunk(path)
-            problem = None
+            chunk, problem = read_chunk(path), None
         except BadChunk as err:
-            samples, rate, problem = None, None, str(err)
+            chunk, problem = None, str(err)
         finally:
             discard_upload(path)
         key = session_key(request)
@@ -121,7 +120,7 @@ class LiveTab:
                 session.note("bad_chunk", problem)
                 return shown(session, chart=False)
             n_before = len(session.updates)
-            if not session.receive(samples, rate, self.pool):
+            if not session.receive(chunk, self.pool):
                 return LiveUpdate()  # past the time limit
             return shown(session, chart=len(session.updates) != n_before or session.stopped is not None)
 
