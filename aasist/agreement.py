@@ -1,8 +1,7 @@
 """Model agreement: the same recording scored by several models, and a caution when their verdicts differ.
 
-    from aasist.agreement import analyze_with_models
-    result = analyze_with_models([Detector.from_pretrained("AASIST"), Detector.from_pretrained("AASIST-L")],
-                                 "speech.wav")
+    from aasist.pipeline import Pipeline
+    result = Pipeline([Detector.from_pretrained("AASIST"), Detector.from_pretrained("AASIST-L")]).analyze("speech.wav")
     result.agreement.agree, result.agreement.message    # the first model's result, with the agreement attached
 
 The two published models were trained on the same data, so agreement is no proof; disagreement, though, shows the
@@ -12,10 +11,9 @@ verdict hangs on details of one model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional, Sequence
 
-from .detector import DetectionResult, Detector, _as_audio
+from .detector import DetectionResult
 
 
 @dataclass(frozen=True)
@@ -55,22 +53,3 @@ def model_agreement(results: Sequence[DetectionResult]) -> ModelAgreement:
     """The agreement of results that several models gave for the same recording (the main one first)."""
     return ModelAgreement([ModelVerdict(r.model, float(r.spoof_probability), r.verdict) for r in results])
 
-
-def analyze_with_models(detectors: Sequence[Detector], source, sample_rate: Optional[int] = None,
-                        **options) -> DetectionResult:
-    """The first detector's result for ``source`` (``options`` as for ``Detector.analyze``), with ``.agreement``
-    of all the detectors attached when there are two or more.
-
-    The recording is decoded once. The other models score it with the same ``protocol`` and ``hop_s`` only (no
-    attention, no robustness check).
-    """
-    if not detectors:
-        raise ValueError("analyze_with_models needs at least one detector.")
-    audio = _as_audio(source, sample_rate)
-    main = detectors[0].analyze(audio, **options)
-    main.file = str(source) if isinstance(source, (str, Path)) else None
-    if len(detectors) > 1:
-        same_scoring = {k: options[k] for k in ("protocol", "hop_s") if k in options}
-        others = [d.analyze(audio, **same_scoring) for d in detectors[1:]]
-        main.agreement = model_agreement([main, *others])
-    return main

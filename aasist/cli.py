@@ -9,18 +9,22 @@ import argparse
 import csv
 import json
 import sys
-from typing import Optional
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional
 
-CSV_FIELDS = ("file", "model", "protocol", "verdict", "spoof_probability", "score", "duration_s", "sample_rate",
-              "warnings", "error")
-ROBUSTNESS_CSV_FIELDS = ("stable", "flipped_by")  # with --robustness
-AGREEMENT_CSV_FIELDS = ("models_agree", "model_probabilities")  # with --models
+from . import stream_settings as live
+from .present import (
+    AGREEMENT_CSV_COLUMNS,
+    CSV_COLUMNS,
+    REPORT_CSV_COLUMNS,
+    ROBUSTNESS_CSV_COLUMNS,
+    ResultRow,
+    cautions,
+    one_sentence,
+)
 
-
-def one_sentence(error: BaseException) -> str:
-    """The first line of an exception's message, or its type when it has none."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return text
+if TYPE_CHECKING:
+    from .detector import DetectionResult
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,45 +58,60 @@ def add_detect_parser(subparsers) -> None:
     p.set_defaults(handler=run_detect)
 
 
-def _print_table(rows: list, out) -> None:
+@dataclass
+class FileOutcome:
+    """What became of one file: its result (and report), or the one sentence that says why there is none."""
+
+    file: str
+    result: Optional[DetectionResult] = None
+    error: str = ""
+    report: str = ""
+
+    def to_dict(self) -> dict:
+        """The JSON object: the result dictionary (with ``report``), or ``{"file", "error"}``."""
+        if self.result is None:
+            return {"file": self.file, "error": self.error}
+        data = self.result.to_dict()
+        if self.report:
+            data["report"] = self.report
+        return data
+
+    def row(self) -> ResultRow:
+        if self.result is None:
+            return ResultRow.failed(self.file, self.error)
+        return ResultRow.of(self.result, file=self.file, report=self.report)
+
+
+def _print_table(outcomes: list, out) -> None:
     header = f"{'verdict':<10} {'spoof prob':>10} {'score':>8} {'duration':>9}  file"
     print(header, file=out)
     print("-" * len(header), file=out)
-    for row in rows:
-        if "error" in row:
-            print(f"{'error':<10} {'':>10} {'':>8} {'':>9}  {row['file']}: {row['error']}", file=out)
+    for outcome in outcomes:
+        result = outcome.result
+        if result is None:
+            print(f"{'error':<10} {'':>10} {'':>8} {'':>9}  {outcome.file}: {outcome.error}", file=out)
             continue
-        print(f"{row['verdict']:<10} {row['spoof_probability']:>10.4f} {row['score']:>8.3f} "
-              f"{row['duration_s']:>8.2f}s  {row['file']}", file=out)
-        for warning in row["warnings"]:
-            print(f"{'':<10} warning [{warning['code']}]: {warning['message']}", file=out)
-        if "robustness" in row:
-            print(f"{'':<10} robustness: {row['robustness']['summary']}", file=out)
-        if "agreement" in row:
-            models = ", ".join(f"{m['model']} {m['verdict']} ({m['spoof_probability']:.4f})"
-                               for m in row["agreement"]["models"])
+        print(f"{result.verdict:<10} {result.spoof_probability:>10.4f} {result.score:>8.3f} "
+              f"{result.duration_s:>8.2f}s  {outcome.file}", file=out)
+        for caution in cautions(result):
+            print(f"{'':<10} caution: {caution}", file=out)
+        for warning in result.warnings:
+            print(f"{'':<10} warning [{warning.code}]: {warning.message}", file=out)
+        if result.robustness is not None:
+            print(f"{'':<10} robustness: {result.robustness.summary_sentence()}", file=out)
+        if result.agreement is not None:
+            models = ", ".join(f"{m.model} {m.verdict} ({m.spoof_probability:.4f})" for m in result.agreement.models)
             print(f"{'':<10} models: {models}", file=out)
-            if row["agreement"]["message"]:
-                print(f"{'':<10} caution: {row['agreement']['message']}", file=out)
-        if row.get("report"):
-            print(f"{'':<10} report: {row['report']}", file=out)
+        if outcome.report:
+            print(f"{'':<10} report: {outcome.report}", file=out)
 
 
-def _write_csv(rows: list, path: str, fields: tuple = CSV_FIELDS) -> None:
+def _write_csv(outcomes: list, path: str, columns: tuple) -> None:
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
-        for row in rows:
-            flat = dict(row)
-            flat["warnings"] = ";".join(w["code"] for w in row.get("warnings", []))
-            if "robustness" in row:
-                flat["stable"] = row["robustness"]["stable"]
-                flat["flipped_by"] = ";".join(row["robustness"]["flipped_by"])
-            if "agreement" in row:
-                flat["models_agree"] = row["agreement"]["agree"]
-                flat["model_probabilities"] = ";".join(f"{m['model']}={m['spoof_probability']:.6f}"
-                                                       for m in row["agreement"]["models"])
-            writer.writerow(flat)
+        for outcome in outcomes:
+            writer.writerow(outcome.row().csv_values())
 
 
 def _model_names(args: argparse.Namespace) -> list:
@@ -107,9 +126,9 @@ def _model_names(args: argparse.Namespace) -> list:
 
 
 def run_detect(args: argparse.Namespace) -> int:
-    from .agreement import analyze_with_models
     from .audio import load_audio
     from .detector import Detector
+    from .pipeline import Pipeline
 
     try:
         detectors = [Detector.from_pretrained(name, revision=args.revision, filename=args.filename,
@@ -118,41 +137,41 @@ def run_detect(args: argparse.Namespace) -> int:
         print(f"error: {one_sentence(error)}", file=sys.stderr)
         return 2
 
-    rows, failed = [], 0
+    pipeline = Pipeline(detectors, protocol=args.protocol, hop_s=args.hop)
+    outcomes, failed = [], 0
     show_progress = len(args.files) > 1 and sys.stderr.isatty() or len(args.files) > 5
     for i, path in enumerate(args.files, 1):
         if show_progress:
             print(f"[{i}/{len(args.files)}] {path}", file=sys.stderr)
         try:
             audio = load_audio(path)
-            result = analyze_with_models(detectors, audio, protocol=args.protocol, hop_s=args.hop,
-                                         robustness=args.robustness, with_attention=bool(args.report))
+            result = pipeline.analyze(audio, robustness=args.robustness, with_attention=bool(args.report))
             result.file = path
-            row = result.to_dict()
         except Exception as error:
             failed += 1
-            rows.append({"file": path, "error": one_sentence(error)})
+            outcomes.append(FileOutcome(path, error=one_sentence(error)))
             continue
+        outcome = FileOutcome(path, result)
         if args.report:
             from .report import write_report
 
             try:
-                row["report"] = str(write_report(result, audio, args.report, source_path=path))
+                outcome.report = str(write_report(result, audio, args.report, source_path=path))
             except OSError as error:
                 failed += 1
                 print(f"error: could not write the report for {path}: {error.strerror or error}.", file=sys.stderr)
-        rows.append(row)
+        outcomes.append(outcome)
 
     if args.json:
-        json.dump(rows, sys.stdout, indent=2)
+        json.dump([outcome.to_dict() for outcome in outcomes], sys.stdout, indent=2)
         print()
     else:
-        _print_table(rows, sys.stdout)
+        _print_table(outcomes, sys.stdout)
     if args.csv:
-        fields = CSV_FIELDS + (ROBUSTNESS_CSV_FIELDS if args.robustness else ()) \
-            + (AGREEMENT_CSV_FIELDS if len(detectors) > 1 else ()) + (("report",) if args.report else ())
+        columns = CSV_COLUMNS + (ROBUSTNESS_CSV_COLUMNS if args.robustness else ()) \
+            + (AGREEMENT_CSV_COLUMNS if len(detectors) > 1 else ()) + (REPORT_CSV_COLUMNS if args.report else ())
         try:
-            _write_csv(rows, args.csv, fields)
+            _write_csv(outcomes, args.csv, columns)
         except OSError as error:
             print(f"error: could not write {args.csv}: {error.strerror or error}.", file=sys.stderr)
             return 1
@@ -176,17 +195,19 @@ def add_stream_parser(subparsers) -> None:
     p.add_argument("source", metavar="FILE", help="an audio file, or - for raw PCM on stdin (--format, --rate, "
                                                   "--channels)")
     add_model_arguments(p)
-    # Defaults None: the library's (aasist.streaming), so that this parser does not import it.
+    # Defaults None: StreamingDetector's own, which aasist.stream_settings states without importing torch.
     p.add_argument("--hop", type=float, default=None, metavar="SECONDS",
-                   help="seconds between scores, 0.25 to 4.04 (default 1.0)")
+                   help=f"seconds between scores, {live.MIN_HOP_S:g} to {live.MAX_HOP_S:g} "
+                        f"(default {live.DEFAULT_HOP_S:g})")
     p.add_argument("--threshold", type=float, default=None,
-                   help="alarm threshold on the smoothed spoof probability (default 0.96)")
+                   help=f"alarm threshold on the smoothed spoof probability (default {live.DEFAULT_THRESHOLD:g})")
     p.add_argument("--min-hops", type=int, default=None, metavar="N",
-                   help="consecutive hops at or above the threshold that raise the alarm (default 3)")
+                   help="consecutive hops at or above the threshold that raise the alarm "
+                        f"(default {live.DEFAULT_MIN_HOPS})")
     p.add_argument("--margin", type=float, default=None,
-                   help="the alarm clears below threshold minus this (default 0.1)")
+                   help=f"the alarm clears below threshold minus this (default {live.DEFAULT_MARGIN:g})")
     p.add_argument("--smoothing", type=int, default=None, metavar="N",
-                   help="windows combined into the smoothed probability (default 7)")
+                   help=f"windows combined into the smoothed probability (default {live.DEFAULT_SMOOTHING})")
     p.add_argument("--realtime", action="store_true", help="read a file at real-time pace, as if it were live")
     p.add_argument("--jsonl", action="store_true",
                    help="one JSON object per line: each update (\"type\": \"update\", events included), then "

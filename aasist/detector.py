@@ -18,6 +18,7 @@ from .audio import Audio, AudioError, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
 from .diagnostics import diagnose
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
+from .present import one_sentence
 from .windows import WindowGeometry
 
 PROTOCOLS = ("full", "asvspoof")
@@ -145,7 +146,7 @@ class DetectionResult:
     windows: list
     warnings: list
     attention: Optional[WindowAttention] = None
-    robustness: Optional[Any] = None  # robustness.RobustnessResult, when analyze(..., robustness=True)
+    robustness: Optional[Any] = None  # robustness.RobustnessResult, attached by pipeline.Pipeline
     agreement: Optional[Any] = None  # agreement.ModelAgreement, when scored with several models
     weights_sha256: Optional[str] = None  # of the model's weights file, for reports
 
@@ -273,15 +274,13 @@ class Detector:
         hop_s: Optional[float] = None,
         with_attention: bool = False,
         progress: Optional[ProgressCallback] = None,
-        robustness: bool = False,
         window_offset_s: float = 0.0,
     ) -> DetectionResult:
         """Analyse a file path, raw bytes of a file, a decoded ``Audio`` or an array (with ``sample_rate``).
 
-        ``robustness=True`` also re-scores the recording (its first 30 s) under a fixed set of benign edits and
-        attaches ``result.robustness`` (``aasist.robustness.check_robustness``); ``progress`` then counts each edit
-        as one more step after the windows. ``window_offset_s`` starts the window grid that much later (see
-        ``WindowGeometry``; the robustness check's grid shift).
+        ``progress(done, total)`` after each batch of windows. ``window_offset_s`` starts the window grid that much
+        later (see ``WindowGeometry``; the robustness check's grid shift). Several models and the robustness check
+        are put together by ``aasist.pipeline.Pipeline``.
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
@@ -302,12 +301,7 @@ class Detector:
         tiled = len(waveform) < WINDOW_SAMPLES
 
         want_attention = with_attention and self.supports_attention
-        window_progress = progress
-        if robustness and progress is not None:
-            from .robustness import EDITS
-
-            window_progress = lambda done, total: progress(done, total + len(EDITS))  # noqa: E731
-        logits, attention = self._run_windows(windows, want_attention, window_progress)
+        logits, attention = self._run_windows(windows, want_attention, progress)
 
         probabilities = spoof_probability_from_logits(logits)
         window_results = []
@@ -338,13 +332,6 @@ class Detector:
             i = result.most_decisive_window
             raw = {k: v[i] for k, v in attention.items()}
             result.attention = window_attention(raw, i, starts[i], tiled)
-        if robustness:
-            from .robustness import check_robustness
-
-            n = len(windows)
-            edit_progress = None if progress is None else (lambda done, total: progress(n + done, n + total))
-            result.robustness = check_robustness(self, audio, base=result, protocol=protocol, hop_s=hop_s,
-                                                 progress=edit_progress)
         return result
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
@@ -420,8 +407,7 @@ def _make_backend(name: Optional[str], net, checkpoint, device: Optional[str]) -
 
             return OnnxBackend.from_model(net, weights_sha256=sha256)
         except Exception as error:  # onnxruntime missing, or a graph that failed its check against torch
-            first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            warnings.warn(f"ONNX Runtime is unavailable ({first_line}); using the slower torch backend.",
+            warnings.warn(f"ONNX Runtime is unavailable ({one_sentence(error)}); using the slower torch backend.",
                           RuntimeWarning, stacklevel=3)
     if on_cpu and torch.get_num_threads() > available_cpus():
         # torch counts the host's cores; in a container with a CPU quota the extra threads only contend.

@@ -16,6 +16,7 @@ import numpy as np
 
 from .audio import Audio
 from .model import SAMPLE_RATE
+from .present import share_percent_text
 
 # Real speech shorter than about 2 s often came out as spoof, with probability close to 1.
 SHORT_S = 2.0
@@ -144,7 +145,7 @@ def diagnose(audio: Audio) -> list[InputWarning]:
     if clipped >= CLIP_FRACTION:
         warnings.append(InputWarning(
             "clipped",
-            f"The recording is clipped (distorted): {_percent(clipped)} of its samples are at full scale, and the "
+            f"The recording is clipped (distorted): {share_percent_text(clipped)} of its samples are at full scale, and the "
             "model was not trained on distorted audio, so treat the verdict with caution.",
         ))
 
@@ -279,10 +280,6 @@ def speech_frames(x: np.ndarray) -> np.ndarray:
 def _seconds(value: float) -> str:
     # Rounded down, so that 1.96 s does not read "2.0 s" next to "shorter than 2 s".
     return f"{math.floor(value * 10) / 10:.1f} s" if value >= 0.1 else f"{value * 1000:.0f} ms"
-
-
-def _percent(fraction: float) -> str:
-    return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"
 
 
 # Browser capture processing. Measured through the page with Chromium's fake microphone playing the example clips

@@ -43,6 +43,7 @@ import torch
 from torch import nn
 
 from .model import AASIST, SAMPLE_RATE, WINDOW_SAMPLES, attention_keys
+from .present import one_sentence
 
 OPSET = 17  # well supported by onnxruntime 1.32 and by the TorchScript exporter
 INPUT_NAME = "waveform"
@@ -542,8 +543,7 @@ def run_export(args: argparse.Namespace) -> int:
         already = target.is_file()
         graph, _session = ensure_graph(net, checkpoint.sha256)
     except Exception as error:
-        text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        print(f"error: {text}", file=sys.stderr)
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
         return 2
     if isinstance(graph, bytes):
         print("error: no folder was writable, so the graph could not be saved; pass --output PATH.", file=sys.stderr)

@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .model import SAMPLE_RATE, WINDOW_SAMPLES
+from .present import short_percent_text
 
 # --- style --------------------------------------------------------------------------------------------------------
 
@@ -125,10 +126,6 @@ def _hz_formatter(value, _pos=None) -> str:
 def _share_formatter(value, _pos=None) -> str:
     """Attention shares as percentages: 0.05 -> '5%', 0.025 -> '2.5%'."""
     return f"{value * 100:.3g}%"
-
-
-def _short_percent(p: float) -> str:
-    return "<1%" if p < 0.01 else (">99%" if p > 0.99 else f"{p:.0%}")
 
 
 def _waveform(audio) -> np.ndarray:
@@ -248,7 +245,7 @@ def draw_spectrogram(audio, result) -> Figure:
         prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == decisive else 2.8, solid_capstyle="butt",
                   zorder=3)
         if i == decisive:
-            prob.annotate(_short_percent(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
+            prob.annotate(short_percent_text(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
                           textcoords="offset points", ha="center", va="bottom", fontsize=TICK_SIZE,
                           fontweight="bold", color=color, zorder=5)
     analysed_to = max((min(float(w.end_s), duration) for w in windows), default=duration)
@@ -489,7 +486,7 @@ def draw_heterogeneous(result) -> Optional[Figure]:
 
 def draw_robustness(result) -> Optional[Figure]:
     """Each benign edit's spoof probability as a point against the 0.5 line, the edits that flip the verdict
-    highlighted; ``None`` when the result has no robustness check (``Detector.analyze(..., robustness=True)``)."""
+    highlighted; ``None`` when the result has no robustness check (``pipeline.Pipeline``)."""
     import textwrap
 
     from .robustness import EDITS_BY_NAME, MAX_CHECK_S, WHOLE

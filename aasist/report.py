@@ -6,7 +6,7 @@ robustness check and the model agreement when they were computed, the figures, w
 SHA-256, duration, sample rate), with what (model, weights SHA-256, library version), when (UTC), and the model's
 limits in plain language.
 
-    result = detector.analyze(audio, with_attention=True, robustness=True)
+    result = Pipeline([detector]).analyze(audio, with_attention=True, robustness=True)   # aasist.pipeline
     write_report(result, audio, "reports", source_path="speech.wav")   # -> reports/speech-report.html
 """
 
@@ -23,19 +23,14 @@ from typing import Optional, Union
 
 import numpy as np
 
-# The model's limits in plain language: for reports, and for the web page (app.py) so both say the same.
-MODEL_LIMITS = (
-    "What the number is. The output of AASIST, a model trained on the ASVspoof 2019 LA data set, where it "
-    "separates genuine and synthetic speech very well (0.83 % equal error rate). On audio unlike its training data "
-    "(other voices, microphones, codecs, background noise, newer voice generators) it is much weaker: on real-world "
-    "deepfakes (the In-the-Wild data set) its equal error rate is about 43 %, close to guessing, and 12 to 17 % on "
-    "ASVspoof 2021.",
-    "Known blind spots. Real speech that is very short (under about 2 s) or phone-quality (8 kHz) is often called "
-    "spoof, and half a second of silence before synthetic speech can make it pass as real. The model has partly "
-    "learnt loudness and silence length, so harmless changes (a quieter recording, trimmed or added silence, "
-    "another position of its 4-second windows) can flip its verdict; the robustness check shows whether they flip "
-    "this one. A verdict that flips is less trustworthy, but a stable verdict can still be wrong.",
-    "How to use it. Treat the result as one signal among others, never as proof.",
+from .present import (
+    MODEL_LIMITS,
+    NO_INPUT_PROBLEMS,
+    agreement_summary,
+    cautions,
+    percent_text,
+    verdict_headline,
+    warning_items_html,
 )
 
 FIGURE_CAPTIONS = {
@@ -71,15 +66,6 @@ figcaption { color: #6b7280; font-size: 0.92em; }
 """
 
 
-def percent_text(p: float) -> str:
-    """A probability as a percentage for people: '< 0.1 %', '97.3 %', '42 %', '> 99.9 %'."""
-    if p < 0.001:
-        return "< 0.1 %"
-    if p > 0.999:
-        return "> 99.9 %"
-    return f"{p * 100:.1f} %" if (p < 0.1 or p > 0.9) else f"{p * 100:.0f} %"
-
-
 def png_data_uri(image: np.ndarray) -> str:
     """An RGB (H, W, 3) uint8 array as a ``data:image/png;base64,...`` URI."""
     from PIL import Image
@@ -96,7 +82,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
 
     ``source_path``: the analysed file, for its name and SHA-256 (default ``result.file``). ``figures``: the
     ``plots.Figures`` already drawn for this result (drawn here when None; attention figures need
-    ``with_attention=True``, the robustness figure ``robustness=True``). ``generated_at``: the date shown (now).
+    ``with_attention=True``, the robustness figure a robustness check). ``generated_at``: the date shown (now).
     """
     from . import __version__
     from .plots import draw_all
@@ -105,12 +91,10 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     path = source_path if source_path is not None else result.file
     name = Path(path).name if path else "(analysed from memory, no file name)"
-    spoof = result.verdict == "spoof"
-
     parts = [
         f'<header><h1>Is this voice real? Analysis report</h1><p class="sub">{_e(name)} · '
         f'{when:%Y-%m-%d %H:%M} UTC</p></header>',
-        _verdict_section(result, spoof),
+        _verdict_section(result),
         _warnings_section(result.warnings),
     ]
     if result.robustness is not None:
@@ -160,21 +144,12 @@ def _e(text) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _verdict_section(result, spoof: bool) -> str:
-    headline = "Likely AI-generated or manipulated" if spoof else "Likely genuine human speech"
-    term = "spoof" if spoof else "bona fide"
-    cautions = []
-    if result.agreement is not None and result.agreement.message:
-        cautions.append(result.agreement.message)
-    if result.robustness is not None and not result.robustness.stable:
-        cautions.append("The verdict is fragile: a harmless edit flips it (see the robustness check below).")
-    if result.warnings:
-        n = len(result.warnings)
-        cautions.append("An input warning below: read it before trusting this result." if n == 1 else
-                        f"{n} input warnings below: read them before trusting this result.")
-    caution_html = "".join(f'<div class="caution">{_e(c)}</div>' for c in cautions)
-    return (f'<section class="verdict {"spoof" if spoof else "bonafide"}" id="verdict" data-verdict="{term}">'
-            f'<div>Verdict</div><div class="verdict-headline">{headline} ({term})</div>'
+def _verdict_section(result) -> str:
+    term = result.verdict
+    caution_html = "".join(f'<div class="caution">{_e(c)}</div>' for c in cautions(result))
+    return (f'<section class="verdict {"spoof" if term == "spoof" else "bonafide"}" id="verdict" '
+            f'data-verdict="{term}"><div>Verdict</div>'
+            f'<div class="verdict-headline">{_e(verdict_headline(term))} ({term})</div>'
             f'<div class="verdict-prob"><strong>{percent_text(float(result.spoof_probability))}</strong> spoof '
             f'probability (threshold 50 %; exact value {float(result.spoof_probability):.6f}), model '
             f"{_e(result.model)}</div>{caution_html}</section>")
@@ -182,9 +157,8 @@ def _verdict_section(result, spoof: bool) -> str:
 
 def _warnings_section(warnings: list) -> str:
     if not warnings:
-        return '<section><h2>Input warnings</h2><p class="ok">No problems found with the input.</p></section>'
-    items = "".join(f'<li data-code="{_e(w.code)}">{_e(w.message)}</li>' for w in warnings)
-    return f'<section><h2>Input warnings</h2><ul class="warnings">{items}</ul></section>'
+        return f'<section><h2>Input warnings</h2><p class="ok">{_e(NO_INPUT_PROBLEMS)}</p></section>'
+    return f'<section><h2>Input warnings</h2><ul class="warnings">{warning_items_html(warnings)}</ul></section>'
 
 
 def _robustness_section(check) -> str:
@@ -207,8 +181,8 @@ def _robustness_section(check) -> str:
 def _agreement_section(agreement) -> str:
     rows = "".join(f'<tr><td>{_e(m.model)}</td><td class="num">{m.spoof_probability:.3f}</td>'
                    f'<td class="verdict-cell">{_e(m.verdict)}</td></tr>' for m in agreement.models)
-    summary = agreement.message or "The models agree on the verdict."
-    return (f'<section id="agreement"><h2>Model agreement</h2><p>{_e(summary)}</p><table><tr><th>model</th>'
+    return (f'<section id="agreement"><h2>Model agreement</h2><p>{_e(agreement_summary(agreement))}</p>'
+            "<table><tr><th>model</th>"
             f"<th>spoof probability</th><th>verdict</th></tr>{rows}</table></section>")
 
 

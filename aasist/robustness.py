@@ -6,7 +6,7 @@ voices from spoof to bona fide, half a second of leading silence turned syntheti
 real clips spoof, and moving the window grid by 1 s moved real readings across the threshold. A verdict that flips
 under one of them is fragile: a caution, not a correction.
 
-    result = detector.analyze("speech.wav", robustness=True)
+    result = Pipeline([detector]).analyze("speech.wav", robustness=True)      # aasist.pipeline
     result.robustness.stable, result.robustness.flipped_by, result.robustness.summary_sentence()
 
 Everything is deterministic (the noise is seeded). Recordings longer than ``MAX_CHECK_S`` are checked on their first
@@ -248,7 +248,7 @@ def check_robustness(detector, audio, *, base=None, protocol: str = "full", hop_
 
     ``base``: the recording's own ``DetectionResult`` with the same ``protocol`` and ``hop_s``, reused when the whole
     recording is checked (otherwise the unedited excerpt is scored first). ``progress(done, total)`` after each edit.
-    ``Detector.analyze(..., robustness=True)`` calls this and attaches the result.
+    ``pipeline.Pipeline.add_robustness`` calls this and attaches the result.
     """
     x = audio.waveform
     limit = round(MAX_CHECK_S * SAMPLE_RATE)

@@ -52,38 +52,29 @@ from .audio import AudioError, StreamResampler, mono_samples
 from .detector import _round, aggregate_spoof_probability, spoof_probability_from_logits
 from .diagnostics import is_silent
 from .model import SAMPLE_RATE, WINDOW_SAMPLES
+from .stream_settings import (  # noqa: F401 - the stream's defaults, documented as this module's
+    DEFAULT_HOP_S,
+    DEFAULT_MARGIN,
+    DEFAULT_MIN_HOPS,
+    DEFAULT_SMOOTHING,
+    DEFAULT_THRESHOLD,
+    MAX_HOP_S,
+    MIN_HOP_S,
+    checked_hop_s,
+    checked_threshold,
+    number,
+)
 
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE  # 4.0375 s, the model's fixed input
-# A fresh score every second: one window takes about 0.08 s on 2 CPU cores (ONNX), so a stream uses ~8 % of them.
-DEFAULT_HOP_S = 1.0
-# Below 0.25 s consecutive windows share 94 % of their samples and four scores a second per stream cost a third of
-# 2 cores; above 4.04 s (one window) audio between windows would never be scored.
-MIN_HOP_S, MAX_HOP_S = 0.25, 4.04
-# Measured (benchmarks/measure_streaming_alarm.py, hop 1 s, every recording streamed from 0, 0.25, ..., 1.75 s into
-# it: a live stream rarely starts at a pause). ASVspoof 2019's silence shortcut makes single windows of real speech
-# that start mid-word score up to 0.99, and in the first hops the smoothing holds only 1-3 windows, so at the
-# verdict's threshold (0.5; 7 windows, 3 hops) 74 of 280 real streams (17 of 35 recordings) raised an alarm (AASIST;
-# AASIST-L 82). The highest smoothed probability real speech held for 3 hops was 0.947 (AASIST; 0.953 for AASIST-L,
-# from 0.05 s offsets); the lowest that synthetic speech held through the first 3 hops was 0.974 (AASIST, flite
-# kal16; every other voice above 0.98), leaving out kal16 streamed from its first 0.1 s, whose 0.14-0.24 s of
-# leading silence no 3-hop rule overcomes in time. The threshold sits between the two, near the middle in log-odds: at 0.96
-# no real stream raised an alarm (either model) and all 120 synthetic ones did, 119 by 4.04 s + 2 hops (AASIST-L 117,
-# all three misses kal16), and 54 of 56 partly synthetic streams (AASIST-L 55). With 2 hops 0.96 still raised 5
-# alarms on real speech; 3, 5, 7 or 9 windows measured alike (7 kept).
-DEFAULT_THRESHOLD = 0.96
-DEFAULT_SMOOTHING = 7
-DEFAULT_MIN_HOPS = 3  # with a 1 s hop the alarm can come at 6.04 s, one window plus two hops (issue #9's deadline)
-# Cleared only below threshold - margin (0.86), so a probability hovering around the threshold does not flicker it.
-DEFAULT_MARGIN = 0.1
 SCORE_GROUP = 8  # windows scored per backend call when one push crosses many hops (bounds memory)
 
 STATUSES = ("waiting", "scored", "silent")
 
 
-
 def _round_optional(x: Optional[float], digits: int = 6) -> Optional[float]:
     """``_round`` for the values a stream may not have yet (None before the first full window)."""
     return None if x is None else _round(x, digits)
+
 
 @dataclass
 class StreamEvent:
@@ -166,13 +157,9 @@ class StreamingDetector:
         smoothing: int = DEFAULT_SMOOTHING,
         keep_audio_s: Optional[float] = None,
     ):
-        hop_s = _number(hop_s, "hop_s")
-        if not MIN_HOP_S <= hop_s <= MAX_HOP_S:
-            raise ValueError(f"The hop must be between {MIN_HOP_S} and {MAX_HOP_S} seconds, not {hop_s:g}.")
-        threshold = _number(threshold, "threshold")
-        if not 0 < threshold < 1:
-            raise ValueError(f"The threshold must be a probability between 0 and 1 (exclusive), not {threshold:g}.")
-        margin = _number(margin, "margin")
+        hop_s = checked_hop_s(hop_s)
+        threshold = checked_threshold(threshold)
+        margin = number(margin, "margin")
         if not 0 <= margin < threshold:
             raise ValueError(f"The margin must be at least 0 and below the threshold ({threshold:g}), "
                              f"not {margin:g}.")
@@ -180,7 +167,7 @@ class StreamingDetector:
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a whole number, 1 or more, not {value!r}.")
         if keep_audio_s is not None:
-            keep_audio_s = _number(keep_audio_s, "keep_audio_s")
+            keep_audio_s = number(keep_audio_s, "keep_audio_s")
             if not keep_audio_s > 0:
                 raise ValueError(f"keep_audio_s must be a positive number of seconds or None, not {keep_audio_s:g}.")
         if not callable(getattr(detector, "score_windows", None)):
@@ -228,6 +215,17 @@ class StreamingDetector:
     @property
     def alarm(self) -> bool:
         return self._alarm
+
+    @property
+    def alarms(self) -> list:
+        """(on_s, off_s or None while raised) of every alarm so far, as in ``summary()``, without its arithmetic."""
+        with self._lock:
+            return list(self._alarms)
+
+    @property
+    def skipped_hops(self) -> int:
+        """Full windows passed over so far by ``push(latest_only=True)``."""
+        return self._skipped
 
     @property
     def audio_start_s(self) -> float:
@@ -434,12 +432,3 @@ class _SampleBuffer:
     def array(self) -> np.ndarray:
         return self._data[self._begin : self._stop].copy()
 
-
-def _number(value, name: str) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, not {value!r}.") from None
-    if math.isnan(number):
-        raise ValueError(f"{name} must be a number, not NaN.")
-    return number

@@ -40,6 +40,7 @@ from torch import nn
 
 from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
+from .present import one_sentence
 from .rawnet2 import RawNet2
 
 WEIGHTS_DIR_ENV = "AASIST_WEIGHTS_DIR"
@@ -301,8 +302,7 @@ def _hub_file(repo_id: str, filename: str, revision: str, fix: str = "", missing
         raise WeightsError(f"Hub repo {repo_id} has no file {filename} at revision {revision!r}.") from error
     except HfHubHTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
-        first_line = str(error).splitlines()[0] if str(error) else ""
-        raise WeightsError(f"Downloading {what} failed with HTTP status {status}: {first_line}") from error
+        raise WeightsError(f"Downloading {what} failed with HTTP status {status}: {one_sentence(error)}") from error
     except Exception as error:  # e.g. an invalid repo id, a dropped connection mid-download, a full disk
         raise WeightsError(f"Downloading {what} failed ({type(error).__name__}: {error}).") from error
 
@@ -431,9 +431,9 @@ def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] =
         net = build(checkpoint.config)
         net.load_state_dict(checkpoint.state_dict, strict=True)
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WeightsError(
-            f"The weights of {checkpoint.name} do not fit its {checkpoint.architecture} config ({first_line})."
+            f"The weights of {checkpoint.name} do not fit its {checkpoint.architecture} config "
+            f"({one_sentence(error)})."
         ) from error
     if device is not None:
         net = net.to(device)

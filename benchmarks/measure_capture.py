@@ -44,18 +44,19 @@ navigator.mediaDevices.getUserMedia = async (constraints) => {
 def main() -> None:
     import soundfile as sf
 
-    import app
     from aasist import Detector
     from app_server import running_app
     from playwright.sync_api import sync_playwright
     from test_capture import EXTRA_RECORDING_S, open_with_microphone, record_and_analyze
+    from webapp.examples import find_examples
+    from webapp.settings import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clip", type=Path, nargs="*", help="clips to play (default: every example clip)")
     args = parser.parse_args()
-    clips = args.clip or app.find_examples()
+    clips = args.clip or find_examples()
     print(f"machine: {machine_description()}; weights: {use_local_weights()}")
-    detector = Detector.from_pretrained(app.DEFAULT_MODEL)
+    detector = Detector.from_pretrained(DEFAULT_MODEL)
 
     rows = []
     with tempfile.TemporaryDirectory() as work, running_app(local_weights_dir(), Path(work),

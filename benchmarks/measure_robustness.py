@@ -8,7 +8,7 @@ Recordings, all assembled offline:
     full-length recordings;
   - synthetic: the three synthetic example clips, and two sentences each from espeak-ng voices, flite voices
     (kal is an 8 kHz voice) and festival's text2wave voices.
-Every recording is analysed whole with ``robustness=True`` (none is longer than 30 s) by AASIST and AASIST-L.
+Every recording is analysed whole with the robustness check (``Pipeline``) (none is longer than 30 s) by AASIST and AASIST-L.
 
 Then the cost of the check on a 10 s and a 60 s real recording (ONNX backend, median of 3 after a warm-up).
 
@@ -45,6 +45,7 @@ from measure_aggregation import LIBRIVOX, SENTENCES, synthesise  # noqa: E402
 from aasist import Detector  # noqa: E402
 from aasist.audio import load_audio, prepare_waveform  # noqa: E402
 from aasist.model import SAMPLE_RATE  # noqa: E402
+from aasist.pipeline import Pipeline  # noqa: E402
 from aasist.robustness import EDITS  # noqa: E402
 
 SPHINX = LIBRIVOX.parent
@@ -176,12 +177,13 @@ def measure_cost(detector: Detector, seconds: float, repeats: int = 5) -> dict:
     x = np.tile(material, int(np.ceil(seconds * SAMPLE_RATE / len(material))))[: int(seconds * SAMPLE_RATE)]
     audio = prepare_waveform(x, SAMPLE_RATE)
     excerpt = x[: int(MAX_CHECK_S * SAMPLE_RATE)]
-    detector.analyze(audio, robustness=True)  # warm-up
+    pipeline = Pipeline([detector])
+    pipeline.analyze(audio, robustness=True)  # warm-up
     plain, robust, edits, window = [], [], [], []
     for _ in range(repeats):
         for runs, options in ((plain, {}), (robust, {"robustness": True})):
             start = time.perf_counter()
-            detector.analyze(audio, **options)
+            pipeline.analyze(audio, **options)
             runs.append(time.perf_counter() - start)
         start = time.perf_counter()
         edited = [edit.apply(excerpt) for edit in EDITS]
@@ -216,7 +218,7 @@ def main() -> None:
         detector = Detector.from_pretrained(model, backend="onnx")
         rows = []
         for name, group, audio in recordings:
-            result = detector.analyze(audio, robustness=True)
+            result = Pipeline([detector]).analyze(audio, robustness=True)
             check = result.robustness
             rows.append(dict(name=name, group=group, duration_s=round(audio.duration_s, 2),
                              spoof_probability=round(result.spoof_probability, 4), verdict=result.verdict,

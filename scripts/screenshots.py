@@ -100,7 +100,7 @@ def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16
 
 
 def main() -> None:
-    import app
+    from webapp.examples import example_label, find_examples
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", help="a running app (default: start app.py)")
@@ -109,8 +109,8 @@ def main() -> None:
     parser.add_argument("--clip", type=Path, help="the recording to show (default: the first synthetic example)")
     args = parser.parse_args()
 
-    examples = app.find_examples()
-    synthetic = [p for p in examples if app.example_label(p).startswith("Synthetic")]
+    examples = find_examples()
+    synthetic = [p for p in examples if example_label(p).startswith("Synthetic")]
     clip = args.clip or (synthetic or examples)[0]
     args.out.mkdir(parents=True, exist_ok=True)
 

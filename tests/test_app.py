@@ -20,7 +20,11 @@ import soundfile as sf
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import app  # noqa: E402  (the module under test; importing it starts nothing)
+from webapp.analysis_tab import AnalysisTab  # noqa: E402  (the modules under test; importing them starts nothing)
+from webapp.examples import example_label, find_examples  # noqa: E402
+from webapp.model_pool import ModelPool  # noqa: E402
+from webapp.settings import EXAMPLES_DIR, LIMITS, MODELS, Limits  # noqa: E402
+from webapp.texts import api_text, limits_text  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -32,11 +36,11 @@ FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
 @pytest.fixture(scope="module")
 def examples() -> dict:
     """One real and one synthetic example clip, as the page lists them."""
-    found = app.find_examples()
-    real = [p for p in found if app.example_label(p).startswith("Real")]
-    synthetic = [p for p in found if app.example_label(p).startswith("Synthetic")]
+    found = find_examples()
+    real = [p for p in found if example_label(p).startswith("Real")]
+    synthetic = [p for p in found if example_label(p).startswith("Synthetic")]
     if not real or not synthetic:
-        pytest.fail(f"expected real and synthetic example clips in {app.EXAMPLES_DIR}, found {[p.name for p in found]}")
+        pytest.fail(f"expected real and synthetic example clips in {EXAMPLES_DIR}, found {[p.name for p in found]}")
     return {"real": real[0], "synthetic": synthetic[0]}
 
 
@@ -161,7 +165,7 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
     summary = page.locator("#robustness-summary").inner_text()
     assert "edits" in summary and "verdict" in summary
     rows = page.locator("#agreement tr[data-model]")
-    assert rows.count() == 2 and {rows.nth(i).get_attribute("data-model") for i in range(2)} == set(app.MODELS)
+    assert rows.count() == 2 and {rows.nth(i).get_attribute("data-model") for i in range(2)} == set(MODELS)
     state = page.locator("#robustness-summary [data-state]").get_attribute("data-state")
     caution = page.locator("#verdict").inner_text()
     assert ("Fragile" in caution) == (state == "fragile")
@@ -208,7 +212,7 @@ def test_page_warns_about_telephone_audio(page, phone_clip):
 
 
 def test_example_runs_with_one_click(page, examples):
-    page.locator("#examples").get_by_text(app.example_label(examples["synthetic"]), exact=True).click()
+    page.locator("#examples").get_by_text(example_label(examples["synthetic"]), exact=True).click()
     wait_for_results(page)
     assert examples["synthetic"].name in page.locator("#verdict").inner_text()
 
@@ -318,11 +322,11 @@ def test_api_lists_only_analyze(client):
 def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weights_dir, tmp_path, onnx_cache_dir):
     monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
     monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
-    monkeypatch.setattr(app, "MAX_DURATION_S", 5)
+    tab = AnalysisTab(ModelPool(), limits=Limits(max_duration_s=5))
     rng = np.random.default_rng(0)
     path = tmp_path / "long.wav"
     sf.write(path, (0.05 * rng.standard_normal(16000 * 8)).astype(np.float32), 16000)
-    result = app.analyze(str(path))
+    result = tab.analyze(str(path))
     assert result["truncated_to_s"] == 5
     assert result["duration_s"] == pytest.approx(5.0)
     truncated = [w for w in result["warnings"] if w["code"] == "truncated"]
@@ -330,24 +334,24 @@ def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weight
 
 
 def test_page_text_states_the_limits():
-    text = app.limits_text()
-    assert "50 MB" in text and "10 minutes" in text and str(app.CONCURRENCY) in text
-    assert "/analyze" in app.api_text() and "handle_file" in app.api_text()
+    text = limits_text(LIMITS)
+    assert "50 MB" in text and "10 minutes" in text and str(LIMITS.concurrency) in text
+    assert "/analyze" in api_text(LIMITS) and "handle_file" in api_text(LIMITS)
 
 
 # --- small pieces of the page -------------------------------------------------------------------------------------
 
 
 def test_example_labels_come_from_file_names():
-    assert app.example_label(Path("real_arctic_awb_a0007.wav")) == "Real: ARCTIC awb a0007"
-    assert app.example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8 kHz)"
-    assert app.example_label(Path("synthetic_espeak_en_us.wav")) == "Synthetic: eSpeak US"
-    assert app.example_label(Path("synthetic_flite_slt_a0009.wav")) == "Synthetic: Flite slt a0009"
-    assert app.example_label(Path("flite_hello.wav")).startswith("Synthetic")
+    assert example_label(Path("real_arctic_awb_a0007.wav")) == "Real: ARCTIC awb a0007"
+    assert example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8 kHz)"
+    assert example_label(Path("synthetic_espeak_en_us.wav")) == "Synthetic: eSpeak US"
+    assert example_label(Path("synthetic_flite_slt_a0009.wav")) == "Synthetic: Flite slt a0009"
+    assert example_label(Path("flite_hello.wav")).startswith("Synthetic")
 
 
 def test_percent_wording():
-    from aasist.report import percent_text
+    from aasist.present import percent_text
 
     assert percent_text(0.0) == "< 0.1 %"
     assert percent_text(1.0) == "> 99.9 %"

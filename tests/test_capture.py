@@ -19,9 +19,10 @@ import soundfile as sf
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import app  # noqa: E402
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
+from webapp.examples import find_examples  # noqa: E402
+from webapp.recordings import capture_settings  # noqa: E402
 
 # The fake microphone starts playing the file when the page opens it (at Record) and, with %noloop, plays it once.
 # The recording is stopped a little after the clip's end, timed in the page from the moment the microphone opened:
@@ -41,7 +42,7 @@ def server(demo_server):
 @pytest.fixture(scope="module")
 def file_results(aasist_detector):
     """Spoof probability of each example clip as a file, from the library the server uses (same model)."""
-    return {p.name: aasist_detector.analyze(p).spoof_probability for p in app.find_examples()}
+    return {p.name: aasist_detector.analyze(p).spoof_probability for p in find_examples()}
 
 
 # Runs before the page's scripts, so that assets/capture.js wraps this wrapper: it notes when each microphone
@@ -111,7 +112,7 @@ def record_and_analyze(page, seconds: float) -> dict:
     }
 
 
-@pytest.mark.parametrize("clip", app.find_examples(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("clip", find_examples(), ids=lambda p: p.stem)
 def test_recording_through_the_page_keeps_the_verdict(playwright, server, file_results, clip):
     browser, page = open_with_microphone(playwright, server.url, clip)
     try:
@@ -138,7 +139,7 @@ MediaStreamTrack.prototype.getSettings = function () { return {...reportedSettin
 
 
 def test_processing_left_on_by_the_browser_is_reported(playwright, server):
-    clip = next(p for p in app.find_examples() if p.name.startswith("real_arctic_awb"))
+    clip = next(p for p in find_examples() if p.name.startswith("real_arctic_awb"))
     browser, page = open_with_microphone(playwright, server.url, clip, IGNORES_CONSTRAINTS)
     try:
         got = record_and_analyze(page, sf.info(str(clip)).duration + EXTRA_RECORDING_S)
@@ -151,6 +152,6 @@ def test_processing_left_on_by_the_browser_is_reported(playwright, server):
 
 def test_capture_settings_are_read_leniently():
     applied = {"autoGainControl": False, "echoCancellation": False, "noiseSuppression": False}
-    assert app.capture_settings(json.dumps({"requested": {}, "applied": applied})) == applied
-    assert app.capture_settings("") == {} and app.capture_settings("not json") == {}
-    assert app.capture_settings(json.dumps([1, 2])) == {}
+    assert capture_settings(json.dumps({"requested": {}, "applied": applied})) == applied
+    assert capture_settings("") == {} and capture_settings("not json") == {}
+    assert capture_settings(json.dumps([1, 2])) == {}

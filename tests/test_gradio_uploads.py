@@ -1,4 +1,5 @@
-"""The Gradio internals that gradio_uploads.py reads to delete API uploads, checked against the installed Gradio.
+"""The contract test of webapp/gradio_uploads.py: every Gradio internal the web app reads, checked against the
+installed Gradio.
 
 A real server with one request running and one waiting in its queue: every internal the module reads must be there
 with the shape it expects, and must name the uploads those requests hold. When a Gradio upgrade changes one, this
@@ -21,9 +22,9 @@ from gradio_client import Client, handle_file
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import gradio_uploads  # noqa: E402
 from app_server import free_port  # noqa: E402
-from gradio_uploads import ApiUploads, GradioInternalsChanged, check_gradio_internals  # noqa: E402
+from webapp import gradio_uploads  # noqa: E402
+from webapp.gradio_uploads import ApiUploads, GradioInternalsChanged, check_gradio_internals  # noqa: E402
 
 EXAMPLES = sorted((REPO_ROOT / "assets" / "examples").glob("*.wav"))
 
@@ -51,12 +52,12 @@ def busy_server(tmp_path, monkeypatch):
         audio = gr.Audio(type="filepath")
         name = gr.Textbox()
         gr.Examples([[str(EXAMPLES[0])]], inputs=[audio], cache_examples=False)
-        # As app.build_demo protects the examples' copies: the component's keep_in_cache and temp_files.
+        # As the page protects the examples' copies: the component's keep_in_cache and temp_files.
         for attribute in ("keep_in_cache", "temp_files"):
             if not isinstance(getattr(audio, attribute, None), set):
                 pytest.fail(f"Gradio's Audio.{attribute} is no longer a set (gradio {gr.__version__}): "
-                            "app.build_demo protects the example clips with it")
-        audio.keep_in_cache.update(audio.temp_files)
+                            "gradio_uploads.keep_example_copies protects the example clips with it")
+        gradio_uploads.keep_example_copies(audio)
         gr.Button().click(hold, audio, name, api_name="hold", concurrency_limit=1)
     port = free_port()
     demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
@@ -87,7 +88,7 @@ def test_every_internal_read_is_there_and_names_the_queued_uploads(busy_server):
     assert EXAMPLES[0].name in {Path(p).name for p in fail_if_changed(gradio_uploads.kept_paths, demo)}
     # The running request and the waiting one both hold their upload: neither may be deleted.
     needed = ApiUploads()
-    needed.demo = demo
+    needed.attach(demo)
     assert set(uploads) <= needed._needed_paths()
 
 
@@ -104,7 +105,7 @@ def test_a_changed_internal_is_named_and_nothing_is_deleted(tmp_path, caplog):
     upload.write_bytes(b"RIFF")
     demo.upload_file_set.add(str(upload))
     uploads = ApiUploads()
-    uploads.demo = demo
+    uploads.attach(demo)
     with caplog.at_level(logging.WARNING, logger="aasist.app"):
         for _ in range(2):
             with uploads.using(str(upload)):
@@ -113,4 +114,31 @@ def test_a_changed_internal_is_named_and_nothing_is_deleted(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records] == [
         "Gradio's Queue.active_jobs is a tuple, no longer a list: API uploads are left to delete_cache "
         "(see gradio_uploads.py)."
+    ]
+
+
+def test_results_and_live_chunks_stay_in_gradios_cache(tmp_path, monkeypatch):
+    """gradio.utils.get_upload_folder() is Gradio's cache folder: results are written there (served, and deleted by
+    delete_cache), and a live chunk is deleted from there once read, but nothing outside it."""
+    cache = tmp_path / "gradio"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(cache))
+    assert gradio_uploads.upload_folder() == cache
+    results = gradio_uploads.results_folder("aasist-test")
+    assert results.is_dir() and results.parent == cache
+    chunk = cache / "0123abcd" / "chunk.wav"
+    chunk.parent.mkdir()
+    chunk.write_bytes(b"RIFF")
+    mine = tmp_path / "mine.wav"
+    mine.write_bytes(b"RIFF")
+    gradio_uploads.discard_upload(str(chunk))
+    gradio_uploads.discard_upload(str(mine))
+    assert not chunk.parent.exists() and mine.exists()
+
+
+def test_a_changed_component_keeps_the_examples_to_delete_cache(caplog):
+    with caplog.at_level(logging.WARNING, logger="aasist.app"):
+        gradio_uploads.keep_example_copies(SimpleNamespace(keep_in_cache=set(), temp_files=["clip.wav"]))
+    assert [r.getMessage() for r in caplog.records] == [
+        "Gradio's SimpleNamespace.temp_files is a list, no longer a set: the example clips may stop working after an "
+        "hour (see gradio_uploads.py)."
     ]

@@ -34,7 +34,13 @@ from test_cli import run_cli
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import app  # noqa: E402  (importing it starts nothing)
+from webapp.batch_tab import BatchTab  # noqa: E402  (importing the web app starts nothing)
+from webapp.examples import find_examples  # noqa: E402
+from webapp.gradio_uploads import UPLOAD_GRACE_S, ApiUploads  # noqa: E402
+from webapp.model_pool import ModelPool  # noqa: E402
+from webapp.analysis_tab import AnalysisTab  # noqa: E402
+from webapp.page import build_demo  # noqa: E402
+from webapp.settings import LIMITS  # noqa: E402
 
 REQUEST_TIMEOUT_S = 120  # any single call to the server
 CONCURRENT_CLIENTS = 8
@@ -222,10 +228,10 @@ def test_app(client, inputs, reference, app_reference, case):
 
 
 def test_app_cuts_long_recordings_at_its_limit_and_says_so(client, server, tmp_path, app_reference):
-    assert app.MAX_DURATION_S == 600
+    assert LIMITS.max_duration_s == 600
     # 10 minutes and 5 seconds of a quiet tone at 8 kHz (9.6 MB); the first 4 s analysed, as the authors do, so that
     # only the decoding runs over the whole limit.
-    rate, seconds = 8000, app.MAX_DURATION_S + 5
+    rate, seconds = 8000, LIMITS.max_duration_s + 5
     path = tmp_path / "lecture.wav"
     t = np.arange(rate * seconds) / rate
     sf.write(path, (0.1 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), rate, subtype="PCM_16")
@@ -320,13 +326,13 @@ def test_eight_clients_at_once_get_the_results_they_get_one_by_one(server, examp
         assert_same_numbers(together, one)
     positions = sorted({rank for w in waits for rank, _ in w})
     print(f"\n{len(files)} analyses one by one: {one_by_one_s:.2f} s; all at once: {at_once_s:.2f} s "
-          f"(concurrency limit {app.CONCURRENCY}); queue positions seen by waiting clients: {positions}")
+          f"(concurrency limit {LIMITS.concurrency}); queue positions seen by waiting clients: {positions}")
 
 
 @pytest.fixture(scope="module")
 def examples_and_variants(inputs) -> list:
     """Eight different recordings: the example clips and variants of the reference clip."""
-    examples = sorted(app.find_examples())
+    examples = sorted(find_examples())
     variants = [inputs[name] for name in ("rate_44100", "stereo", "rate_8000", "pcm_24", "silence")]
     return (examples + variants)[:CONCURRENT_CLIENTS]
 
@@ -335,7 +341,7 @@ def test_memory_and_temporary_files_stay_bounded_over_50_analyses(server, client
     # 50 different uploads (the reference at 50 gains: Gradio keeps one folder per distinct content), after the
     # example clips themselves: an upload with an example's bytes gets the path of Gradio's copy of that example,
     # which every click on the example hands out, so deleting the upload must not delete the example.
-    examples = sorted(app.find_examples())
+    examples = sorted(find_examples())
     copies = [p for p in server.temp_dir.glob("*/*") if p.name in {e.name for e in examples}]
     assert sorted(p.name for p in copies) == sorted(e.name for e in examples)
     x, rate = sf.read(REFERENCE, dtype="float32")
@@ -354,7 +360,7 @@ def test_memory_and_temporary_files_stay_bounded_over_50_analyses(server, client
     grown = folder_contents(server.temp_dir)
     # Uploads younger than UPLOAD_GRACE_S are kept (their request may still be on its way): the next call deletes
     # them.
-    time.sleep(app.UPLOAD_GRACE_S + 0.5)
+    time.sleep(UPLOAD_GRACE_S + 0.5)
     assert_same_numbers(analyze(client, REFERENCE), app_reference)
     gradio_after, tmp_after = folder_contents(server.temp_dir), folder_contents(tmpdir)
     examples_bytes = sum(p.stat().st_size for p in copies)
@@ -392,11 +398,11 @@ def test_batch_csv_is_written_where_gradio_deletes_it(monkeypatch, model_env, tm
         def tqdm(self, iterable, **kwargs):
             return iterable
 
-    table, csv_path = app.analyze_batch([str(inputs["pcm_16"]), str(inputs["empty"])], "AASIST", "full",
-                                        progress=NoProgress())
-    assert Path(csv_path).resolve().is_relative_to((tmp_path / "gradio").resolve())
-    assert list(table["File"]) == ["pcm16.wav", "empty.wav"]
-    assert "empty (0 bytes)" in table["Error"].iloc[1]
+    batch = BatchTab(ModelPool()).analyze([str(inputs["pcm_16"]), str(inputs["empty"])], "AASIST", "full",
+                                          progress=NoProgress())
+    assert Path(batch.csv).resolve().is_relative_to((tmp_path / "gradio").resolve())
+    assert list(batch.table["File"]) == ["pcm16.wav", "empty.wav"]
+    assert "empty (0 bytes)" in batch.table["Error"].iloc[1]
 
 
 def test_an_upload_the_server_deleted_gets_a_clear_message(tmp_path):
@@ -404,7 +410,7 @@ def test_an_upload_the_server_deleted_gets_a_clear_message(tmp_path):
     import gradio as gr
 
     with pytest.raises(gr.Error) as err:
-        app.analyze(str(tmp_path / "0123abcd" / "visitor.wav"))
+        AnalysisTab(ModelPool()).analyze(str(tmp_path / "0123abcd" / "visitor.wav"))
     check_message(err.value.message, "The recording 'visitor.wav' is no longer on the server")
 
 
@@ -413,10 +419,9 @@ def test_example_clips_outlive_gradios_cache_cleaning(monkeypatch, tmp_path, mod
     from gradio.route_utils import delete_files_created_by_app
 
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
-    monkeypatch.setattr(app.API_UPLOADS, "demo", app.API_UPLOADS.demo)  # build_demo sets it; restored afterwards
-    demo = app.build_demo()
+    demo = build_demo(uploads=ApiUploads())
     copies = [p for p in (tmp_path / "gradio").glob("*/*") if p.is_file()]
-    assert len(copies) == len(app.find_examples())
+    assert len(copies) == len(find_examples())
     upload = tmp_path / "gradio" / "0123abcd" / "visitor.wav"
     upload.parent.mkdir()
     upload.write_bytes(b"RIFF")
@@ -437,8 +442,8 @@ def _torch_load_calls(path: Path):
 
 
 def test_every_torch_load_reads_tensors_only():
-    sources = [REPO_ROOT / "app.py", *REPO_ROOT.glob("aasist/**/*.py"), *REPO_ROOT.glob("scripts/**/*.py"),
-               *REPO_ROOT.glob("benchmarks/**/*.py")]
+    sources = [REPO_ROOT / "app.py", *REPO_ROOT.glob("webapp/**/*.py"), *REPO_ROOT.glob("aasist/**/*.py"),
+               *REPO_ROOT.glob("scripts/**/*.py"), *REPO_ROOT.glob("benchmarks/**/*.py")]
     calls = 0
     for path in sources:
         for call in _torch_load_calls(path):

@@ -1,7 +1,7 @@
 """The Live tab, in a real browser: Chromium's fake microphone streams an example clip into the page's live monitor.
 
 The page's own Record and Stop buttons drive it. The clip loops (no ``%noloop``), as a voice or a loudspeaker would go
-on. What the status and the chart show is read from their data attributes (``app.live_status_html``,
+on. What the status and the chart show is read from their data attributes (``webapp.views.live_status_html``,
 ``plots.draw_live_chart``), timed in the page by a MutationObserver. The faults of the live path (bad chunks, a
 changed sample rate, a visitor who leaves mid-stream) are tested in process and through the server.
 """
@@ -22,11 +22,15 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-import app  # noqa: E402
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
+from webapp.examples import find_examples  # noqa: E402
+from webapp.live_session import LiveSessions  # noqa: E402
+from webapp.live_tab import LiveTab, LiveUpdate  # noqa: E402
+from webapp.model_pool import ModelPool  # noqa: E402
+from webapp.settings import DEFAULT_MODEL, LIMITS, Limits  # noqa: E402
 
-HOP_S = app.LIVE_DEFAULT_HOP_S
+from aasist.stream_settings import DEFAULT_HOP_S as HOP_S  # noqa: E402
 FIRST_WINDOW_S = 4.0375
 
 # Records, in the page, every change of the live status and chart: (ms since Record, state, first alarm, points).
@@ -58,7 +62,7 @@ def server(demo_server):
 
 
 def example(prefix: str) -> Path:
-    return next(p for p in app.find_examples() if p.name.startswith(prefix))
+    return next(p for p in find_examples() if p.name.startswith(prefix))
 
 
 def open_live(playwright, url: str, clip: Path, loop: bool = True):
@@ -262,97 +266,119 @@ def _rss_mb(pid: int) -> float:
 # --- the live handlers in process: faults ---------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def pool(model_env) -> ModelPool:
+    """The live handlers' models, loaded once for the module (as a server keeps them)."""
+    pool = ModelPool()
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in model_env.items():
+            patch.setenv(key, value)
+        pool.get(DEFAULT_MODEL)
+    return pool
+
+
 @pytest.fixture
-def live_session(monkeypatch, weights_dir, onnx_cache_dir):
-    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
-    monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
-    request = SimpleNamespace(session_hash=f"test-{time.monotonic_ns()}")
-    app.get_detector(app.DEFAULT_MODEL)
-    app.live_start(app.DEFAULT_MODEL, 0.5, HOP_S, request)
+def live(pool) -> LiveTab:
+    return LiveTab(pool, LiveSessions())
+
+
+@pytest.fixture
+def live_session(live):
+    request = open_session(live)
     yield request
-    app.live_unload(request)
+    live.unload(request)
 
 
-def send(request, tmp_path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> tuple:
+def open_session(live: LiveTab) -> SimpleNamespace:
+    """A visitor who pressed Record on the Live tab: the request of its page."""
+    request = SimpleNamespace(session_hash=f"test-{time.monotonic_ns()}")
+    live.start(DEFAULT_MODEL, 0.5, HOP_S, request)
+    return request
+
+
+def send(live: LiveTab, request, tmp_path, samples: np.ndarray, rate: int, subtype: str = "PCM_16") -> LiveUpdate:
     path = tmp_path / f"chunk-{time.monotonic_ns()}.wav"
     sf.write(path, samples, rate, subtype=subtype)
-    return app.live_chunk(str(path), app.DEFAULT_MODEL, HOP_S, 0.5, "", request)
+    return live.chunk(str(path), DEFAULT_MODEL, HOP_S, 0.5, "", request)
 
 
-def test_live_faults_get_a_message_and_the_stream_goes_on(live_session, tmp_path):
+def test_live_faults_get_a_message_and_the_stream_goes_on(live, live_session, tmp_path):
     rng = np.random.default_rng(0)
     speech = (0.1 * rng.standard_normal(48000 // 2)).astype(np.float32)
-    send(live_session, tmp_path, speech, 48000)
+    send(live, live_session, tmp_path, speech, 48000)
     bad = speech.copy()
     bad[100] = np.nan
-    status, _, log = send(live_session, tmp_path, bad, 48000, subtype="FLOAT")
+    log = send(live, live_session, tmp_path, bad, 48000, subtype="FLOAT").log
     assert "invalid sample values" in log and "Traceback" not in log
     broken = tmp_path / "broken.wav"
     broken.write_bytes(b"RIFF....WAVEfmt garbage")
-    status, _, log = app.live_chunk(str(broken), app.DEFAULT_MODEL, HOP_S, 0.5, "", live_session)
+    log = live.chunk(str(broken), DEFAULT_MODEL, HOP_S, 0.5, "", live_session).log
     assert "could not be read" in log
     # The sample rate changes mid-stream: noted, and the stream goes on at the new rate.
     for _ in range(12):
-        status, chart, log = send(live_session, tmp_path, speech[: 44100 // 2], 44100)
+        log = send(live, live_session, tmp_path, speech[: 44100 // 2], 44100).log
     assert "sample rate changed from 48000 Hz to 44100 Hz" in log
-    session = app.LIVE.get(live_session.session_hash)
+    session = live.sessions.get(live_session.session_hash)
     assert session.stream.received_s == pytest.approx(0.5 + 12 * 0.5, abs=0.01)
     assert any(u.status == "scored" for u in session.updates)
 
 
-def test_live_silence_is_not_evidence(live_session, tmp_path):
+def test_live_silence_is_not_evidence(live, live_session, tmp_path):
     for _ in range(14):
-        status, chart, log = send(live_session, tmp_path, np.zeros(8000, np.float32), 16000)
+        status = send(live, live_session, tmp_path, np.zeros(8000, np.float32), 16000).status
     assert 'data-state="silent"' in status
-    session = app.LIVE.get(live_session.session_hash)
+    session = live.sessions.get(live_session.session_hash)
     assert session.updates and all(u.status in ("waiting", "silent") for u in session.updates)
     assert not session.stream.alarm
-    status, _, _, button = app.live_stop(live_session)
-    assert 'data-state="stopped"' in status
+    assert 'data-state="stopped"' in live.stop(live_session).status
 
 
-def test_live_session_stops_at_its_time_limit(live_session, tmp_path, monkeypatch):
-    monkeypatch.setattr(app, "LIVE_TIME_LIMIT_S", 6)
+def test_live_session_stops_at_its_time_limit(pool, tmp_path):
+    live = LiveTab(pool, LiveSessions(), Limits(live_time_limit_s=6))
+    request = open_session(live)
     rng = np.random.default_rng(1)
-    outputs = [send(live_session, tmp_path, (0.05 * rng.standard_normal(8000)).astype(np.float32), 16000)
+    outputs = [send(live, request, tmp_path, (0.05 * rng.standard_normal(8000)).astype(np.float32), 16000)
                for _ in range(16)]
-    session = app.LIVE.get(live_session.session_hash)
+    session = live.sessions.get(request.session_hash)
     assert session.stopped == "limit" and session.stream.received_s == pytest.approx(6.0, abs=0.01)
-    status, chart, log = outputs[11]  # the chunk that reached 6 s
-    assert 'data-state="limit"' in status and "limit of 6 s" in log
-    assert all(isinstance(o, dict) for o in outputs[12][:3])  # later chunks change nothing
+    reached = outputs[11]  # the chunk that reached 6 s
+    assert 'data-state="limit"' in reached.status and "limit of 6 s" in reached.log
+    assert outputs[12] == LiveUpdate()  # later chunks change nothing
+    live.unload(request)
 
 
-def test_busy_server_skips_stale_windows(live_session, tmp_path):
+def test_busy_server_skips_stale_windows(pool, live, live_session, tmp_path):
     """With every compute slot taken (long analyses), chunks are kept unscored; then only the newest window is
     scored and the page says how many were skipped."""
     rng = np.random.default_rng(2)
     noise = lambda: (0.05 * rng.standard_normal(8000)).astype(np.float32)  # noqa: E731
     for _ in range(10):
-        send(live_session, tmp_path, noise(), 16000)  # 5 s: one window scored
-    taken = [app.COMPUTE_SLOTS.acquire() for _ in range(app.CONCURRENCY)]
+        send(live, live_session, tmp_path, noise(), 16000)  # 5 s: one window scored
+    taken = [pool.slots.acquire() for _ in range(LIMITS.concurrency)]
     try:
         for _ in range(8):
-            send(live_session, tmp_path, noise(), 16000)  # 4 more seconds, nothing scored
-        session = app.LIVE.get(live_session.session_hash)
+            send(live, live_session, tmp_path, noise(), 16000)  # 4 more seconds, nothing scored
+        session = live.sessions.get(live_session.session_hash)
         scored_while_busy = len(session.updates)
     finally:
         for _ in taken:
-            app.COMPUTE_SLOTS.release()
-    status, _, log = send(live_session, tmp_path, noise(), 16000)
+            pool.slots.release()
+    update = send(live, live_session, tmp_path, noise(), 16000)
     assert len(session.updates) == scored_while_busy + 1
     assert session.updates[-1].skipped >= 3
-    assert "skipped to stay live" in status and "skipped" in log
+    assert "skipped to stay live" in update.status and "skipped" in update.log
 
 
 def test_page_and_cli_defaults_are_the_library_s():
-    """app.py and the CLI parser state the live defaults without importing aasist.streaming (it imports torch, which
-    the page must not wait for): they must still say what the library does."""
+    """The page and the CLI parser state the live defaults without importing aasist.streaming (it imports torch,
+    which the page must not wait for): they must still say what the library does."""
     from aasist import streaming
     from aasist.cli import build_parser
+    from webapp.page import build_demo
 
-    assert app.LIVE_DEFAULT_THRESHOLD == streaming.DEFAULT_THRESHOLD
-    assert app.LIVE_DEFAULT_HOP_S == streaming.DEFAULT_HOP_S
+    by_id = {b.elem_id: b for b in build_demo(examples=[]).blocks.values() if getattr(b, "elem_id", None)}
+    assert by_id["live-threshold"].value == streaming.DEFAULT_THRESHOLD
+    assert by_id["live-hop"].value == streaming.DEFAULT_HOP_S
     stream_parser = build_parser()._subparsers._group_actions[0].choices["stream"]
     helps = {a.dest: a.help for a in stream_parser._actions}
     assert f"(default {streaming.DEFAULT_THRESHOLD:g})" in helps["threshold"]

@@ -20,15 +20,15 @@ CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
 
 @pytest.fixture(scope="module")
 def analysed(weights_dir, onnx_cache_dir):
-    from aasist.agreement import analyze_with_models
     from aasist.detector import Detector
+    from aasist.pipeline import Pipeline
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
         patch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
         detectors = [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
     audio = load_audio(CLIP)
-    result = analyze_with_models(detectors, audio, with_attention=True, robustness=True)
+    result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
     return detectors[0], audio, result
 
 

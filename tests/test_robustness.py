@@ -21,6 +21,7 @@ import pytest
 from aasist.audio import load_audio, prepare_waveform
 from aasist.diagnostics import FRAME, speech_frames
 from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
+from aasist.pipeline import ROBUSTNESS, WINDOWS, Pipeline
 from aasist.robustness import EDITS, EDITS_BY_NAME, MAX_CHECK_S, EditResult, RobustnessResult
 from aasist.windows import WindowGeometry, tile_to_length
 
@@ -55,8 +56,8 @@ def verdict_of(p: float) -> str:
 def test_robustness_is_deterministic_and_has_the_documented_shape(detectors):
     detector = detectors["AASIST"]
     steps = []
-    first = detector.analyze(str(REAL_LONG), robustness=True, progress=lambda done, total: steps.append((done, total)))
-    second = detector.analyze(str(REAL_LONG), robustness=True)
+    first = Pipeline([detector]).analyze(str(REAL_LONG), robustness=True, progress=steps.append)
+    second = Pipeline([detector]).analyze(str(REAL_LONG), robustness=True)
     assert json.dumps(first.to_dict()) == json.dumps(second.to_dict())  # identical, noise and codec included
 
     check = first.to_dict()["robustness"]
@@ -77,16 +78,20 @@ def test_robustness_is_deterministic_and_has_the_documented_shape(detectors):
     grid = next(e for e in check["edits"] if e["name"] == "grid_shift")
     assert grid["description"] == "the 4 s analysis windows start 1 s later"  # 6 s: a real grid to shift
 
-    # Progress: the two windows, then one step per edit, ending complete.
-    assert steps[-1] == (2 + len(EDITS), 2 + len(EDITS))
-    assert all(total == 2 + len(EDITS) for _, total in steps) and [d for d, _ in steps] == sorted(d for d, _ in steps)
+    # Progress in stages: the two windows, then one step per edit, each stage ending complete.
+    stages = [s.stage for s in steps]
+    assert stages == [WINDOWS] * stages.count(WINDOWS) + [ROBUSTNESS] * stages.count(ROBUSTNESS)
+    for stage, total in ((WINDOWS, 2), (ROBUSTNESS, len(EDITS))):
+        counts = [(s.done, s.total) for s in steps if s.stage == stage]
+        assert counts[-1] == (total, total) and all(t == total for _, t in counts), counts
+        assert [d for d, _ in counts] == sorted(d for d, _ in counts)
 
 
 def test_short_clip_shifts_half_a_window_and_edits_compare_with_the_unedited_clip(detectors):
     detector = detectors["AASIST"]
     audio = load_audio(REAL_SHORT)
     short = prepare_waveform(audio.waveform[: int(1.5 * SAMPLE_RATE)], SAMPLE_RATE)
-    result = detector.analyze(short, robustness=True)
+    result = Pipeline([detector]).analyze(short, robustness=True)
     grid = next(e for e in result.robustness.edits if e.name == "grid_shift")
     assert "half a window" in grid.description
     # The shifted window is the repeated clip starting 2.02 s (mod 1.5 s) in: score it by hand.
@@ -105,7 +110,7 @@ def test_long_recording_checks_its_first_30_seconds(detectors):
     parts = [load_audio(p).waveform for p in sorted(EXAMPLES.glob("real_*.wav")) if "8khz" not in p.name]
     x = np.concatenate(parts * 4)  # about 53 s of real speech
     assert len(x) / SAMPLE_RATE > MAX_CHECK_S + 10
-    result = detector.analyze(x, sample_rate=SAMPLE_RATE, robustness=True)
+    result = Pipeline([detector]).analyze(x, sample_rate=SAMPLE_RATE, robustness=True)
     check = result.robustness
     assert check.seconds_checked == MAX_CHECK_S
     assert check.part_checked == f"the first 30 s of {len(x) / SAMPLE_RATE:.1f} s"
@@ -184,9 +189,9 @@ def test_summary_sentence_names_the_edits_that_flip():
 
 
 def test_agreement_of_the_two_published_models(detectors):
-    from aasist.agreement import ModelAgreement, ModelVerdict, analyze_with_models
+    from aasist.agreement import ModelAgreement, ModelVerdict
 
-    result = analyze_with_models([detectors["AASIST"], detectors["AASIST-L"]], str(SYNTHETIC))
+    result = Pipeline([detectors["AASIST"], detectors["AASIST-L"]]).analyze(str(SYNTHETIC))
     assert result.model == "AASIST" and result.file == str(SYNTHETIC)
     agreement = result.to_dict()["agreement"]
     assert [m["model"] for m in agreement["models"]] == ["AASIST", "AASIST-L"]

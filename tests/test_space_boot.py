@@ -110,22 +110,22 @@ def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, tmp_p
           + "; ".join(f"{k}: {v:.1f} s" for k, v in timings.items()))
 
 
-def test_status_line_says_loading_until_the_default_model_is_ready(monkeypatch):
-    import app
+def test_status_line_says_loading_until_the_default_model_is_ready():
+    from webapp.model_pool import ModelPool
+    from webapp.page import ModelStatus
 
-    startup = app._Startup()
-    monkeypatch.setattr(app, "_STARTUP", startup)
-    monkeypatch.setattr(app, "_detectors", {})  # as in a fresh server (other tests may have loaded a model here)
-    line, timer = app.model_status()  # in-process use (tests, scripts): no loader, no line
-    assert line["visible"] is False and timer.active is False
-    startup.started = True
-    line, timer = app.model_status()
-    assert line["visible"] is True and timer.active is True
-    assert "Loading the model&hellip; the first analysis starts as soon as it is ready." in line["value"]
-    startup.ready.set()
-    line, timer = app.model_status()
-    assert line["visible"] is False and timer.active is False
-    startup.error = "The weights could not be downloaded."
-    line, timer = app.model_status()
-    assert line["visible"] is True and timer.active is False
-    assert "could not be loaded: The weights could not be downloaded." in line["value"]
+    pool = ModelPool()  # as in a fresh server: nothing loaded
+    status = ModelStatus(pool)
+    shown = status.show()  # in-process use (tests, scripts): no loader, no line
+    assert shown.line["visible"] is False and shown.timer.active is False
+    pool.startup.begin()
+    shown = status.show()
+    assert shown.line["visible"] is True and shown.timer.active is True
+    assert "Loading the model&hellip; the first analysis starts as soon as it is ready." in shown.line["value"]
+    pool.startup.finish()
+    shown = status.show()
+    assert shown.line["visible"] is False and shown.timer.active is False
+    pool.startup.finish("The weights could not be downloaded.")
+    shown = status.show()
+    assert shown.line["visible"] is True and shown.timer.active is False
+    assert "could not be loaded: The weights could not be downloaded." in shown.line["value"]

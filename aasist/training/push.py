@@ -17,6 +17,7 @@ from huggingface_hub import HfApi, get_token
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
+from ..present import one_sentence
 from .checkpoint import CONFIG_NAME, MODEL_CARD_NAME, MODEL_BUILDERS, WEIGHTS_NAME
 
 UPLOADED_FILES = (CONFIG_NAME, WEIGHTS_NAME, MODEL_CARD_NAME)
@@ -109,8 +110,8 @@ def _push_failure(error: Exception, repo_id: str, endpoint: str) -> str:
             return (f"the Hub at {endpoint} refused the upload to {repo_id} (HTTP {status}): the token has no "
                     "write access to it.")  # fmt: skip
         return f"uploading to {repo_id} at {endpoint} failed with HTTP status {status}."
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return f"could not upload to {repo_id} at {endpoint} (is the network up?): {type(error).__name__}: {text}"
+    return (f"could not upload to {repo_id} at {endpoint} (is the network up?): {type(error).__name__}: "
+            f"{one_sentence(error)}")
 
 
 def add_push_parser(subparsers) -> argparse.ArgumentParser:

@@ -1,23 +1,29 @@
-"""Deleting the files uploaded for API calls once they have been analysed: the web app's one use of Gradio internals.
+"""Gradio's upload cache: the web app's one module that reads Gradio internals.
 
-Gradio keeps every upload in its cache folder (GRADIO_TEMP_DIR), one folder per distinct content, and deletes
-nothing before ``delete_cache`` says so (an hour in ``app.py``). The page needs its uploads for that long: the player
+What the app does with the files in Gradio's cache folder (GRADIO_TEMP_DIR): deletes the uploads of API calls once
+they have been analysed (``ApiUploads``) and the live monitor's chunks once read (``discard_upload``), writes the
+files the page offers for download where Gradio serves and later deletes them (``results_folder``), and keeps the
+example clips' copies for good (``keep_example_copies``).
+
+Gradio keeps every upload in its cache folder, one folder per distinct content, and deletes nothing before
+``delete_cache`` says so (an hour, ``webapp.page``). The page needs its uploads for that long: the player
 plays them and a visitor may analyse the same upload again with the other model. Uploads to the API are used once, so
 they are deleted as soon as no request needs them: the cache then stays the same size however many API calls come
 (tests/test_hardening.py counts).
 
 Gradio 6.31 has no public API for this (only the age-based ``delete_cache``), so ``ApiUploads`` reads these
-internals, all listed here and checked against the installed Gradio by ``tests/test_gradio_uploads.py``:
+internals, all listed here and checked against the installed Gradio by ``tests/test_gradio_uploads.py``, this
+module's contract test:
 
 - ``Blocks.upload_file_set``: a set of the paths uploaded to this server (``routes.py`` adds each upload);
 - ``Blocks.GRADIO_CACHE``: the cache folder, as a string;
 - ``Blocks.blocks``: a dict of components, each with ``keep_in_cache``, a set of paths Gradio keeps (the examples);
 - ``Blocks._queue`` (``queueing.Queue``): ``event_queue_per_concurrency_id``, a dict of ``EventQueue`` whose
   ``queue`` is a list of waiting ``Event``; ``active_jobs``, a list of None or lists of running ``Event``;
-- ``Event.data``: None, or the request body, whose ``data`` is the list of inputs (a file is a dict with "path").
-
-(``app.build_demo`` reads one more, checked by the same test: a component's ``keep_in_cache`` and ``temp_files``,
-both sets, to keep the example clips' copies.)
+- ``Event.data``: None, or the request body, whose ``data`` is the list of inputs (a file is a dict with "path");
+- a component's ``keep_in_cache`` and ``temp_files``, both sets: the example clips' copies are kept by adding the
+  second to the first;
+- ``gradio.utils.get_upload_folder()``: the cache folder before a ``Blocks`` exists (results and live chunks).
 
 If a Gradio upgrade changes any of them, nothing is deleted early: ``ApiUploads`` logs one warning naming what
 changed and leaves the uploads to ``delete_cache``; the test fails with the same message.
@@ -31,6 +37,8 @@ import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Optional
+
+import gradio.utils
 
 log = logging.getLogger("aasist.app")
 
@@ -93,6 +101,55 @@ def event_inputs(event) -> list:
     return list(_internal(body, "data", list, "Event.data"))
 
 
+def upload_folder() -> Path:
+    return Path(gradio.utils.get_upload_folder())
+
+
+def results_folder(name: str) -> Path:
+    """A folder in Gradio's cache for files the page offers for download: served from there and deleted with the
+    other results (delete_cache); anywhere else Gradio would serve a copy and the original would stay for good."""
+    folder = upload_folder() / name
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def keep_example_copies(component) -> None:
+    """Protect the copies of the example clips that Gradio made for ``component`` (and hands out on every click):
+    delete_cache would remove them after an hour, as would the deletion of an API upload with the same content."""
+    try:
+        kept = _internal(component, "keep_in_cache", set, type(component).__name__)
+        copies = _internal(component, "temp_files", set, type(component).__name__)
+    except GradioInternalsChanged as err:
+        log.warning("%s: the example clips may stop working after an hour (see gradio_uploads.py).", err)
+        return
+    kept.update(copies)
+
+
+def discard_upload(path: str) -> None:
+    """Delete a file Gradio received for one use only (a live chunk), with its folder when that is left empty;
+    never a file outside Gradio's cache."""
+    try:
+        inside = Path(path).resolve().is_relative_to(upload_folder().resolve())
+    except OSError as err:
+        log.warning("could not delete the upload %s: %s", Path(path).name, err)
+        return
+    if inside:
+        _delete(Path(path))
+
+
+def _delete(path: Path) -> bool:
+    """Delete an upload, and its folder (named after the content) when nothing else is in it; False when the file
+    could not be deleted (logged)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as err:
+        log.warning("could not delete the upload %s: %s", path.name, err)
+        return False
+    with suppress(OSError):
+        path.parent.rmdir()
+    return True
+
+
 def check_gradio_internals(demo) -> None:
     """Raise ``GradioInternalsChanged`` if anything ``ApiUploads`` reads is missing from ``demo`` (queued first)."""
     upload_file_set(demo)
@@ -113,11 +170,15 @@ class ApiUploads:
     """
 
     def __init__(self):
-        self.demo = None  # the gr.Blocks whose uploads these are; set by app.build_demo
+        self.demo = None  # the gr.Blocks whose uploads these are (attach)
         self._lock = threading.Lock()
         self._in_use: dict = {}  # path -> number of running analyses
         self._done: set = set()  # analysed, waiting to be deleted
         self._warned = False
+
+    def attach(self, demo) -> None:
+        """The uploads are those of ``demo``; until then ``using`` deletes nothing."""
+        self.demo = demo
 
     @contextmanager
     def using(self, path: Optional[str]):
@@ -151,16 +212,14 @@ class ApiUploads:
                 try:
                     if now - path.stat().st_ctime < UPLOAD_GRACE_S:
                         continue
-                    path.unlink()
                 except FileNotFoundError:
                     pass
                 except OSError as err:
                     log.warning("could not delete the upload %s: %s", path.name, err)
                     continue
                 # (The path stays in demo.upload_file_set: Gradio's own cleaning iterates that set in another thread.)
-                self._done.discard(key)
-                with suppress(OSError):
-                    path.parent.rmdir()  # the folder named after the content, when nothing else is in it
+                if _delete(path):
+                    self._done.discard(key)
 
     def _key(self, path: Optional[str]) -> Optional[str]:
         """The upload's path as Gradio recorded it, or None when it is not an upload to this server."""

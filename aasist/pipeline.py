@@ -1,0 +1,110 @@
+"""Composition: one recording through several models and the robustness check, in stages.
+
+``Detector`` is the inference object (a recording in, one model's result out), like pyannote.audio's
+``Inference``; ``Pipeline`` puts detectors together, like pyannote's ``Pipeline``: the first detector gives the
+result, the others its model agreement (``aasist.agreement``), and the robustness check (``aasist.robustness``)
+re-scores it under benign edits.
+
+    from aasist.pipeline import Pipeline
+    pipeline = Pipeline([Detector.from_pretrained("AASIST"), Detector.from_pretrained("AASIST-L")])
+    result = pipeline.analyze("speech.wav", robustness=True)
+    result.agreement.agree, result.robustness.stable
+
+The stages can also be run one by one (the web page shows the verdict before the others are done): ``score``,
+then ``add_agreement`` and ``add_robustness``. Progress comes per stage (``StageProgress``): its name, and how many
+of its steps are done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from .agreement import model_agreement
+from .detector import DetectionResult, Detector, _as_audio
+
+# The stages, in the order they run; each counts its own steps.
+WINDOWS = "windows"  # the main model scores the recording's windows
+OTHER_MODELS = "other_models"  # each other model scores the recording (one step a model)
+ROBUSTNESS = "robustness"  # the main model re-scores each benign edit (one step an edit)
+
+
+@dataclass(frozen=True)
+class StageProgress:
+    stage: str  # WINDOWS, OTHER_MODELS or ROBUSTNESS
+    done: int
+    total: int
+
+
+StageCallback = Callable[[StageProgress], None]
+
+
+class Pipeline:
+    """The first detector's result, with the agreement of the others and, when asked, the robustness check.
+
+    ``protocol`` and ``hop_s`` are how every model scores the recording (see ``Detector.analyze``).
+    """
+
+    def __init__(self, detectors: Sequence[Detector], protocol: str = "full", hop_s: Optional[float] = None):
+        if not detectors:
+            raise ValueError("A Pipeline needs at least one detector.")
+        self.detectors = list(detectors)
+        self.protocol = protocol
+        self.hop_s = hop_s
+
+    @property
+    def main(self) -> Detector:
+        return self.detectors[0]
+
+    def analyze(self, source, sample_rate: Optional[int] = None, *, with_attention: bool = False,
+                robustness: bool = False, progress: Optional[StageCallback] = None) -> DetectionResult:
+        """Every stage for ``source`` (a path, bytes, an ``Audio``, or an array with ``sample_rate``), decoded once.
+
+        The result has ``.agreement`` when the pipeline has two or more detectors, ``.robustness`` with
+        ``robustness=True``; ``.file`` is ``source`` when it is a path.
+        """
+        audio = _as_audio(source, sample_rate)
+        result = self.score(audio, with_attention=with_attention, progress=progress)
+        result.file = str(source) if isinstance(source, (str, Path)) else None
+        if len(self.detectors) > 1:
+            self.add_agreement(result, audio, progress=progress)
+        if robustness:
+            self.add_robustness(result, audio, progress=progress)
+        return result
+
+    def score(self, audio, *, with_attention: bool = False,
+              progress: Optional[StageCallback] = None) -> DetectionResult:
+        """The main model's result for a decoded ``Audio`` (stage ``WINDOWS``)."""
+        on_windows = None if progress is None else _reporter(progress, WINDOWS)
+        return self.main.analyze(audio, protocol=self.protocol, hop_s=self.hop_s, with_attention=with_attention,
+                                 progress=on_windows)
+
+    def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
+        """Score ``audio`` with the other models (no attention) and attach the agreement of all (stage
+        ``OTHER_MODELS``)."""
+        others = self.detectors[1:]
+        report = None if progress is None else _reporter(progress, OTHER_MODELS)
+        scored = []
+        for detector in others:
+            if report is not None:
+                report(len(scored), len(others))
+            scored.append(detector.analyze(audio, protocol=self.protocol, hop_s=self.hop_s))
+        if report is not None:
+            report(len(scored), len(others))
+        result.agreement = model_agreement([result, *scored])
+
+    def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
+        """Re-score ``audio`` with the main model under the benign edits and attach the check (stage
+        ``ROBUSTNESS``)."""
+        from .robustness import EDITS, check_robustness
+
+        report = None if progress is None else _reporter(progress, ROBUSTNESS)
+        if report is not None:
+            report(0, len(EDITS))
+        result.robustness = check_robustness(self.main, audio, base=result, protocol=self.protocol,
+                                             hop_s=self.hop_s, progress=report)
+
+
+def _reporter(progress: StageCallback, stage: str) -> Callable[[int, int], None]:
+    return lambda done, total: progress(StageProgress(stage, done, total))

@@ -1,0 +1,194 @@
+"""What a result says to people: one wording for the web page, the report and the command line.
+
+The verdict's headline, the cautions next to it, percentages, the model's limits, an error as one sentence, and a
+result as a row (the Batch tab's table and CSV, the CLI's CSV). Page, report and CLI draw these; none of them words
+a verdict or a caution of its own, so that they cannot drift apart.
+
+Light on purpose (standard library only): the web page imports it before torch is loaded, and every layer of the
+library may use it. Results are read by their attributes (``DetectionResult``, ``ModelAgreement``,
+``RobustnessResult``).
+
+    from aasist.present import cautions, verdict_headline
+    verdict_headline(result.verdict), cautions(result)
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Optional
+
+# The model's limits in plain language: the page's caveat and every report.
+MODEL_LIMITS = (
+    "What the number is. The output of AASIST, a model trained on the ASVspoof 2019 LA data set, where it "
+    "separates genuine and synthetic speech very well (0.83 % equal error rate). On audio unlike its training data "
+    "(other voices, microphones, codecs, background noise, newer voice generators) it is much weaker: on real-world "
+    "deepfakes (the In-the-Wild data set) its equal error rate is about 43 %, close to guessing, and 12 to 17 % on "
+    "ASVspoof 2021.",
+    "Known blind spots. Real speech that is very short (under about 2 s) or phone-quality (8 kHz) is often called "
+    "spoof, and half a second of silence before synthetic speech can make it pass as real. The model has partly "
+    "learnt loudness and silence length, so harmless changes (a quieter recording, trimmed or added silence, "
+    "another position of its 4-second windows) can flip its verdict; the robustness check shows whether they flip "
+    "this one. A verdict that flips is less trustworthy, but a stable verdict can still be wrong.",
+    "How to use it. Treat the result as one signal among others, never as proof.",
+)
+
+NO_INPUT_PROBLEMS = "No problems found with the input."
+MODELS_AGREE = "The models agree on the verdict."
+
+
+# --- numbers --------------------------------------------------------------------------------------------------------
+
+
+def percent_text(p: float) -> str:
+    """A probability as a percentage for people: '< 0.1 %', '97.3 %', '42 %', '> 99.9 %'."""
+    if p < 0.001:
+        return "< 0.1 %"
+    if p > 0.999:
+        return "> 99.9 %"
+    return f"{p * 100:.1f} %" if (p < 0.1 or p > 0.9) else f"{p * 100:.0f} %"
+
+
+def short_percent_text(p: float) -> str:
+    """A probability in few characters, for labels in figures and thresholds: '<1%', '96%', '>99%'."""
+    return "<1%" if p < 0.01 else (">99%" if p > 0.99 else f"{p:.0%}")
+
+
+def share_percent_text(fraction: float) -> str:
+    """A share of something (samples, frames), precise when small: '12.5 %', '0.35 %'."""
+    return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"
+
+
+def one_sentence(error: BaseException) -> str:
+    """The first line of an exception's message, or its type when it has none."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+# --- the verdict and its cautions --------------------------------------------------------------------------------
+
+
+def verdict_headline(verdict: str) -> str:
+    """The headline of a verdict ("spoof" or "bona fide"), without the technical term."""
+    return "Likely AI-generated or manipulated" if verdict == "spoof" else "Likely genuine human speech"
+
+
+def cautions(result) -> list[str]:
+    """Reasons, next to the verdict, not to take it at face value: input warnings, disagreeing models, a fragile
+    verdict (in that order). Each text names where its details are ("below": the page, the report and the CLI's
+    table all show the warnings and the robustness check after the verdict)."""
+    found = []
+    n_warnings = len(result.warnings)
+    if n_warnings == 1:
+        found.append("An input warning below: read it before trusting this result.")
+    elif n_warnings:
+        found.append(f"{n_warnings} input warnings below: read them before trusting this result.")
+    agreement = getattr(result, "agreement", None)
+    if agreement is not None and not agreement.agree:
+        found.append(agreement.message)
+    robustness = getattr(result, "robustness", None)
+    if robustness is not None and not robustness.stable:
+        n = len(robustness.flipped_by)
+        edits = "1 harmless edit of the recording flips" if n == 1 else f"{n} harmless edits of the recording flip"
+        found.append(f"Fragile: {edits} this verdict (see the robustness check below).")
+    return found
+
+
+def warning_items_html(warnings: list) -> str:
+    """The input warnings as HTML list items, each with its code in ``data-code`` (page and report)."""
+    return "".join(f'<li data-code="{html.escape(w.code)}">{html.escape(w.message)}</li>' for w in warnings)
+
+
+def agreement_summary(agreement) -> str:
+    """What the model comparison found, in one sentence, then why agreement is no proof."""
+    said = MODELS_AGREE if agreement.agree else agreement.message
+    both = "Both were" if len(agreement.models) == 2 else "They were all"
+    return f"{said} {both} trained on the same data, so agreement is no proof."
+
+
+# --- a result as a row --------------------------------------------------------------------------------------------
+
+# The CSV of the Batch tab and of `python -m aasist detect --csv`.
+CSV_COLUMNS = ("file", "verdict", "spoof_probability", "score", "duration_s", "windows", "sample_rate", "model",
+               "protocol", "warnings", "error")
+ROBUSTNESS_CSV_COLUMNS = ("stable", "flipped_by")  # when the robustness check ran
+AGREEMENT_CSV_COLUMNS = ("models_agree", "model_probabilities")  # when several models scored the recording
+REPORT_CSV_COLUMNS = ("report",)  # when a report was written
+# The table the Batch tab shows: (CSV column, header for people).
+TABLE_COLUMNS = (("file", "File"), ("verdict", "Verdict"), ("spoof_probability", "Spoof probability"),
+                 ("duration_s", "Duration (s)"), ("windows", "Windows"), ("warnings", "Warnings"), ("error", "Error"))
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One recording's line in a table: its result's top-level numbers, or the one sentence that says why it has
+    none."""
+
+    file: str
+    verdict: str = ""
+    spoof_probability: Optional[float] = None
+    score: Optional[float] = None
+    duration_s: Optional[float] = None
+    windows: Optional[int] = None
+    sample_rate: Optional[int] = None
+    model: str = ""
+    protocol: str = ""
+    warnings: tuple = ()  # warning codes
+    error: str = ""
+    stable: Optional[bool] = None  # robustness check
+    flipped_by: tuple = ()
+    models_agree: Optional[bool] = None  # model agreement
+    model_probabilities: tuple = ()  # (model, spoof probability), the main model first
+    report: str = ""
+
+    @classmethod
+    def of(cls, result, file: Optional[str] = None, report: str = "") -> "ResultRow":
+        """The row of a ``DetectionResult`` (``file``: the name to show, default ``result.file``)."""
+        robustness, agreement = result.robustness, result.agreement
+        return cls(
+            file=file if file is not None else (result.file or ""),
+            verdict=result.verdict,
+            spoof_probability=float(result.spoof_probability),
+            score=float(result.score),
+            duration_s=float(result.duration_s),
+            windows=len(result.windows),
+            sample_rate=result.sample_rate,
+            model=result.model,
+            protocol=result.protocol,
+            warnings=tuple(w.code for w in result.warnings),
+            stable=None if robustness is None else robustness.stable,
+            flipped_by=() if robustness is None else tuple(robustness.flipped_by),
+            models_agree=None if agreement is None else agreement.agree,
+            model_probabilities=() if agreement is None else tuple(
+                (m.model, float(m.spoof_probability)) for m in agreement.models),
+            report=report,
+        )
+
+    @classmethod
+    def failed(cls, file: str, error: str) -> "ResultRow":
+        return cls(file=file, error=error)
+
+    def csv_values(self) -> dict:
+        """Every CSV column's value (empty where it does not apply; numbers rounded as in the result dictionary); a
+        writer picks the columns it writes."""
+        values = {
+            "file": self.file, "verdict": self.verdict, "spoof_probability": _rounded(self.spoof_probability, 6),
+            "score": _rounded(self.score, 6), "duration_s": _rounded(self.duration_s, 4), "windows": self.windows,
+            "sample_rate": self.sample_rate, "model": self.model, "protocol": self.protocol,
+            "warnings": ";".join(self.warnings), "error": self.error, "stable": self.stable,
+            "flipped_by": ";".join(self.flipped_by), "models_agree": self.models_agree,
+            "model_probabilities": ";".join(f"{model}={p:.6f}" for model, p in self.model_probabilities),
+            "report": self.report,
+        }
+        return {column: "" if value is None else value for column, value in values.items()}
+
+    def table_values(self) -> list:
+        """The row of ``TABLE_COLUMNS``, rounded for people."""
+        values = self.csv_values()
+        values.update(spoof_probability=_rounded(self.spoof_probability, 4), duration_s=_rounded(self.duration_s, 2),
+                      warnings="; ".join(self.warnings))
+        return [values[column] for column, _ in TABLE_COLUMNS]
+
+
+def _rounded(value: Optional[float], digits: int):
+    return "" if value is None else round(value, digits)

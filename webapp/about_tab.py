@@ -1,0 +1,13 @@
+"""The tab "API and about": how to call the demo from Python, its limits and the models."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from .settings import LIMITS, Limits
+from .texts import api_text
+
+
+def build_about_tab(limits: Limits = LIMITS) -> None:
+    """The tab's content (inside ``gr.Tab``)."""
+    gr.Markdown(api_text(limits))

@@ -1,0 +1,259 @@
+"""The tab "Analyze a recording", and the API endpoint ``/analyze`` that shares its inputs.
+
+The page's Analyze button and the examples show the verdict first, then the figures, then the model agreement and
+the robustness check when asked for, and last the report to download.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import gradio as gr
+
+from . import views
+from .errors import unexpected_error
+from .examples import example_label
+from .gradio_uploads import ApiUploads, keep_example_copies, results_folder
+from .model_pool import ModelPool
+from .recordings import (
+    CAPTURE_SETTINGS_JS,
+    NO_CAPTURE_JS,
+    add_demo_warnings,
+    capture_settings,
+    file_name,
+    load_recording,
+    preview_level,
+)
+from .settings import ANALYSES, DEFAULT_ANALYSIS, DEFAULT_MODEL, LIMITS, Limits
+from .texts import (
+    CAVEAT,
+    HOW_TO_READ,
+    HOW_TO_READ_ROBUSTNESS,
+    HOW_TO_READ_TIMELINE,
+    HSGAL_NOTE,
+    STAGE_PROGRESS,
+    compare_option_text,
+    comparing_text,
+    limits_text,
+)
+from .updates import KEEP, bind, update_of
+
+FIGURE = dict(show_label=False, interactive=False, elem_classes="figure")
+
+
+@dataclass
+class ResultView:
+    """The components that show a result."""
+
+    verdict: gr.HTML
+    warnings: gr.HTML
+    spectrogram: gr.Image
+    spectral: gr.Image
+    temporal: gr.Image
+    heterogeneous: gr.Image
+    result_json: gr.JSON
+    robustness_summary: gr.HTML
+    robustness_plot: gr.Image
+    agreement: gr.HTML
+    report: gr.DownloadButton
+
+
+ResultUpdate = update_of(ResultView)
+
+
+class AnalysisTab:
+    """The recorder, the options and the result; ``analyze`` is the API."""
+
+    def __init__(self, pool: ModelPool, uploads: Optional[ApiUploads] = None, limits: Limits = LIMITS):
+        self.pool = pool
+        self.uploads = uploads or ApiUploads()
+        self.limits = limits
+
+    # --- handlers -------------------------------------------------------------------------------------------------
+
+    def analyze(self, audio: str, model: str = DEFAULT_MODEL, analysis: str = DEFAULT_ANALYSIS,
+                include_attention: bool = False, robustness: bool = False, compare_models: bool = False) -> dict:
+        """API: the library's result dictionary (``DetectionResult.to_dict``) for one recording.
+
+        audio: a recording (WAV, FLAC, MP3, OGG, AIFF); model: "AASIST" or "AASIST-L"; analysis: "full" (the whole
+        recording in 4 s windows) or "asvspoof" (the first 4 s, as the authors evaluate); include_attention: add the
+        attention of the most decisive window; robustness: re-score under 8 benign edits and say whether the verdict
+        holds ("robustness"); compare_models: score with the other published models too ("agreement").
+        """
+        # An API caller uploads the file anew with each call: it is deleted once no request needs it any more.
+        with self.uploads.using(audio):
+            try:
+                loaded = load_recording(audio, self.limits.max_duration_s)
+                result = self.pool.analyze(loaded, model, analysis, with_attention=bool(include_attention))
+                result.file = file_name(audio)
+                add_demo_warnings(result, loaded, self.limits.max_duration_s)
+                if compare_models:
+                    self.pool.add_agreement(result, loaded)
+                if robustness:
+                    self.pool.add_robustness(result, loaded)
+                data = result.to_dict(include_attention=bool(include_attention))
+                if loaded.truncated:
+                    data["truncated_to_s"] = self.limits.max_duration_s
+                return data
+            except gr.Error:
+                raise
+            except Exception:  # never a traceback for the caller; the server keeps serving
+                raise unexpected_error() from None
+
+    def analyze_page(self, audio: str, model: str, analysis: str, capture: str = "", robustness: bool = True,
+                     compare_models: bool = False, progress=gr.Progress()):
+        """The page's Analyze button and examples (``ResultUpdate``s, in the order the page shows them).
+        ``capture``: the browser's track settings when the recording was made on the page, else empty."""
+        from aasist.plots import draw_all, draw_robustness, render_figure
+        from aasist.report import write_report
+
+        def on_stage(step) -> None:
+            desc, unit = STAGE_PROGRESS.get(step.stage) or (comparing_text(self.pool.others(model)), "models")
+            progress((step.done, step.total), desc=desc, unit=unit)
+
+        try:
+            started = time.perf_counter()
+            progress(0, desc="Reading the recording")
+            loaded = load_recording(audio, self.limits.max_duration_s)
+            progress(0, desc="Analysing")
+            result = self.pool.analyze(loaded, model, analysis, with_attention=True, progress=on_stage)
+            result.file = file_name(audio)
+            add_demo_warnings(result, loaded, self.limits.max_duration_s, capture_settings(capture))
+            yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started),
+                               warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
+                               robustness_summary=KEEP if robustness else views.robustness_html(None), agreement="")
+            figures = draw_all(loaded, result)
+            heterogeneous = (gr.update(value=figures.heterogeneous, visible=True)
+                             if figures.heterogeneous is not None else gr.update(value=None, visible=False))
+            yield ResultUpdate(spectrogram=figures.spectrogram, spectral=figures.spectral_attention,
+                               temporal=figures.temporal_attention, heterogeneous=heterogeneous)
+            if compare_models:
+                self.pool.add_agreement(result, loaded, progress=on_stage)
+            if robustness:
+                self.pool.add_robustness(result, loaded, progress=on_stage)
+                figures.robustness = render_figure(draw_robustness(result))
+            if compare_models or robustness:
+                yield ResultUpdate(
+                    verdict=views.verdict_html(result, time.perf_counter() - started), result_json=result.to_dict(),
+                    robustness_summary=views.robustness_html(result.robustness) if robustness else KEEP,
+                    robustness_plot=figures.robustness if robustness else gr.update(value=None),
+                    agreement=views.agreement_html(result.agreement))
+            report = write_report(result, loaded, results_folder("aasist-reports"), source_path=audio,
+                                  figures=figures)
+            yield ResultUpdate(report=gr.update(value=str(report), interactive=True))
+        except gr.Error:
+            raise
+        except Exception:
+            raise unexpected_error() from None
+
+    def input_level(self, audio: Optional[str]) -> str:
+        """The level of the recording just made or uploaded, shown under the recorder."""
+        return views.input_level_html(preview_level(audio))
+
+    # --- the tab ----------------------------------------------------------------------------------------------------
+
+    def build(self, examples: list) -> None:
+        """The tab's components and events (inside ``gr.Tab``)."""
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5):
+                self._build_inputs(examples)
+            with gr.Column(scale=6):
+                verdict = gr.HTML(views.EMPTY_VERDICT, elem_id="verdict")
+                warnings = gr.HTML("", elem_id="warnings")
+                agreement = gr.HTML("", elem_id="agreement")
+                report = gr.DownloadButton("Download report (HTML)", interactive=False, size="sm",
+                                           elem_id="report-button")
+                gr.Markdown(CAVEAT, elem_classes="caveat")
+        spectrogram = gr.Image(label="Spectrogram and spoof probability over time", elem_id="spectrogram",
+                               buttons=["download", "fullscreen"], **FIGURE)
+        gr.Markdown(HOW_TO_READ_TIMELINE, elem_classes="caveat")
+        gr.Markdown("## Would the verdict survive harmless changes?")
+        robustness_summary = gr.HTML(views.robustness_html(None), elem_id="robustness-summary")
+        robustness_plot = gr.Image(label="Robustness", elem_id="robustness", buttons=["download", "fullscreen"],
+                                   **FIGURE)
+        gr.Markdown(HOW_TO_READ_ROBUSTNESS, elem_classes="caveat")
+        gr.Markdown("## What the model looked at")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                spectral = gr.Image(label="Frequency bands", elem_id="spectral-attention",
+                                    buttons=["download", "fullscreen"], **FIGURE)
+                temporal = gr.Image(label="Moments", elem_id="temporal-attention",
+                                    buttons=["download", "fullscreen"], **FIGURE)
+            with gr.Column(scale=1, min_width=260):
+                gr.Markdown(HOW_TO_READ, elem_id="how-to-read")
+        gr.Markdown(HSGAL_NOTE, elem_id="hsgal-note")
+        heterogeneous = gr.Image(label="Mixed frequency-and-time layers", visible=False, elem_id="heterogeneous",
+                                 **FIGURE)
+        with gr.Accordion("Result as data (JSON)", open=False):
+            result_json = gr.JSON(label="Result", elem_id="result-json")
+        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, heterogeneous, result_json,
+                                 robustness_summary, robustness_plot, agreement, report)
+        self._build_api()
+        self._wire()
+
+    def _build_inputs(self, examples: list) -> None:
+        models = self.pool.models
+        self.audio = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Speech recording",
+                              elem_id="audio-input")
+        # The browser's settings of the microphone track when the recording was made on the page
+        # (assets/capture.js); empty for uploads and examples.
+        self.capture = gr.Textbox("", visible=False, elem_id="capture-settings")
+        self.level = gr.HTML("", elem_id="input-level")
+        with gr.Row():
+            self.model = gr.Radio(models, value=self.pool.default, label="Model", elem_id="model")
+            self.analysis = gr.Radio(ANALYSES, value=DEFAULT_ANALYSIS, label="Analysis", elem_id="analysis")
+        with gr.Row():
+            self.robustness = gr.Checkbox(True, label="Check robustness",
+                                          info="Re-score under 8 harmless edits (about 2 s more per 10 s of audio).",
+                                          elem_id="robustness-option")
+            self.compare = gr.Checkbox(False, label="Compare models", info=compare_option_text(models),
+                                       elem_id="compare-option")
+        self.button = gr.Button("Analyze", variant="primary", size="lg", elem_id="analyze-button")
+        gr.Markdown(limits_text(self.limits), elem_classes="limits")
+        self.examples = None
+        if examples:
+            self.examples = gr.Examples(
+                [[str(p), self.pool.default, DEFAULT_ANALYSIS] for p in examples],
+                inputs=[self.audio, self.model, self.analysis], label="Examples: one click analyses",
+                example_labels=[example_label(p) for p in examples], cache_examples=False, run_on_click=False,
+                api_visibility="private", elem_id="examples",
+            )
+            keep_example_copies(self.audio)
+
+    def _build_api(self) -> None:
+        # The API endpoint /analyze: the same inputs, the result dictionary out. Triggered by a hidden button so the
+        # page's own button can update the richer outputs without exposing them.
+        self.api_inputs = [self.audio, self.model, self.analysis,
+                           gr.Checkbox(False, label="include_attention", visible=False),
+                           gr.Checkbox(False, label="robustness", visible=False),
+                           gr.Checkbox(False, label="compare_models", visible=False)]
+        self.api_trigger = gr.Button(visible=False)
+        self.api_json = gr.JSON(label="result", visible=False)
+
+    def _wire(self) -> None:
+        shared_queue = dict(concurrency_limit=self.limits.concurrency, concurrency_id="analysis")
+        private = dict(api_visibility="private")
+        self.then_analyze(self.button.click)
+        # A recording made on the page carries the browser's capture settings; an upload or an example carries none.
+        self.audio.stop_recording(None, None, self.capture, js=CAPTURE_SETTINGS_JS, **private)
+        for event in (self.audio.upload, self.audio.clear):
+            event(None, None, self.capture, js=NO_CAPTURE_JS, **private)
+        self.audio.change(self.input_level, inputs=self.audio, outputs=self.level, concurrency_limit=None,
+                          show_progress="hidden", **private)
+        if self.examples is not None:
+            # Clicking an example fills the inputs, then runs the page's analysis (with the shared queue limits).
+            self.then_analyze(self.examples.load_input_event.then(None, None, self.capture, js=NO_CAPTURE_JS,
+                                                                  **private).then)
+        self.api_trigger.click(self.analyze, inputs=self.api_inputs, outputs=self.api_json, api_name="analyze",
+                               show_progress="hidden", **shared_queue)
+
+    def then_analyze(self, listener) -> None:
+        """Run the page's analysis on ``listener`` (an event listener: ``button.click``, ``event.then``), in the
+        shared queue. Progress shows on the verdict card and the spectrogram only: an overlay on every output would
+        cover text."""
+        callback, outputs = bind(self.analyze_page, self.result)
+        listener(callback, inputs=[self.audio, self.model, self.analysis, self.capture, self.robustness, self.compare],
+                 outputs=outputs, api_visibility="private", concurrency_limit=self.limits.concurrency,
+                 concurrency_id="analysis", show_progress_on=[self.result.verdict, self.result.spectrogram])

@@ -1,0 +1,33 @@
+"""What the demo offers and its limits (stated on the page), and where its files are."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS_DIR = ROOT / "assets"
+EXAMPLES_DIR = Path(os.environ.get("AASIST_EXAMPLES_DIR", ASSETS_DIR / "examples"))
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".aiff", ".aif"}
+
+MODELS = ("AASIST", "AASIST-L")
+DEFAULT_MODEL = MODELS[0]  # selected on the page, loaded first at startup
+ANALYSES = [("Whole recording (4 s windows)", "full"), ("First 4 seconds only (authors' protocol)", "asvspoof")]
+DEFAULT_ANALYSIS = "full"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The demo's limits, stated on the page. Tests pass smaller ones to the objects that read them."""
+
+    max_file_size: str = "50mb"  # per upload (launch(max_file_size=...)); larger files are refused by the server
+    max_duration_s: float = 600  # longer recordings are analysed up to this point, with a warning
+    max_batch_files: int = 20
+    concurrency: int = 2  # analyses running at once (a free Space has 2 CPU cores); the rest wait in the queue
+    queue_size: int = 20  # waiting requests beyond which new ones are refused
+    live_time_limit_s: float = 300  # a live session stops after 5 minutes
+    live_sessions: int = 4  # live streams at once (each holds a place for its whole length); more wait in line
+
+
+LIMITS = Limits()

@@ -1,0 +1,148 @@
+"""The page's prose: titles, guides to the figures, limits and the API. (What a result says, the verdict and its
+cautions, is the library's: ``aasist.present``.)"""
+
+from __future__ import annotations
+
+import re
+
+from aasist.present import MODEL_LIMITS
+
+from .settings import Limits
+
+TITLE = (
+    "# Is this voice real?\n"
+    "Record or upload speech. **AASIST**, an anti-spoofing model, estimates whether it is genuine human "
+    "speech (*bona fide*) or generated or converted by a machine (*spoof*), and shows what it listened to."
+)
+
+# The model's limits, first sentence of each paragraph in bold: the same text as every report.
+CAVEAT = "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in MODEL_LIMITS)
+
+HOW_TO_READ_TIMELINE = """
+**How to read this.** Top: the spectrogram: time runs left to right, pitch from low (bottom) to high (top), and
+brighter means louder. Bottom: the model listens in slices of about 4 seconds; each bar is one slice, above the
+dashed line it sounded more synthetic than genuine, below it more genuine. The verdict is the average of the
+slices. The slice that pushed hardest towards the verdict is framed: the plots below look inside it.
+"""
+
+HOW_TO_READ = """
+### How to read this
+AASIST breaks the sound into two small networks of parts, one of **23 frequency bands** (deep to high-pitched)
+and one of **time slices** of about 0.14 s, and lets the parts "attend" to one another.
+
+**Bars**: a tall bar means the model drew a lot of information from that band or moment; the dashed line is
+what every part would get if all counted the same.
+
+**Purple and grey**: before deciding, the model keeps only the most useful parts (purple) and discards the rest
+(grey). The dots show each part's keep score.
+
+**Maps**: who attends to whom; darker means more attention.
+
+Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
+"""
+
+HOW_TO_READ_ROBUSTNESS = """
+**How to read this.** The recording is scored again after each of 8 harmless edits: half a second of silence added
+at the start, silence trimmed, 12 dB quieter, 6 dB louder (without clipping), the 4-second windows shifted by 1 s,
+phone band (8 kHz), faint noise (30 dB below the speech) and Ogg Vorbis compression. None changes what was said or
+who said it. Each dot is the spoof probability after one edit; an edit that moves it across the dashed 0.5 line
+flips the verdict. A verdict that flips is fragile: the model's answer hangs on details that should not matter.
+In our measurements fragile verdicts were wrong more often than stable ones mainly on clips under 2 s; a stable
+verdict can still be wrong (README, "Robustness check").
+"""
+
+HSGAL_NOTE = """
+**Mixed frequency-and-time layers (HS-GAL).** AASIST also has four layers meant to combine frequency bands and time
+slices. In both published checkpoints, AASIST and AASIST-L, the weights that drive their attention shrank to about
+1e-26 during training, so these layers give every part exactly the same weight: they simply average. A map of
+them would be flat and say nothing, so none is drawn. (For a checkpoint where they are not uniform, the maps appear
+here.)
+"""
+
+LOADING_MODEL = "Loading the model&hellip; the first analysis starts as soon as it is ready."
+
+# Progress, per stage of aasist.pipeline: (what the page says, the unit it counts).
+STAGE_PROGRESS = {"windows": ("Analysing", "windows"), "robustness": ("Checking robustness", "edits")}
+
+
+def comparing_text(others: list) -> str:
+    """The progress line while the other models score the recording."""
+    return f"Scoring with {and_list(others)} too"
+
+
+def compare_option_text(models: list) -> str:
+    """The explanation under the "Compare models" option."""
+    return f"Score with {'both' if len(models) == 2 else 'all of'} {and_list(models)}."
+
+
+def and_list(names: list) -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def duration_text(seconds: float) -> str:
+    """'10 minutes', '1 minute', '6 s'."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds:g} s"
+
+
+def truncated_text(max_duration_s: float) -> str:
+    """The input warning of a recording cut at the demo's duration limit."""
+    limit = duration_text(max_duration_s)
+    return f"The recording is longer than {limit}, the limit of this demo: only its first {limit} were analysed."
+
+
+def limits_text(limits: Limits) -> str:
+    longest = duration_text(limits.max_duration_s)
+    return (f"Limits: files up to {limits.max_file_size.upper().replace('MB', ' MB')}; recordings longer than "
+            f"{longest} are analysed up to {longest}; at least 0.15 s of audio (2 s or more for a meaningful result). "
+            f"{limits.concurrency} analyses run at a time; others wait in line (up to {limits.queue_size}). "
+            "Recordings are not kept: the server deletes uploads after about an hour.")
+
+
+def batch_intro(limits: Limits) -> str:
+    return (f"Analyze up to {limits.max_batch_files} recordings at once: one row per file, and the same table as a "
+            "CSV file.")
+
+
+def live_intro(limits: Limits) -> str:
+    return (
+        "**Live monitor.** Press Record and speak, or play the audio you want to check near the microphone. Every "
+        "hop the model scores the newest 4 seconds; the alarm goes off when the smoothed spoof probability stays "
+        "above the threshold for three hops in a row, and clears when it falls clearly below. Nothing is scored "
+        "before 4 seconds of audio (shorter clips are judged badly), and silence does not count. A live session "
+        f"lasts at most {duration_text(limits.live_time_limit_s)}; afterwards the whole recording can be analysed "
+        "with all the figures. The microphone is recorded as spoken: the page turns off the browser's gain control, "
+        "noise suppression and echo cancellation, which made real speech look synthetic. Loud audio leans the "
+        "model towards *spoof* and quiet audio towards *bona fide*: keep a normal distance from the microphone."
+    )
+
+
+def api_text(limits: Limits) -> str:
+    return f"""
+### Use it from Python
+Every analysis is also available as an API endpoint, `/analyze`, returning the result as a dictionary:
+
+```python
+from gradio_client import Client, handle_file
+
+client = Client("http://127.0.0.1:7860/")        # or the Space's name, e.g. "owner/aasist-demo"
+result = client.predict(handle_file("speech.wav"), api_name="/analyze")
+print(result["verdict"], result["spoof_probability"])
+# optional: model="AASIST-L", analysis="asvspoof" (first 4 s only), include_attention=True
+```
+
+The dictionary holds `verdict` ("spoof" or "bona fide"), `spoof_probability` (0 to 1), `score` (the model's bona
+fide logit), `duration_s`, `sample_rate`, `windows` (start, end and spoof probability of each 4 s window),
+`warnings` (input problems, each with a `code` and a `message`), `model`, `protocol` and `file`.
+
+### Limits
+{limits_text(limits)}
+
+### The models
+AASIST and AASIST-L (Jung et al., ICASSP 2022), the authors' published checkpoints, trained on ASVspoof 2019 LA:
+0.83 % and 0.99 % equal error rate on its evaluation set; about 43 % on real-world deepfakes (In-the-Wild).
+AASIST-L is the lighter variant (85 k parameters instead of 298 k).
+"""

@@ -1,0 +1,181 @@
+"""The page's HTML: a result (verdict, warnings, model agreement, robustness), the input level, the model status
+and the live monitor. Every function takes what it shows and returns HTML; the wording of a verdict and its cautions
+is ``aasist.present``'s, so that the page says what the report and the CLI say."""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING, Optional
+
+from aasist.present import (
+    NO_INPUT_PROBLEMS,
+    agreement_summary,
+    cautions,
+    percent_text,
+    short_percent_text,
+    verdict_headline,
+    warning_items_html,
+)
+
+from .texts import LOADING_MODEL, duration_text
+
+if TYPE_CHECKING:
+    from .live_session import LiveSession
+    from .model_pool import LoadingState
+
+EMPTY_VERDICT = ('<div class="verdict-empty">Record or upload speech, then press <b>Analyze</b>. The verdict appears '
+                 "here.</div>")
+LIVE_IDLE_STATUS = ('<div class="live-status" data-state="idle"><div class="live-headline">Not listening</div>'
+                    '<div class="live-detail">Press <b>Record</b> to start; speak, or play the audio you want to check '
+                    'near the microphone.</div></div>')
+LIVE_LOG_EMPTY = '<div class="live-log-empty">Alarms and other events appear here.</div>'
+
+
+def verdict_html(result, elapsed_s: Optional[float] = None) -> str:
+    """The verdict card: headline, spoof probability, what was analysed, and the cautions."""
+    from aasist.plots import BONAFIDE_COLOR, SPOOF_COLOR
+
+    spoof = result.verdict == "spoof"
+    color = SPOOF_COLOR if spoof else BONAFIDE_COLOR
+    p = float(result.spoof_probability)
+    term = result.verdict
+    analysis = ("whole recording, " + (f"{len(result.windows)} windows" if len(result.windows) > 1 else "1 window")
+                if result.protocol == "full" else "first 4 seconds (authors' protocol)")
+    details = f"{result.model} · {analysis} · {result.duration_s:.1f} s of audio"
+    if result.file:
+        details = f"{result.file} · {details}"
+    if elapsed_s is not None:
+        details += f" · analysed in {elapsed_s:.1f} s"
+    caution_html = "".join(f'<div class="verdict-caution">{html.escape(text)}</div>' for text in cautions(result))
+    return f"""
+<div class="verdict {'is-spoof' if spoof else 'is-bonafide'}" style="--verdict:{color}" data-verdict="{term}"
+     data-spoof-probability="{p:.6f}">
+  <div class="verdict-label">Verdict</div>
+  <div class="verdict-headline">{html.escape(verdict_headline(term))} <span class="verdict-term">({term})</span></div>
+  <div class="verdict-prob"><span class="verdict-number">{html.escape(percent_text(p))}</span> spoof probability</div>
+  <div class="verdict-bar"><span style="width:{max(p * 100, 0.8):.1f}%"></span><i title="threshold 50 %"></i></div>
+  <div class="verdict-scale"><span>bona fide</span><span>50 %</span><span>spoof</span></div>
+  <div class="verdict-details">{html.escape(details)}</div>
+  {caution_html}
+</div>"""
+
+
+def warnings_html(warnings: list) -> str:
+    if not warnings:
+        return f'<div class="input-ok">{html.escape(NO_INPUT_PROBLEMS)}</div>'
+    return ('<div class="input-warnings"><div class="input-warnings-title">Check the input</div>'
+            f"<ul>{warning_items_html(warnings)}</ul></div>")
+
+
+def agreement_html(agreement) -> str:
+    """Every model's result side by side, and whether they agree."""
+    if agreement is None:
+        return ""
+    rows = "".join(
+        f'<tr data-model="{html.escape(m.model)}"><td>{html.escape(m.model)}</td><td>{html.escape(m.verdict)}</td>'
+        f"<td>{html.escape(percent_text(m.spoof_probability))}</td></tr>" for m in agreement.models)
+    return (f'<div class="agreement" data-agree="{str(agreement.agree).lower()}"><table><tr><th>Model</th>'
+            f"<th>Verdict</th><th>Spoof probability</th></tr>{rows}</table>"
+            f'<div class="agreement-note">{html.escape(agreement_summary(agreement))}</div></div>')
+
+
+def robustness_html(check) -> str:
+    if check is None:
+        return ('<div class="robustness-off">Tick <b>Check robustness</b> and analyse again to see whether harmless '
+                "edits (volume, silence, window position, phone band, noise, compression) change the verdict.</div>")
+    state = "stable" if check.stable else "fragile"
+    return (f'<div class="robustness-summary" data-state="{state}" data-flipped-by="{" ".join(check.flipped_by)}">'
+            f"{html.escape(check.summary_sentence())}</div>")
+
+
+def input_level_html(level) -> str:
+    """The level of a recording (``aasist.diagnostics.InputLevel``), and whether it is where loudness sways the
+    model; empty when there is none."""
+    if level is None:
+        return ""
+    speech = level.speech_dbfs if level.speech_dbfs is not None else ""
+    return (f'<div class="input-level" data-leaning="{level.leaning or "ok"}" data-peak-dbfs="{level.peak_dbfs}" '
+            f'data-speech-dbfs="{speech}">{html.escape(level.message)}</div>')
+
+
+def model_status_html(loading: LoadingState) -> str:
+    """The line under the title while the default model loads, or why it could not be loaded."""
+    if loading.state == "failed":
+        text = (f"The model could not be loaded: {html.escape(loading.error)} Analyze tries again; the other "
+                "model may still work.")
+    else:
+        text = LOADING_MODEL
+    return f'<div class="model-status" data-state="{loading.state}">{text}</div>'
+
+
+# --- the live monitor -------------------------------------------------------------------------------------------
+
+
+def live_status_html(session: Optional[LiveSession]) -> str:
+    """The large status of the live monitor: listening / waiting for 4 s / likely genuine / ALERT."""
+    if session is None:
+        return LIVE_IDLE_STATUS
+    state, headline = _live_headline(session)
+    last = session.updates[-1] if session.updates else None
+    smoothed = last.smoothed_probability if last is not None else None
+    details = []
+    if smoothed is not None:
+        stream = session.stream
+        details.append(f"smoothed spoof probability <b>{html.escape(percent_text(smoothed))}</b> (last "
+                       f"{stream.smoothing} windows; alarm at {short_percent_text(stream.threshold)} for "
+                       f"{stream.min_hops} hops in a row)")
+    if last is not None and last.status == "silent":
+        details.append("the last window was silent: not counted")
+    if session.level is not None:
+        details.append(html.escape(session.level.message))
+    if session.skipped:
+        details.append(f"the server was busy: {session.skipped} window{'s' if session.skipped != 1 else ''} skipped "
+                       "to stay live (only the newest is scored)")
+    processed = session.browser_processing()
+    if processed is not None:
+        details.append(f'<span class="live-warning">{html.escape(processed.message)}</span>')
+    alarms = session.alarms
+    first_alarm = f' data-first-alarm-s="{alarms[0][0]:.3f}"' if alarms else ""
+    smoothed_attr = f' data-smoothed="{smoothed:.6f}"' if smoothed is not None else ""
+    return (f'<div class="live-status" data-state="{state}" data-received-s="{session.received_s:.3f}"'
+            f'{smoothed_attr}{first_alarm}><div class="live-headline">{html.escape(headline)}</div>'
+            f'<div class="live-detail">{" · ".join(details)}</div></div>')
+
+
+def _live_headline(session: LiveSession) -> tuple[str, str]:
+    """(data-state, headline) of a live session."""
+    received = session.received_s
+    if session.stopped == "limit":
+        return "limit", f"Stopped: a live session lasts at most {duration_text(session.time_limit_s)}"
+    if session.stopped:
+        return "stopped", f"Stopped after {received:.1f} s"
+    stream = session.stream
+    last = session.updates[-1] if session.updates else None
+    if stream is None:
+        return "loading", f"Loading the model: your audio is kept ({received:.1f} s so far)"
+    if stream.alarm:
+        return "alert", "ALERT: likely synthetic speech"
+    if last is None or last.status == "waiting":
+        return "waiting", f"Listening: waiting for 4 s of speech ({received:.1f} s so far)"
+    if last.smoothed_probability is None:
+        return "silent", "Listening: silence so far (silence is not evidence)"
+    if last.smoothed_probability >= stream.threshold:
+        return "leaning", "Leaning synthetic (below the alarm's required duration)"
+    return "genuine", "Likely genuine speech"
+
+
+def live_log_html(session: Optional[LiveSession]) -> str:
+    entries = session.log() if session is not None else []
+    if not entries:
+        return LIVE_LOG_EMPTY
+    items = "".join(f'<li data-kind="{html.escape(e.kind)}" data-t="{e.t_s:.3f}"><b>{e.t_s:6.1f} s</b> '
+                    f"{html.escape(e.message)}</li>" for e in reversed(entries))
+    return f'<ul class="live-log">{items}</ul>'
+
+
+def live_chart_html(session: Optional[LiveSession]) -> str:
+    if session is None:
+        return ""
+    from aasist.plots import draw_live_chart
+
+    return draw_live_chart(session.updates, session.threshold, session.received_s)
