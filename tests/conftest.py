@@ -128,14 +128,19 @@ def pytest_report_header(config):
     return [f"cpu burners: {n} busy process{'es' if n != 1 else ''} beside the tests"] if n else []
 
 
-@pytest.fixture(scope="session", autouse=True)
-def cpu_burners(request):
+def pytest_sessionstart(session):
+    """Start the burners once per run: in the main process (with pytest-xdist, not in each worker)."""
     import subprocess
     import sys
 
-    burners = [subprocess.Popen([sys.executable, "-c", _BURN, str(os.getpid()), str(BURNER_MAX_S)])
-               for _ in range(request.config.getoption("--cpu-burners"))]
-    yield burners
-    for burner in burners:
+    config = session.config
+    if hasattr(config, "workerinput"):
+        return
+    config.cpu_burners = [subprocess.Popen([sys.executable, "-c", _BURN, str(os.getpid()), str(BURNER_MAX_S)])
+                          for _ in range(config.getoption("--cpu-burners"))]
+
+
+def pytest_sessionfinish(session):
+    for burner in getattr(session.config, "cpu_burners", []):
         burner.kill()
         burner.wait()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -321,6 +322,31 @@ def test_live_faults_get_a_message_and_the_stream_goes_on(live, live_session, tm
     session = live.sessions.get(live_session.session_hash)
     assert session.stream.received_s == pytest.approx(0.5 + 12 * 0.5, abs=0.01)
     assert any(u.status == "scored" for u in session.updates)
+
+
+def test_a_chunk_that_races_stop_is_dropped_quietly(live, live_session, tmp_path):
+    """Stop and a chunk handled at the same time (two of the server's threads): the chunk waits for the session's
+    lock while Stop finishes the stream, then finds the session stopped; nothing raises, nothing is kept."""
+    speech = (0.1 * np.random.default_rng(0).standard_normal(16000)).astype(np.float32)
+    send(live, live_session, tmp_path, speech, 16000)
+    session = live.sessions.get(live_session.session_hash)
+    outcome = {}
+
+    def late_chunk():
+        try:
+            outcome["update"] = send(live, live_session, tmp_path, speech, 16000)
+        except Exception as err:  # noqa: BLE001 - the failure this test is about
+            outcome["error"] = err
+
+    with session.lock:  # Stop's handler holds the lock while the chunk arrives
+        racer = threading.Thread(target=late_chunk)
+        racer.start()
+        racer.join(timeout=0.5)
+        assert racer.is_alive()  # the chunk waits for the lock
+        session.stop("stopped", live.pool)
+    racer.join(timeout=30)
+    assert "error" not in outcome, outcome
+    assert outcome["update"] == LiveUpdate() and session.stream.received_s == pytest.approx(1.0)
 
 
 def test_live_silence_is_not_evidence(live, live_session, tmp_path):

@@ -105,13 +105,15 @@ class LiveTab:
             discard_upload(path)
         key = session_key(request)
         session = self.sessions.get(key)
-        if session is not None and session.stopped:
-            return LiveUpdate()  # a chunk that arrived after Stop
         if session is None:  # the chunk came before Record was handled
             session = self._new_session(key, model, hop_s, threshold)
             if session is None:  # ... or after the page was closed
                 return LiveUpdate()
         with session.lock:
+            # Checked under the lock: a chunk handled while Stop finished the stream must not reach the finished
+            # stream (it raised "This stream has finished" on a busy server).
+            if session.stopped:
+                return LiveUpdate()  # a chunk that arrived after Stop
             session.last_seen = time.monotonic()
             session.capture = capture_settings(capture) or session.capture
             if threshold is not None and float(threshold) != session.threshold:
