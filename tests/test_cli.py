@@ -26,8 +26,10 @@ def run_cli(*args, env_extra=None, cwd=REPO, timeout=180):
 
 
 @pytest.fixture(scope="module")
-def cli_env(weights_dir, tmp_path_factory):
-    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": str(tmp_path_factory.mktemp("cache"))}
+def cli_env(model_env):
+    """The test weights, offline, and the run's ONNX cache (tests/conftest.py): the CLI exports no graph that
+    another test already made (tests/test_onnx.py tests the export from an empty cache)."""
+    return model_env
 
 
 def test_json_for_real_and_synthetic_speech_and_a_bad_file(cli_env, tmp_path):

@@ -225,17 +225,17 @@ def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
     (its log counts them) and keeps serving."""
     clip = example("real_arctic_awb")
     browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}")
+    context = browser.new_context(permissions=["microphone"])  # one browser profile: its HTTP cache is warm
     rss = []
     try:
         for _ in range(20):
-            context = browser.new_context(permissions=["microphone"])
-            page = context.new_page()
+            page = context.new_page()  # each visitor is a page of its own, with its own Gradio session
             page.goto(server.url)
             page.get_by_role("tab", name="Live").click()
             page.locator("#live-audio button:has-text('Record')").first.click()
             # "waiting" (for the first full window): the server has this visitor's audio, and more is on its way.
             page.wait_for_selector('#live-status .live-status[data-state="waiting"]', timeout=ANALYSIS_TIMEOUT_MS)
-            context.close()  # gone, mid-stream
+            page.close()  # gone, mid-stream (no beforeunload: as a closed tab or a lost connection)
             rss.append(_rss_mb(server.pid))
     finally:
         browser.close()
