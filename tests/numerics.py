@@ -45,7 +45,8 @@ def resampler_difference_bound(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
 
 def assert_within_summation_bound(got: np.ndarray, expected: np.ndarray, bound: np.ndarray) -> None:
-    """``got`` equals ``expected`` within ``bound`` per sample (same length), with the worst ratio in the message."""
+    """``got`` equals ``expected`` within ``bound`` per sample (same length); the message names the sample that
+    exceeds its bound the most."""
     assert got.shape == expected.shape, (got.shape, expected.shape)
     excess = np.abs(got.astype(np.float64) - expected.astype(np.float64)) - bound
     worst = int(np.argmax(excess)) if len(excess) else 0
