@@ -40,6 +40,8 @@ def main() -> None:
     for name in ("httpx", "httpx2"):  # one INFO line per HTTP request (Gradio's, huggingface_hub's): noise
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.getLogger("uvicorn.error").addFilter(_not_a_client_disconnect)
+    # The library logs which source served each model's weights; the model pool says it in its "ready" line.
+    logging.getLogger("aasist.weights").addFilter(lambda record: not getattr(record, "weights_source", False))
     pool = ModelPool(concurrency=LIMITS.concurrency)
     demo = build_demo(pool, limits=LIMITS)
     demo.queue(default_concurrency_limit=LIMITS.concurrency, max_size=LIMITS.queue_size)

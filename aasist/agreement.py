@@ -10,7 +10,7 @@ verdict hangs on details of one model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
 from .detector import DetectionResult
@@ -30,6 +30,7 @@ class ModelVerdict:
 @dataclass(frozen=True)
 class ModelAgreement:
     models: list  # ModelVerdict, the main model first
+    unavailable: dict = field(default_factory=dict)  # model -> one sentence: why it could not score the recording
 
     @property
     def agree(self) -> bool:
@@ -46,10 +47,15 @@ class ModelAgreement:
         return f"{who} disagree: {listed}, so treat this verdict with extra caution."
 
     def to_dict(self) -> dict:
-        return {"models": [m.to_dict() for m in self.models], "agree": self.agree, "message": self.message}
+        data = {"models": [m.to_dict() for m in self.models], "agree": self.agree, "message": self.message}
+        if self.unavailable:
+            data["unavailable"] = [{"model": m, "error": e} for m, e in self.unavailable.items()]
+        return data
 
 
-def model_agreement(results: Sequence[DetectionResult]) -> ModelAgreement:
-    """The agreement of results that several models gave for the same recording (the main one first)."""
-    return ModelAgreement([ModelVerdict(r.model, float(r.spoof_probability), r.verdict) for r in results])
+def model_agreement(results: Sequence[DetectionResult], unavailable: Optional[dict] = None) -> ModelAgreement:
+    """The agreement of results that several models gave for the same recording (the main one first);
+    ``unavailable``: the models that could not score it, with why."""
+    return ModelAgreement([ModelVerdict(r.model, float(r.spoof_probability), r.verdict) for r in results],
+                          dict(unavailable or {}))
 

@@ -1,7 +1,9 @@
-"""Inference backends: run a batch of fixed-length windows through a model, optionally with its attention.
+"""Inference backends: run a batch of fixed-length windows through a model, optionally with its inner values.
 
-A backend takes a float32 array (batch, 64600) and returns the logits (batch, 2) as numpy, plus, when asked,
-the attention tensors named as in ``model.attention_keys()``. The detector does not care which one it has.
+A backend takes a float32 array (batch, 64600) and returns the logits (batch, 2) as numpy, plus, when asked, the
+tensors the model's ``forward(x, capture)`` fills: AASIST's attention (named as in ``model.attention_keys()``),
+RawNet2's sinc band magnitudes and filter-wise scales (``rawnet2.capture_keys()``). The detector does not care which
+backend it has.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ import torch
 from torch import nn
 
 from .model import AASIST
+from .rawnet2 import RawNet2
+
+CAPTURING = (AASIST, RawNet2)  # architectures whose forward takes a capture dict
 
 
 class Backend(Protocol):
@@ -20,19 +25,19 @@ class Backend(Protocol):
     supports_attention: bool
 
     def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
-        """-> (logits (B, 2) float32, dict of attention arrays or None)."""
+        """-> (logits (B, 2) float32, dict of captured arrays (attention, filter scales) or None)."""
         ...
 
 
 class TorchBackend:
-    """Eager PyTorch; the reference path, and the one for GPUs and for architectures other than AASIST."""
+    """Eager PyTorch; the reference path, and the one for GPUs and for architectures without an ONNX export."""
 
     name = "torch"
 
     def __init__(self, model: nn.Module, device: Optional[str] = None):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.model = model.to(self.device).eval()
-        self.supports_attention = isinstance(model, AASIST)
+        self.supports_attention = isinstance(model, CAPTURING)
 
     def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
         x = torch.from_numpy(np.ascontiguousarray(windows, dtype=np.float32)).to(self.device)

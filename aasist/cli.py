@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default="AASIST",
-                        help="built-in name (AASIST, AASIST-L), a local .pth or checkpoint folder, or a Hub repo id")
+                        help="built-in name (see `python -m aasist models`), a local .pth or checkpoint folder, or "
+                             "a Hub repo id")
     parser.add_argument("--revision", default="main", help="Hub revision (branch, tag or commit); default main")
     parser.add_argument("--filename", default=None, help="file inside a Hub repo, when it is not the default")
     parser.add_argument("--backend", choices=("onnx", "torch"), default=None,
@@ -51,8 +52,8 @@ def add_detect_parser(subparsers) -> None:
                    help="re-score each recording (its first 30 s) under benign edits and say whether the verdict "
                         "holds (about 9x the analysis time)")
     p.add_argument("--models", metavar="A,B", default=None,
-                   help="score with several models, e.g. AASIST,AASIST-L: the first gives the main result, the "
-                        "others its agreement (replaces --model)")
+                   help="score with several models, e.g. AASIST,AASIST-L,RawNet2: the first gives the main result, "
+                        "the others its agreement (replaces --model)")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="write a self-contained HTML report per recording into DIR (named after the file)")
     p.set_defaults(handler=run_detect)
@@ -176,6 +177,52 @@ def run_detect(args: argparse.Namespace) -> int:
             print(f"error: could not write {args.csv}: {error.strerror or error}.", file=sys.stderr)
             return 1
     return 1 if failed else 0
+
+
+def add_models_parser(subparsers) -> None:
+    p = subparsers.add_parser("models", help="list the built-in models: Hub repo, checksum, licence, training data",
+                              description="The built-in models (aasist.registry): where their weights come from, "
+                                          "how they are checked, what they were trained on and their published "
+                                          "results.")
+    p.add_argument("--json", action="store_true", help="print a JSON list, one object per model")
+    p.set_defaults(handler=run_models)
+
+
+def _model_entry(model) -> dict:
+    """A registry entry with the checksum that applies: the published one, else the one recorded on first download."""
+    from .cache import recorded_sha256
+
+    data = model.to_dict()
+    if model.sha256 is not None:
+        data["sha256_source"] = "published"
+        return data
+    record = recorded_sha256(model.repo_id, model.filename)
+    data["sha256"] = record["sha256"] if record else None
+    data["sha256_source"] = (f"recorded on first download ({record.get('recorded_at', '?')}, commit "
+                             f"{record.get('commit') or '?'})" if record else "recorded on first download (not yet "
+                                                                              "downloaded here)")
+    return data
+
+
+def run_models(args: argparse.Namespace) -> int:
+    from .registry import MODELS, NOT_AVAILABLE
+
+    entries = [_model_entry(model) for model in MODELS]
+    if args.json:
+        json.dump(entries, sys.stdout, indent=2)
+        print()
+        return 0
+    for model, entry in zip(MODELS, entries):
+        where = "packaged with aasist, and on the Hub" if model.packaged else \
+            f"downloaded from the Hub when first used ({model.size_mb:g} MB)"
+        print(f"{model.name}  [{model.architecture}, {model.licence}]")
+        print(f"  {model.summary()}")
+        print(f"  weights: {model.repo_id}, file {model.filename}, revision {model.revision}; {where}")
+        print(f"  SHA-256: {entry['sha256'] or '-'} ({entry['sha256_source']})")
+    for name, why in NOT_AVAILABLE.items():
+        print(f"{name}  [not available]")
+        print(f"  {why}.")
+    return 0
 
 
 STREAM_BLOCK_S = 0.1  # seconds of audio read and pushed at a time by `stream`
@@ -324,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_detect_parser(subparsers)
     add_stream_parser(subparsers)
+    add_models_parser(subparsers)
 
     from .onnx_backend import add_export_parser
     from .training.cli import add_training_parsers
@@ -340,3 +388,8 @@ def main(argv: Optional[list] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

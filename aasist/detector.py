@@ -17,6 +17,7 @@ from scipy.special import expit
 from .audio import Audio, AudioError, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
 from .diagnostics import diagnose
+from .filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .present import one_sentence
 from .windows import WindowGeometry
@@ -149,6 +150,7 @@ class DetectionResult:
     robustness: Optional[Any] = None  # robustness.RobustnessResult, attached by pipeline.Pipeline
     agreement: Optional[Any] = None  # agreement.ModelAgreement, when scored with several models
     weights_sha256: Optional[str] = None  # of the model's weights file, for reports
+    filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
 
     @property
     def most_decisive_window(self) -> int:
@@ -171,6 +173,8 @@ class DetectionResult:
         }
         if include_attention and self.attention is not None:
             result["attention"] = self.attention.to_dict()
+        if include_attention and self.filter_scaling is not None:
+            result["filter_scaling"] = self.filter_scaling.to_dict()
         if self.robustness is not None:
             result["robustness"] = self.robustness.to_dict()
         if self.agreement is not None:
@@ -250,17 +254,20 @@ class Detector:
         backend: Optional[str] = None,
         device: Optional[str] = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        download_progress: Optional[Callable[[int, Optional[int]], None]] = None,
     ) -> "Detector":
         """Load a built-in model name, a local checkpoint path or a Hub repo id (see ``weights.load_checkpoint``).
 
-        ``backend``: None picks the fastest available: ONNX Runtime for AASIST models on the CPU (its graph is
-        exported and checked against torch on first use, then cached, see ``onnx_backend``; about 4x faster than
-        eager torch on 2 cores), torch on a GPU and for other architectures. "onnx" or "torch" to choose; "onnx" is
-        for AASIST models on the CPU only.
+        ``backend``: None picks the fastest available: ONNX Runtime for AASIST and RawNet2 models on the CPU (its
+        graph is exported and checked against torch on first use, then cached, see ``onnx_backend``; about 4x faster
+        than eager torch on 2 cores for AASIST), torch on a GPU and for other architectures. "onnx" or "torch" to
+        choose; "onnx" is for AASIST and RawNet2 models on the CPU only.
+
+        ``download_progress(done_bytes, total_bytes)`` hears of a built-in model's download from the Hub.
         """
         from .weights import build_model, load_checkpoint
 
-        checkpoint = load_checkpoint(model, revision=revision, filename=filename)
+        checkpoint = load_checkpoint(model, revision=revision, filename=filename, progress=download_progress)
         net = build_model(checkpoint)
         chosen = _make_backend(backend, net, checkpoint, device)
         return cls(chosen, model_name=model, architecture=checkpoint.architecture, batch_size=batch_size,
@@ -280,7 +287,8 @@ class Detector:
 
         ``progress(done, total)`` after each batch of windows. ``window_offset_s`` starts the window grid that much
         later (see ``WindowGeometry``; the robustness check's grid shift). Several models and the robustness check
-        are put together by ``aasist.pipeline.Pipeline``.
+        are put together by ``aasist.pipeline.Pipeline``. ``with_attention`` explains the most decisive window:
+        ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2.
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
@@ -331,7 +339,10 @@ class Detector:
         if attention is not None:
             i = result.most_decisive_window
             raw = {k: v[i] for k, v in attention.items()}
-            result.attention = window_attention(raw, i, starts[i], tiled)
+            if is_filter_scaling_capture(raw):
+                result.filter_scaling = filter_scaling(raw, i, starts[i], tiled)
+            else:
+                result.attention = window_attention(raw, i, starts[i], tiled)
         return result
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
@@ -376,7 +387,7 @@ def _make_backend(name: Optional[str], net, checkpoint, device: Optional[str]) -
 
     import torch
 
-    from .model import AASIST
+    from .onnx_backend import exportable
 
     if name not in (None, "torch", "onnx"):
         raise ValueError(f"unknown backend {name!r}; choose 'torch' or 'onnx'.")
@@ -384,14 +395,14 @@ def _make_backend(name: Optional[str], net, checkpoint, device: Optional[str]) -
         on_cpu = torch.device(device).type == "cpu" if device else not torch.cuda.is_available()
     except RuntimeError as error:
         raise ValueError(f"unknown device {device!r} ({error}).") from None
-    is_aasist = isinstance(net, AASIST)
+    onnx_capable = exportable(net)
     architecture = getattr(checkpoint, "architecture", None) or type(net).__name__
     sha256 = getattr(checkpoint, "sha256", None)
 
     if name == "onnx":
-        if not is_aasist:
-            raise ValueError(f"the ONNX backend runs AASIST models only, and this is a {architecture} model; "
-                             "use backend='torch'.")
+        if not onnx_capable:
+            raise ValueError(f"the ONNX backend runs AASIST and RawNet2 models only, and this is a {architecture} "
+                             "model; use backend='torch'.")
         if not on_cpu:
             raise ValueError(f"the ONNX backend runs on the CPU, not on {device or 'cuda'}; use backend='torch' "
                              "for the GPU.")
@@ -401,7 +412,7 @@ def _make_backend(name: Optional[str], net, checkpoint, device: Optional[str]) -
 
     from .onnx_backend import available_cpus
 
-    if name is None and is_aasist and on_cpu:
+    if name is None and onnx_capable and on_cpu:
         try:
             from .onnx_backend import OnnxBackend
 

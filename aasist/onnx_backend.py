@@ -1,25 +1,27 @@
-"""ONNX Runtime backend: the AASIST graph exported once, checked against torch, cached, and run on the CPU.
+"""ONNX Runtime backend: a model's graph (AASIST or RawNet2) exported once, checked against torch, cached, and run
+on the CPU.
 
     from aasist.onnx_backend import OnnxBackend
     backend = OnnxBackend.from_model(model, weights_sha256=checkpoint.sha256)   # exports on first use, then cached
-    logits, attention = backend.run(windows, with_attention=True)               # windows: (batch, 64600) float32
+    logits, captured = backend.run(windows, with_attention=True)                # windows: (batch, 64600) float32
 
 Why and how (measured on 2 CPU cores, see README "Speed"):
 - The exporter is the TorchScript one (``torch.onnx.export(..., dynamo=False)``): it needs the ``onnx`` package
   (pinned in requirements.txt) but not ``onnxscript``, which torch 2.11's default dynamo exporter requires; it exports
-  this model exactly (logits within ~1e-6). Running a cached graph needs only onnxruntime.
-- The graph pools keep floor(N * ratio) nodes with N fixed when tracing, so a graph is only valid for the window length
-  it was traced with: it is traced at ``WINDOW_SAMPLES`` (the detector always feeds that), with a dynamic batch axis,
-  and other lengths are refused.
-- The graph's outputs are the logits and every tensor of ``model.attention_keys()`` (ONNX names with ``:`` replaced by
-  ``__``), so the app's attention figures come from the same single pass. They are intermediate values the logits need
-  anyway: asking for them costs nothing measurable, and a run without attention asks ORT for the logits only.
-- Every new graph is run against the torch model (logits and attention within ``PARITY_ATOL``, kept indices exactly,
-  batch 1 and 2) before it is cached; a graph that fails is never written.
+  these models exactly (logits within ~1e-6). Running a cached graph needs only onnxruntime.
+- AASIST's graph pools keep floor(N * ratio) nodes with N fixed when tracing, so a graph is only valid for the window
+  length it was traced with: every graph is traced at ``WINDOW_SAMPLES`` (the detector always feeds that), with a
+  dynamic batch axis, and other lengths are refused.
+- The graph's outputs are the logits and every tensor the model's ``forward(x, capture)`` fills, in the order of
+  ``capture_keys(model)`` (AASIST: ``model.attention_keys()``; RawNet2: ``rawnet2.capture_keys()``; ONNX names with
+  ``:`` replaced by ``__``), so the app's figures come from the same single pass. They are intermediate values the
+  logits need anyway: asking for them costs nothing measurable, and a run without them asks ORT for the logits only.
+- Every new graph is run against the torch model (logits and captured tensors within ``PARITY_ATOL``, kept indices
+  exactly, batch 1 and 2) before it is cached; a graph that fails is never written.
 - The cache (``$AASIST_CACHE_DIR``, else ``$XDG_CACHE_HOME/aasist``, else ``~/.cache/aasist``; graphs in ``onnx/``)
-  is keyed by the weights' SHA-256, the model's hyper-parameters and the versions of aasist, torch, onnx and
-  onnxruntime, and written atomically (temporary file, then rename). When it is not writable, a folder in the system
-  temp dir is used, and failing that the graph stays in memory: a read-only disk never stops inference.
+  is keyed by the architecture, the weights' SHA-256, the model's hyper-parameters and the versions of aasist, torch,
+  onnx and onnxruntime, and written atomically (temporary file, then rename). When it is not writable, a folder in the
+  system temp dir is used, and failing that the graph stays in memory: a read-only disk never stops inference.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import json
 import math
 import os
 import re
@@ -42,14 +45,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from .cache import CACHE_DIR_ENV, default_cache_dir, write_atomically
 from .model import AASIST, SAMPLE_RATE, WINDOW_SAMPLES, attention_keys
 from .present import one_sentence
+from .rawnet2 import RawNet2
+from .rawnet2 import capture_keys as rawnet2_capture_keys
 
 OPSET = 17  # well supported by onnxruntime 1.32 and by the TorchScript exporter
 INPUT_NAME = "waveform"
 LOGITS_NAME = "logits"
 PARITY_ATOL = 1e-4  # absolute, as the parity tests against the authors' implementation
-CACHE_DIR_ENV = "AASIST_CACHE_DIR"
 NUM_THREADS_ENV = "AASIST_NUM_THREADS"
 
 Graph = Union[Path, bytes]  # a graph file, or the serialized graph when no folder could hold it
@@ -68,12 +73,42 @@ class OnnxUnavailableError(RuntimeError):
 
 
 def output_name(key: str) -> str:
-    """ONNX output name of an attention key: ``pool_S:kept`` -> ``pool_S__kept``."""
+    """ONNX output name of a capture key: ``pool_S:kept`` -> ``pool_S__kept``."""
     return key.replace(":", "__")
 
 
-OUTPUT_KEYS = {output_name(k): k for k in attention_keys()}  # ONNX output name -> attention key
+def capture_key(name: str) -> str:
+    """The capture key of an ONNX output name (``output_name`` undone): ``pool_S__kept`` -> ``pool_S:kept``."""
+    return name.replace("__", ":")
+
+
+OUTPUT_KEYS = {output_name(k): k for k in attention_keys()}  # AASIST's graph: ONNX output name -> attention key
 OUTPUT_NAMES = (LOGITS_NAME,) + tuple(OUTPUT_KEYS)
+
+EXPORTABLE = (AASIST, RawNet2)  # the architectures whose forward(x, capture) this backend exports
+
+
+def exportable(model: nn.Module) -> bool:
+    """Whether this backend can export ``model`` (an AASIST or a RawNet2)."""
+    return isinstance(model, EXPORTABLE)
+
+
+def _not_exportable(model: nn.Module) -> str:
+    return f"the ONNX backend runs AASIST and RawNet2 models only, not {type(model).__name__}; use backend='torch'."
+
+
+def capture_keys(model: nn.Module) -> tuple:
+    """Keys of the captured tensors that ``model``'s graph outputs after the logits, in output order."""
+    if isinstance(model, AASIST):
+        return attention_keys()
+    if isinstance(model, RawNet2):
+        return rawnet2_capture_keys()
+    raise ValueError(_not_exportable(model))
+
+
+def output_names(model: nn.Module) -> tuple:
+    """ONNX output names of ``model``'s graph: the logits, then ``capture_keys(model)``."""
+    return (LOGITS_NAME,) + tuple(output_name(k) for k in capture_keys(model))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -123,17 +158,18 @@ def available_cpus() -> int:
 # Export and verification
 
 
-class _WithAttention(nn.Module):
-    """The model with its attention tensors as extra outputs, in ``attention_keys()`` order."""
+class _WithCapture(nn.Module):
+    """The model with its captured tensors as extra outputs, in ``capture_keys(model)`` order."""
 
-    def __init__(self, model: AASIST):
+    def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
+        self.keys = capture_keys(model)
 
     def forward(self, x):
         capture: dict = {}
         logits = self.model(x, capture)
-        return (logits,) + tuple(capture[k] for k in attention_keys())
+        return (logits,) + tuple(capture[k] for k in self.keys)
 
 
 exports_done = 0  # graphs exported by this process (the tests check that a cached graph is not exported again)
@@ -141,27 +177,30 @@ exports_done = 0  # graphs exported by this process (the tests check that a cach
 # The export traces the model, and the tracer warns (TracerWarning) where the pools turn a node count into a Python
 # int: that is why a graph is only valid at the window length it was traced with, which the backend enforces, and
 # every graph is checked against torch before it is cached. Expected, so not shown: the tracer's own switch turns
-# these warnings off while an export runs. Not warnings.catch_warnings, which is not thread-safe: the app exports in
-# a background thread while the web server starts, and a catch_warnings in another thread (Gradio has some) could
-# restore the filters under it, showing the warnings, or silencing every warning of the process for good. The
-# exporter's two DeprecationWarnings about the legacy TorchScript path (chosen on purpose, see above) get a filter of
-# their own, matching their messages only.
+# these warnings off while an export runs (RawNet2's GRU checks its input's shapes the same way). Not
+# warnings.catch_warnings, which is not thread-safe: the app exports in a background thread while the web server
+# starts, and a catch_warnings in another thread (Gradio has some) could restore the filters under it, showing the
+# warnings, or silencing every warning of the process for good. The exporter's two DeprecationWarnings about the
+# legacy TorchScript path (chosen on purpose, see above) get a filter of their own, matching their messages only; so
+# does the notice it gives for every GRU (RawNet2's) that a batch size other than the traced one may fail: the GRU's
+# initial state is made from the input's batch size, and every graph is checked at batches 2 and 1.
 _tracer_switch_lock = threading.Lock()
 _exports_running = 0
 _tracer_warned_before = True
 
 
-_LEGACY_EXPORTER_NOTICES = (
-    "You are using the legacy TorchScript-based ONNX export",
-    "The feature will be removed. Please remove usage of this function",
+_EXPECTED_EXPORTER_NOTICES = (
+    ("You are using the legacy TorchScript-based ONNX export", DeprecationWarning),
+    ("The feature will be removed. Please remove usage of this function", DeprecationWarning),
+    ("Exporting a model to ONNX with a batch_size other than 1, with a variable length with GRU", UserWarning),
 )
 
 
 @contextmanager
 def _tracer_warnings_off():
     global _exports_running, _tracer_warned_before
-    for notice in _LEGACY_EXPORTER_NOTICES:  # idempotent: the same filter is moved to the front, not added twice
-        warnings.filterwarnings("ignore", message=re.escape(notice), category=DeprecationWarning)
+    for notice, category in _EXPECTED_EXPORTER_NOTICES:  # idempotent: the same filter is moved to the front
+        warnings.filterwarnings("ignore", message=re.escape(notice), category=category)
     get_warn = getattr(torch._C, "_jit_get_tracer_state_warn", None)  # private API: tolerate its absence
     set_warn = getattr(torch._C, "_jit_set_tracer_state_warn", None)
     switch = get_warn is not None and set_warn is not None
@@ -179,16 +218,18 @@ def _tracer_warnings_off():
                 set_warn(_tracer_warned_before)
 
 
-def _export_bytes(model: AASIST) -> bytes:
+def _export_bytes(model: nn.Module) -> bytes:
     global exports_done
-    if not isinstance(model, AASIST):
+    if not exportable(model):
         raise OnnxExportError(
-            f"only AASIST models can be exported to ONNX, not {type(model).__name__}; run it with the torch backend."
+            f"only AASIST and RawNet2 models can be exported to ONNX, not {type(model).__name__}; run it with the "
+            "torch backend."
         )
-    wrapper = _WithAttention(model).eval()  # eval() matters: the exporter traces the mode the module is in
+    wrapper = _WithCapture(model).eval()  # eval() matters: the exporter traces the mode the module is in
     example = torch.zeros(2, WINDOW_SAMPLES)  # batch 2, so that nothing is specialised to a batch of one
     buffer = io.BytesIO()
-    dynamic = {name: {0: "batch"} for name in (INPUT_NAME,) + OUTPUT_NAMES}
+    names = output_names(model)
+    dynamic = {name: {0: "batch"} for name in (INPUT_NAME,) + names}
     was_training = model.training
     model.eval()
     try:
@@ -200,7 +241,7 @@ def _export_bytes(model: AASIST) -> bytes:
                 dynamo=False,
                 opset_version=OPSET,
                 input_names=[INPUT_NAME],
-                output_names=list(OUTPUT_NAMES),
+                output_names=list(names),
                 dynamic_axes=dynamic,
                 do_constant_folding=True,
             )
@@ -225,12 +266,12 @@ def verification_windows() -> np.ndarray:
     return np.stack([noise, speech]).astype(np.float32)
 
 
-def _torch_outputs(model: AASIST, windows: np.ndarray) -> dict:
+def _torch_outputs(model: nn.Module, windows: np.ndarray) -> dict:
     capture: dict = {}
     with torch.inference_mode():
         logits = model(torch.from_numpy(windows), capture)
     out = {LOGITS_NAME: logits.numpy()}
-    out.update({k: capture[k].numpy() for k in attention_keys()})
+    out.update({k: capture[k].numpy() for k in capture_keys(model)})
     return out
 
 
@@ -253,7 +294,7 @@ def compare_outputs(expected: dict, got: dict, atol: float = PARITY_ATOL) -> lis
     return problems
 
 
-def verify_graph(model: AASIST, session, atol: float = PARITY_ATOL) -> None:
+def verify_graph(model: nn.Module, session, atol: float = PARITY_ATOL) -> None:
     """Run the graph and the torch model on the verification windows (batch 2, then batch 1); raise if they differ."""
     windows = verification_windows()
     for batch in (windows, windows[1:]):
@@ -267,57 +308,27 @@ def verify_graph(model: AASIST, session, atol: float = PARITY_ATOL) -> None:
             )
 
 
-def _write_atomically(data: bytes, path: Path) -> None:
-    """Write to a temporary file beside ``path``, then rename: readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def export_verified(model: AASIST, num_threads: Optional[int] = None) -> bytes:
+def export_verified(model: nn.Module, num_threads: Optional[int] = None) -> bytes:
     """The serialized graph of ``model``, checked against torch (raises ``OnnxExportError`` when it differs)."""
     data = _export_bytes(model)
     verify_graph(model, make_session(data, num_threads))
     return data
 
 
-def export_onnx(model: AASIST, path: Union[str, os.PathLike], verify: bool = True) -> Path:
-    """Export ``model`` at the fixed 64600-sample window (dynamic batch) to ``path``, atomically.
+def export_onnx(model: nn.Module, path: Union[str, os.PathLike], verify: bool = True) -> Path:
+    """Export ``model`` (AASIST or RawNet2) at the fixed 64600-sample window (dynamic batch) to ``path``, atomically.
 
-    Outputs: ``logits`` and every tensor of ``attention_keys()`` (``:`` written ``__``). With ``verify`` (the default)
-    the graph is first checked against torch and nothing is written when it differs.
+    Outputs: ``logits`` and every tensor of ``capture_keys(model)`` (``:`` written ``__``). With ``verify`` (the
+    default) the graph is first checked against torch and nothing is written when it differs.
     """
     data = export_verified(model) if verify else _export_bytes(model)
     path = Path(path)
-    _write_atomically(data, path)
+    write_atomically(data, path)
     return path
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Cache
-
-
-def default_cache_dir() -> Path:
-    """``$AASIST_CACHE_DIR``, else ``$XDG_CACHE_HOME/aasist``, else ``~/.cache/aasist``."""
-    explicit = os.environ.get(CACHE_DIR_ENV, "").strip()
-    if explicit:
-        return Path(explicit).expanduser()
-    xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-    if xdg:
-        return Path(xdg).expanduser() / "aasist"
-    return Path.home() / ".cache" / "aasist"
 
 
 def _version(package: str) -> str:
@@ -339,20 +350,30 @@ def state_dict_sha256(model: nn.Module) -> str:
     return digest.hexdigest()
 
 
-def graph_file_name(model: AASIST, weights_sha256: Optional[str] = None) -> str:
-    """Cache file name: weights checksum, hyper-parameters and every version the graph depends on."""
+def _architecture_key(model: nn.Module) -> tuple:
+    """(file name prefix, text of the hyper-parameters) of an exportable model."""
+    if isinstance(model, AASIST):
+        return "aasist", repr(model.dims)
+    if isinstance(model, RawNet2):
+        return "rawnet2", json.dumps(model.config, sort_keys=True, default=str)
+    raise ValueError(_not_exportable(model))
+
+
+def graph_file_name(model: nn.Module, weights_sha256: Optional[str] = None) -> str:
+    """Cache file name: architecture, weights checksum, hyper-parameters and every version the graph depends on."""
     from . import __version__
 
+    prefix, hyper_parameters = _architecture_key(model)
     sha = (weights_sha256 or state_dict_sha256(model)).lower()
-    dims = hashlib.sha256(repr(model.dims).encode()).hexdigest()[:8]
+    dims = hashlib.sha256(hyper_parameters.encode()).hexdigest()[:8]
     versions = (
         f"aasist{__version__}-torch{torch.__version__}-onnx{_version('onnx')}-ort{_version('onnxruntime')}-opset{OPSET}"
     )
-    name = f"aasist-{sha[:16]}-{dims}-{versions}.onnx"
+    name = f"{prefix}-{sha[:16]}-{dims}-{versions}.onnx"
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def cached_graph_path(model: AASIST, weights_sha256: Optional[str] = None,
+def cached_graph_path(model: nn.Module, weights_sha256: Optional[str] = None,
                       cache_dir: Union[str, os.PathLike, None] = None) -> Path:
     """Where the graph of ``model`` is cached (whether or not it is there yet)."""
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -364,7 +385,7 @@ def _fallback_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"aasist-{uid}" / "onnx"
 
 
-def ensure_graph(model: AASIST, weights_sha256: Optional[str] = None,
+def ensure_graph(model: nn.Module, weights_sha256: Optional[str] = None,
                  cache_dir: Union[str, os.PathLike, None] = None, num_threads: Optional[int] = None) -> tuple:
     """The cached graph of ``model``, exporting and verifying it first when it is not cached.
 
@@ -390,7 +411,7 @@ def ensure_graph(model: AASIST, weights_sha256: Optional[str] = None,
     for folder in candidates:
         path = folder / name
         try:
-            _write_atomically(data, path)
+            write_atomically(data, path)
         except OSError as error:
             failures.append(f"{folder} ({error.strerror or error})")
             continue
@@ -440,16 +461,17 @@ def make_session(graph: Graph, num_threads: Optional[int] = None):
 
 
 def _run_session(session, windows: np.ndarray, with_attention: bool) -> dict:
-    names = list(OUTPUT_NAMES) if with_attention else [LOGITS_NAME]
+    """{"logits": ..., capture key: ...} of one run: every output of the graph with ``with_attention``, else logits."""
+    names = [o.name for o in session.get_outputs()] if with_attention else [LOGITS_NAME]
     values = session.run(names, {INPUT_NAME: windows})
-    return {OUTPUT_KEYS.get(n, n): v for n, v in zip(names, values)}
+    return {capture_key(n): v for n, v in zip(names, values)}
 
 
 class OnnxBackend:
-    """The AASIST graph on onnxruntime (CPU), with its attention tensors from the same pass.
+    """A model's graph (AASIST or RawNet2) on onnxruntime (CPU), with its captured tensors from the same pass.
 
     ``max_batch`` bounds the windows per ORT call: batching does not make a window faster on the CPU (measured), but
-    every extra window in a call adds ~0.5 GB of activations to the peak memory.
+    every extra window in a call adds ~0.5 GB of activations (AASIST) to the peak memory.
     """
 
     name = "onnx"
@@ -462,17 +484,17 @@ class OnnxBackend:
         self.max_batch = max(1, int(max_batch))
         shape = self.session.get_inputs()[0].shape
         self.window_samples = shape[-1] if isinstance(shape[-1], int) else WINDOW_SAMPLES
+        self.capture_keys = tuple(capture_key(o.name) for o in self.session.get_outputs() if o.name != LOGITS_NAME)
         self._lock = threading.Lock()  # one run at a time: two concurrent runs would just share the same cores
 
     @classmethod
-    def from_model(cls, model: AASIST, weights_sha256: Optional[str] = None,
+    def from_model(cls, model: nn.Module, weights_sha256: Optional[str] = None,
                    cache_dir: Union[str, os.PathLike, None] = None, num_threads: Optional[int] = None,
                    max_batch: int = 1) -> "OnnxBackend":
-        """The backend for ``model``: its cached graph, exported and checked against torch on first use."""
-        if not isinstance(model, AASIST):
-            raise ValueError(
-                f"the ONNX backend runs AASIST models only, not {type(model).__name__}; use backend='torch'."
-            )
+        """The backend for ``model`` (AASIST or RawNet2): its cached graph, exported and checked against torch on
+        first use."""
+        if not exportable(model):
+            raise ValueError(_not_exportable(model))
         graph, session = ensure_graph(model, weights_sha256, cache_dir, num_threads)
         return cls(graph, num_threads, session=session, max_batch=max_batch)
 
@@ -481,7 +503,7 @@ class OnnxBackend:
         return "memory" if isinstance(self.graph, bytes) else str(self.graph)
 
     def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
-        """(logits (B, 2) float32, {attention key: array} or None) for windows (B, 64600) float32."""
+        """(logits (B, 2) float32, {capture key: array} or None) for windows (B, 64600) float32."""
         windows = np.asarray(windows, dtype=np.float32)
         if windows.ndim == 1:
             windows = windows[None, :]
@@ -500,8 +522,8 @@ class OnnxBackend:
         logits = np.concatenate([p[LOGITS_NAME] for p in parts])
         if not with_attention:
             return logits, None
-        attention = {k: np.concatenate([p[k] for p in parts]) for k in attention_keys()}
-        return logits, attention
+        captured = {k: np.concatenate([p[k] for p in parts]) for k in self.capture_keys}
+        return logits, captured
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -512,11 +534,12 @@ def add_export_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "export-onnx",
         help="export a model to ONNX (done automatically on first use; this pre-fills the cache)",
-        description="Export an AASIST model to an ONNX graph at the fixed 64600-sample window, check it against "
-                    "PyTorch, and write it to the cache (or to --output).",
+        description="Export an AASIST or RawNet2 model to an ONNX graph at the fixed 64600-sample window, check it "
+                    "against PyTorch, and write it to the cache (or to --output).",
     )
     p.add_argument("--model", default="AASIST",
-                   help="built-in name (AASIST, AASIST-L), a local .pth or checkpoint folder, or a Hub repo id")
+                   help="built-in name (AASIST, AASIST-L, RawNet2), a local .pth or checkpoint folder, or a Hub "
+                        "repo id (AASIST and RawNet2 architectures)")
     p.add_argument("--revision", default="main", help="Hub revision (branch, tag or commit); default main")
     p.add_argument("--filename", default=None, help="file inside a Hub repo, when it is not the default")
     p.add_argument("--output", metavar="PATH", default=None,
@@ -530,8 +553,9 @@ def run_export(args: argparse.Namespace) -> int:
 
         checkpoint = load_checkpoint(args.model, revision=args.revision, filename=args.filename)
         net = build_model(checkpoint)
-        if not isinstance(net, AASIST):
-            raise ValueError(f"{args.model} is a {checkpoint.architecture} model: only AASIST models export to ONNX.")
+        if not exportable(net):
+            raise ValueError(f"{args.model} is a {checkpoint.architecture} model: only AASIST and RawNet2 models "
+                             "export to ONNX.")
         if args.output:
             try:
                 path = export_onnx(net, args.output)

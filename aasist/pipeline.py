@@ -80,9 +80,10 @@ class Pipeline:
         return self.main.analyze(audio, protocol=self.protocol, hop_s=self.hop_s, with_attention=with_attention,
                                  progress=on_windows)
 
-    def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
+    def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None,
+                      unavailable: Optional[dict] = None) -> None:
         """Score ``audio`` with the other models (no attention) and attach the agreement of all (stage
-        ``OTHER_MODELS``)."""
+        ``OTHER_MODELS``); ``unavailable``: models that could not be loaded (name -> why), said with it."""
         others = self.detectors[1:]
         report = None if progress is None else _reporter(progress, OTHER_MODELS)
         scored = []
@@ -92,7 +93,7 @@ class Pipeline:
             scored.append(detector.analyze(audio, protocol=self.protocol, hop_s=self.hop_s))
         if report is not None:
             report(len(scored), len(others))
-        result.agreement = model_agreement([result, *scored])
+        result.agreement = model_agreement([result, *scored], unavailable)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score ``audio`` with the main model under the benign edits and attach the check (stage

@@ -1,5 +1,5 @@
-"""Figures for one analysis: the spectrogram with the spoof probability over time, and the attention of the most
-decisive window.
+"""Figures for one analysis: the spectrogram with the spoof probability over time, and the attention (AASIST) or the
+filter-wise scaling (RawNet2) of the most decisive window.
 
 Built for speed on a 2-core CPU (the web demo draws them for every click):
 - each figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot: no global state, safe in the
@@ -66,6 +66,7 @@ class Figures:
     temporal_attention: Optional[np.ndarray] = None
     heterogeneous: Optional[np.ndarray] = None  # only when the HS-GAL attention is not uniform
     robustness: Optional[np.ndarray] = None  # only when the result has a robustness check
+    filter_scaling: Optional[np.ndarray] = None  # only for a RawNet2 result with its filter scaling
     figures: dict = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
     timings: dict = field(default_factory=dict)  # name -> seconds spent drawing and rendering
 
@@ -481,6 +482,104 @@ def draw_heterogeneous(result) -> Optional[Figure]:
     return fig
 
 
+# --- RawNet2's filter-wise scaling ----------------------------------------------------------------------------------
+
+
+def _hz_to_mel(hz):
+    return 2595.0 * np.log10(1.0 + np.asarray(hz, dtype=float) / 700.0)
+
+
+def _mel_to_hz(mel):
+    return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
+
+
+def _band_levels_db(magnitude: np.ndarray) -> np.ndarray:
+    """Band magnitudes in dB relative to the strongest band (floored at -TOP_DB)."""
+    magnitude = np.maximum(np.asarray(magnitude, dtype=float), 1e-12)
+    return np.maximum(20.0 * np.log10(magnitude / magnitude.max()), -TOP_DB)
+
+
+def _gate_matrix(block_scales: list) -> np.ndarray:
+    """(blocks, most filters) gates, NaN where a block has fewer filters than the widest one."""
+    width = max(len(s) for s in block_scales)
+    matrix = np.full((len(block_scales), width), np.nan)
+    for i, scales in enumerate(block_scales):
+        matrix[i, : len(scales)] = scales
+    return matrix
+
+
+def draw_filter_scaling(audio, result) -> Optional[Figure]:
+    """RawNet2 in its most decisive window: what each fixed sinc band passed (left, on a mel-spaced frequency axis)
+    and the gate of every learnt filter after each residual block (right); ``None`` without ``result.filter_scaling``.
+    """
+    scaling = getattr(result, "filter_scaling", None)
+    if scaling is None:
+        return None
+    edges = np.asarray(scaling.band_edges_hz, dtype=float)
+    levels = _band_levels_db(scaling.band_magnitude)
+    gates = _gate_matrix(scaling.block_scales)
+
+    fig = _new_figure(4.5)
+    _title(fig, "What RawNet2 passed on, band by band and filter by filter",
+           f"Most decisive {_window_label(scaling)}. Left: its {len(edges)} fixed frequency bands. Right: one gate "
+           "per learnt filter (filters mix the bands).")
+    bottom, height = 0.6, 2.85
+    bands = _axes(fig, 0.75, bottom, 3.9, height)
+    heat = _axes(fig, 5.45, bottom, 4.85, height)
+
+    floor = min(float(levels.min()) - 3.0, -6.0)
+    bands.set_xscale("function", functions=(_hz_to_mel, _mel_to_hz))
+    bands.bar(edges[:, 0], levels - floor, width=edges[:, 1] - edges[:, 0], bottom=floor, align="edge",
+              color=KEPT_COLOR, edgecolor="white", linewidth=0.6)
+    bands.set_xlim(0, edges[-1, 1])
+    bands.set_ylim(floor, 1.0)
+    bands.set_xticks([0, 250, 500, 1000, 2000, 4000, 8000])
+    bands.xaxis.set_major_formatter(_hz_formatter)
+    bands.set_xlabel("Frequency (Hz, mel-spaced like the bands)")
+    bands.set_ylabel("Level (dB re strongest band)")
+    _panel_title(bands, "Sinc band magnitude (per band)")
+
+    cmap = _gate_cmap()
+    image = heat.imshow(np.ma.masked_invalid(gates), origin="upper", aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0,
+                        interpolation="nearest")
+    heat.set_yticks(range(len(gates)))
+    heat.set_yticklabels([f"{i}" for i in range(len(gates))])
+    heat.set_ylabel("Residual block")
+    heat.set_xlabel("Learnt filter (channel) of the block")
+    _panel_title(heat, "Filter-wise scale after each block (per learnt filter, not per band)")
+    _label_narrow_blocks(heat, scaling.block_scales, gates.shape[1])
+    cax = _axes(fig, 10.48, bottom, 0.1, height)
+    colorbar = fig.colorbar(image, cax=cax)
+    colorbar.set_ticks([0, 0.5, 1])
+    colorbar.ax.tick_params(labelsize=TICK_SIZE - 1.5, colors=MUTED, length=2)
+    colorbar.outline.set_visible(False)
+    colorbar.set_label("gate (0 muted, 1 passed)", fontsize=TICK_SIZE, color=MUTED, labelpad=2)
+    return fig
+
+
+def _gate_cmap():
+    """The attention maps' colours, with the cells a narrower block lacks in grey."""
+    from matplotlib import colormaps
+
+    return colormaps[MAP_CMAP].with_extremes(bad=GRID)
+
+
+def _label_narrow_blocks(ax, block_scales: list, width: int) -> None:
+    """Say in the grey part of the heat map how many filters the narrower blocks have ("blocks 0–1: 20 filters")."""
+    rows = [i for i, s in enumerate(block_scales) if len(s) < width]
+    groups = []
+    for i in rows:
+        if groups and groups[-1][-1] == i - 1 and len(block_scales[groups[-1][0]]) == len(block_scales[i]):
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    for group in groups:
+        n = len(block_scales[group[0]])
+        blocks = f"block {group[0]}" if len(group) == 1 else f"blocks {group[0]}–{group[-1]}"
+        ax.text((n - 0.5 + width - 0.5) / 2, (group[0] + group[-1]) / 2, f"{blocks}: {n} filters",
+                ha="center", va="center", fontsize=TICK_SIZE, color=MUTED)
+
+
 # --- robustness ---------------------------------------------------------------------------------------------------
 
 
@@ -540,7 +639,8 @@ def draw_robustness(result) -> Optional[Figure]:
 
 
 def draw_all(audio, result) -> Figures:
-    """Draw and render every figure of one analysis (attention figures only when ``result.attention`` is set)."""
+    """Draw and render every figure of one analysis (attention figures only when ``result.attention`` is set, the
+    filter-scaling figure only when ``result.filter_scaling`` is)."""
     figures, images, timings = {}, {}, {}
     drawers = [("spectrogram", lambda: draw_spectrogram(audio, result))]
     if getattr(result, "attention", None) is not None:
@@ -549,6 +649,8 @@ def draw_all(audio, result) -> Figures:
             ("temporal_attention", lambda: draw_temporal_attention(audio, result)),
             ("heterogeneous", lambda: draw_heterogeneous(result)),
         ]
+    if getattr(result, "filter_scaling", None) is not None:
+        drawers.append(("filter_scaling", lambda: draw_filter_scaling(audio, result)))
     if getattr(result, "robustness", None) is not None:
         drawers.append(("robustness", lambda: draw_robustness(result)))
     for name, drawer in drawers:

@@ -100,10 +100,22 @@ def warning_items_html(warnings: list) -> str:
 
 
 def agreement_summary(agreement) -> str:
-    """What the model comparison found, in one sentence, then why agreement is no proof."""
+    """What the model comparison found, in one sentence, then why agreement is no proof, and which models could not
+    take part."""
     said = MODELS_AGREE if agreement.agree else agreement.message
     both = "Both were" if len(agreement.models) == 2 else "They were all"
-    return f"{said} {both} trained on the same data, so agreement is no proof."
+    text = f"{said} {both} trained on the same data, so agreement is no proof."
+    for model, why in getattr(agreement, "unavailable", {}).items():
+        text += f" {model} could not take part: {why.rstrip('.')}."
+    return text
+
+
+def model_facts(name: str) -> str:
+    """A built-in model's training data and published results in one line (``aasist.registry``); "" for others."""
+    from .registry import registered
+
+    model = registered(name)
+    return model.facts() if model is not None else ""
 
 
 # --- a result as a row --------------------------------------------------------------------------------------------

@@ -11,6 +11,13 @@ Layer names follow the baseline's release (``Sinc_conv``, ``block0``..``block5``
 - GRU over time, last step, two linear layers; the output is ``log_softmax`` of the last layer, as in the baseline.
   Log-probabilities are valid logits (softmax gives the same probabilities), index 1 = bona fide, index 0 = spoof,
   and the score of the ASVspoof protocol is ``output[:, 1]``, as the baseline scored.
+
+``forward(x, capture)`` also fills a dict with what explains the decision (``capture_keys()``, same output):
+
+- ``sinc_band_magnitude`` (B, 20): the mean magnitude each fixed sinc band passes in the window (after abs and the
+  first max-pool, before ``first_bn``), the one value here that belongs to a frequency band (``band_edges_hz``);
+- ``block0_scale`` .. ``block5_scale`` (B, C_i): the filter-wise feature-map scales (sigmoid gates) of each block.
+  They act on learnt filters (channels), not on bands: block 0's conv1 already mixes the 20 sinc bands.
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ from __future__ import annotations
 import copy
 from typing import Optional
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .model import SincConv
+from .model import SAMPLE_RATE, SincConv, sinc_band_edges
 
 # The ASVspoof 2021 LA/DF baseline's model_config (model_config_RawNet.yaml).
 RAWNET2_CONFIG = {
@@ -37,6 +45,26 @@ RAWNET2_CONFIG = {
     "nb_gru_layer": 3,
     "nb_classes": 2,
 }
+
+
+N_BLOCKS = 6
+SINC_MAGNITUDE_KEY = "sinc_band_magnitude"
+
+
+def block_scale_key(block: int) -> str:
+    """Capture key of block ``block``'s filter-wise scales: ``block3_scale``."""
+    return f"block{block}_scale"
+
+
+def capture_keys() -> tuple:
+    """Names of the tensors ``RawNet2.forward(x, capture)`` fills, in a fixed order (the ONNX graph's extra outputs)."""
+    return (SINC_MAGNITUDE_KEY,) + tuple(block_scale_key(i) for i in range(N_BLOCKS))
+
+
+def band_edges_hz(n_filters: int, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """(n_filters, 2) low and high edge in Hz of each fixed sinc band, as ``SincConv`` builds them."""
+    edges = sinc_band_edges(n_filters, sample_rate)
+    return np.stack([edges[:-1], edges[1:]], axis=1)
 
 
 class ResidualBlock(nn.Module):
@@ -100,17 +128,29 @@ class RawNet2(nn.Module):
         """Shortest input with at least one GRU step: the sinc taps, then seven max-pools by 3."""
         return self.Sinc_conv.filters.shape[-1] - 1 + 3**7
 
-    def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1] < self.min_samples:
+    def band_edges_hz(self) -> np.ndarray:
+        """(20, 2) Hz edges of the sinc bands, in the order of ``sinc_band_magnitude``."""
+        return band_edges_hz(self.Sinc_conv.filters.shape[0])
+
+    def forward(self, x: Tensor, capture: Optional[dict] = None) -> Tensor:
+        """Log-probabilities (B, 2); pass a dict as ``capture`` to receive ``capture_keys()`` (module docstring)."""
+        tracing = torch.jit.is_tracing()
+        if not tracing and x.shape[-1] < self.min_samples:  # an export is traced at the full window
             raise ValueError(f"RawNet2 needs at least {self.min_samples} samples; got {x.shape[-1]}.")
-        x = self.Sinc_conv(x.unsqueeze(1))
-        x = self.selu(self.first_bn(F.max_pool1d(torch.abs(x), 3)))
-        for i in range(6):
+        x = F.max_pool1d(torch.abs(self.Sinc_conv(x.unsqueeze(1))), 3)
+        if capture is not None:
+            capture[SINC_MAGNITUDE_KEY] = x.mean(dim=-1)
+        x = self.selu(self.first_bn(x))
+        for i in range(N_BLOCKS):
             h = getattr(self, f"block{i}")(x)
-            scale = torch.sigmoid(getattr(self, f"fc_attention{i}")(self.avgpool(h).flatten(1))).unsqueeze(-1)
+            scale = torch.sigmoid(getattr(self, f"fc_attention{i}")(self.avgpool(h).flatten(1)))
+            if capture is not None:
+                capture[block_scale_key(i)] = scale
+            scale = scale.unsqueeze(-1)
             x = h * scale + scale
         x = self.selu(self.bn_before_gru(x)).transpose(1, 2)  # (B, time, channels)
-        self.gru.flatten_parameters()
+        if not tracing:  # re-packs cuDNN weights (a no-op on the CPU); nothing for a graph to record
+            self.gru.flatten_parameters()
         x, _ = self.gru(x)
         x = self.fc2_gru(self.fc1_gru(x[:, -1, :]))
         return F.log_softmax(x, dim=1)

@@ -39,6 +39,8 @@ FIGURE_CAPTIONS = {
     "spectral_attention": "Which frequency ranges the model relied on, in its most decisive window.",
     "temporal_attention": "Which moments the model relied on, in its most decisive window.",
     "heterogeneous": "The model's heterogeneous (spectral and temporal) attention layers.",
+    "filter_scaling": "RawNet2's most decisive window: what each fixed frequency band passed in, and the gate of each "
+                      "learnt filter after each block (filters mix the bands).",
 }
 
 STYLE = """
@@ -188,7 +190,8 @@ def _agreement_section(agreement) -> str:
 
 def _figures_section(figures) -> str:
     blocks = []
-    for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous"):
+    for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous",
+                 "filter_scaling"):
         image = getattr(figures, name, None)
         if image is None:
             continue
@@ -197,6 +200,26 @@ def _figures_section(figures) -> str:
                       f'width="{image.shape[1]}" height="{image.shape[0]}"><figcaption>{_e(caption)}</figcaption>'
                       "</figure>")
     return '<section><h2>Figures</h2>' + "".join(blocks) + "</section>"
+
+
+def _model_rows(result) -> list:
+    """The model, its weights and how their checksum was checked (``aasist.registry`` for built-in models)."""
+    from .present import model_facts
+    from .registry import registered
+
+    model = registered(result.model)
+    sha = result.weights_sha256 or "unknown"
+    if model is None:
+        return [("Model", result.model), ("Weights SHA-256", sha)]
+    if model.sha256 is not None:
+        check = "the published checksum" if sha == model.sha256 else "NOT the published checksum"
+    else:
+        check = "no published checksum; recorded on first download"
+    return [
+        ("Model", f"{model.name}: {model_facts(model.name)}"),
+        ("Weights", f"{model.repo_id}, file {model.filename} (licence {model.licence})"),
+        ("Weights SHA-256", f"{sha} ({check})"),
+    ]
 
 
 def _details_section(result, audio, name: str, path, when: datetime, version: str) -> str:
@@ -215,8 +238,7 @@ def _details_section(result, audio, name: str, path, when: datetime, version: st
         ("Sample rate", f"{result.sample_rate} Hz"),
         ("Channels, format", f"{getattr(audio, 'channels', 1)}, {fmt}"),
         ("Analysis", analysis),
-        ("Model", result.model),
-        ("Weights SHA-256", result.weights_sha256 or "unknown"),
+        *_model_rows(result),
         ("Library", f"aasist {version}"),
         ("Date", f"{when:%Y-%m-%d %H:%M:%S} UTC"),
     ]

@@ -3,12 +3,21 @@
     from aasist.weights import load_model
     model, checkpoint = load_model("AASIST")        # or "AASIST-L", a local path, or a Hub repo id "owner/name"
 
-Hub downloads go through ``huggingface_hub.hf_hub_download``, so its cache and its environment variables
-(``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, ``HF_TOKEN``, ``HF_ENDPOINT``) work as huggingface_hub defines them.
-Two variables of our own:
+The built-in models are those of ``aasist.registry``. Where a built-in model's weights come from, in this order (one
+log line names the source that served each model):
 
-- ``AASIST_WEIGHTS_DIR=DIR``: read the built-in models from ``DIR/AASIST.pth`` and ``DIR/AASIST-L.pth``, not the Hub.
-- ``AASIST_ALLOW_UNVERIFIED=1``: load a built-in model whose file does not match its published SHA-256 (warns).
+1. ``AASIST_WEIGHTS_DIR=DIR``, when ``DIR/<name>.pth`` exists (``AASIST.pth``, ``AASIST-L.pth``, ``RawNet2.pth``);
+2. the Hugging Face Hub, through ``huggingface_hub.hf_hub_download`` (its cache and its environment variables
+   ``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, ``HF_TOKEN``, ``HF_ENDPOINT`` work as huggingface_hub defines
+   them), downloading on first use; when the Hub cannot be reached (name not resolved, connection refused: checked
+   with one quick connection, so there is no retry loop) or ``HF_HUB_OFFLINE`` is set, its cache;
+3. the copies packaged with aasist (``aasist/pretrained/``: AASIST and AASIST-L, 1.7 MB, MIT), so that the library
+   and the demo work offline out of the box.
+
+Every file is checked against the registry's published SHA-256 before it is unpickled, wherever it came from
+(``AASIST_ALLOW_UNVERIFIED=1`` loads a mismatching file with a warning). A model without a published checksum
+(RawNet2) has its SHA-256 recorded on first download (``aasist.cache``): a later file of the same Hub commit that
+differs is refused.
 
 Every message of ``WeightsError`` is one sentence meant for the user of the CLI or the web app.
 """
@@ -17,13 +26,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import re
+import socket
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Union
+from urllib.parse import urlparse
 
 import torch
 from huggingface_hub import constants as hf_constants
@@ -38,16 +50,25 @@ from huggingface_hub.errors import (
 )
 from torch import nn
 
+from . import cache, registry
 from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
 from .present import one_sentence
-from .rawnet2 import RawNet2
+from .rawnet2 import RAWNET2_CONFIG, RawNet2
+from .registry import RegisteredModel
+
+log = logging.getLogger("aasist.weights")
 
 WEIGHTS_DIR_ENV = "AASIST_WEIGHTS_DIR"
 ALLOW_UNVERIFIED_ENV = "AASIST_ALLOW_UNVERIFIED"
 
-DEFAULT_MODEL = "AASIST"
+DEFAULT_MODEL = registry.DEFAULT_MODEL
 DEFAULT_REVISION = "main"
+PACKAGED_DIR = Path(__file__).resolve().parent / "pretrained"  # AASIST.pth, AASIST-L.pth (registry: packaged)
+HUB_PROBE_TIMEOUT_S = 3.0
+
+# (downloaded bytes, total bytes or None): a Hub download's progress, for the page.
+DownloadProgress = Callable[[int, Optional[int]], None]
 
 # The checkpoint-folder format, shared with the training pipeline (PyTorchModelHubMixin style):
 # config.json = {"architecture": ..., "model_config": {...}, ...}, weights in model.safetensors, optional model card.
@@ -69,26 +90,8 @@ class UnverifiedWeightsWarning(UserWarning):
     """A built-in model was loaded although its file does not match the published checksum."""
 
 
-@dataclass(frozen=True)
-class BuiltinModel:
-    repo_id: str
-    filename: str
-    sha256: str
-
-
-# The authors' released checkpoints (ASVspoof 2019 LA), as published on the Hub.
-BUILTIN_MODELS: dict[str, BuiltinModel] = {
-    "AASIST": BuiltinModel(
-        repo_id="SpeechAntiSpoofingBenchmarks/AASIST",
-        filename="AASIST.pth",
-        sha256="51d2d9cf0738172f61e2a384ec50a54a55363240f67c971ed55a92435bc1a1c0",
-    ),
-    "AASIST-L": BuiltinModel(
-        repo_id="SpeechAntiSpoofingBenchmarks/AASIST-L",
-        filename="AASIST-L.pth",
-        sha256="814331d088032bb4c3fa61cc014789eadeed464209dd094ab3a2dd6ffbdce27a",
-    ),
-}
+# The built-in models by name (aasist.registry declares them).
+BUILTIN_MODELS: dict[str, RegisteredModel] = {m.name: m for m in registry.MODELS}
 
 
 @dataclass
@@ -107,6 +110,8 @@ class Checkpoint:
     config: dict  # model_config-style hyper-parameters of that architecture
     state_dict: dict[str, torch.Tensor] = field(repr=False)
     source: str = ""  # where it came from, for messages: a path or "hf://owner/name@revision/filename"
+    sha256_note: str = ""  # how the checksum was checked, for reports ("the published SHA-256", ...)
+    served_by: str = ""  # which source served a built-in model, for logs ("the copy packaged with aasist; ...")
 
 
 def builtin_model_names() -> list[str]:
@@ -163,6 +168,35 @@ def _verify_builtin(name: str, path: Path, source: str) -> tuple[str, bool]:
     return actual, False
 
 
+def recorded_sha256(model: RegisteredModel) -> Optional[dict]:
+    """What was recorded on the first download of a model without a published checksum: {"sha256", "commit",
+    "recorded_at"}, or None."""
+    return cache.recorded_sha256(model.repo_id, model.filename)
+
+
+def _record_sha256(model: RegisteredModel, path: Path, commit: Optional[str]) -> str:
+    """The SHA-256 of a downloaded file that has no published checksum: recorded the first time (per Hub commit),
+    compared later. A file of an already recorded commit that differs is refused (it was changed or damaged)."""
+    actual = file_sha256(path)
+    entry = recorded_sha256(model)
+    if entry is not None and entry.get("commit") == commit:
+        if entry["sha256"] != actual and not _allow_unverified():
+            raise WeightsError(
+                f"{model.filename} of Hub repo {model.repo_id} (commit {commit}) has the SHA-256 {actual}, not the "
+                f"{entry['sha256']} recorded on its first download; delete it from the Hub cache to download it "
+                f"again, or set {ALLOW_UNVERIFIED_ENV}=1 to load it anyway."
+            )
+        return actual
+    try:
+        cache.record_sha256(model.repo_id, model.filename, actual, commit)
+    except OSError as error:  # a read-only cache: the checksum is still shown, just not kept
+        log.warning("could not record the SHA-256 of %s in %s (%s)", model.name, cache.default_cache_dir(),
+                    error.strerror or error)
+    else:
+        log.info("%s: SHA-256 %s recorded on first download (no published checksum)", model.name, actual)
+    return actual
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Reading files
 
@@ -206,7 +240,7 @@ def _aasist_config(state_dict: dict, path: Path) -> dict:
     try:
         config = ModelDimensions.from_state_dict(state_dict).to_config()
     except ValueError as error:
-        raise WeightsError(f"{path} is not a checkpoint of AASIST or AASIST-L: {error}") from error
+        raise WeightsError(f"{path} is not a checkpoint of AASIST, AASIST-L or RawNet2: {error}") from error
     return json.loads(json.dumps(config))  # plain JSON types (lists), as a config.json would give
 
 
@@ -234,11 +268,20 @@ def _read_config(config_path: Path) -> tuple[str, dict]:
     return architecture, model_config
 
 
+def _is_rawnet2(state_dict: dict) -> bool:
+    return "fc2_gru.weight" in state_dict and "gru.weight_ih_l0" in state_dict
+
+
 def _checkpoint_from_file(name: str, path: Path, source: str, device) -> Checkpoint:
-    """A single weights file of an AASIST variant (.pth, .pt or .safetensors, with no config)."""
-    state_dict = load_state_dict(path, device)
+    """A single weights file with no config (.pth, .pt or .safetensors): an AASIST variant, recognised from its
+    shapes, or a RawNet2 in the ASVspoof 2021 baseline's configuration."""
+    state_dict = _without_module_prefix(load_state_dict(path, device))
+    note = "no published checksum (not a built-in model)"
+    if _is_rawnet2(state_dict):
+        config = json.loads(json.dumps(RAWNET2_CONFIG))
+        return Checkpoint(name, path, file_sha256(path), False, "RawNet2", config, state_dict, source, note)
     config = _aasist_config(state_dict, path)
-    return Checkpoint(name, path, file_sha256(path), False, "AASIST", config, state_dict, source)
+    return Checkpoint(name, path, file_sha256(path), False, "AASIST", config, state_dict, source, note)
 
 
 def _checkpoint_from_folder_files(name: str, config_path: Path, weights_path: Path, source: str, device) -> Checkpoint:
@@ -261,15 +304,19 @@ def _checkpoint_from_folder(name: str, folder: Path, device) -> Checkpoint:
 # The Hub
 
 
-def _hub_file(repo_id: str, filename: str, revision: str, fix: str = "", missing_ok: bool = False) -> Optional[Path]:
+def _hub_file(repo_id: str, filename: str, revision: str, fix: str = "", missing_ok: bool = False,
+              progress: Optional[DownloadProgress] = None, local_only: bool = False) -> Optional[Path]:
     """Download (or find in the Hub cache) one file; every huggingface_hub failure becomes one WeightsError.
 
     ``fix`` is appended to the "cannot reach the Hub" advice; with ``missing_ok``, a file the repo lacks gives None.
+    ``progress`` hears of the download's bytes; ``local_only`` looks in the cache only.
     """
     endpoint = hf_constants.ENDPOINT
     what = f"{filename} of Hub repo {repo_id} (revision {revision!r}, endpoint {endpoint})"
     try:
-        return Path(hf_hub_download(repo_id, filename, revision=revision))
+        tqdm_class = _reporting_tqdm(progress) if progress is not None else None
+        return Path(hf_hub_download(repo_id, filename, revision=revision, tqdm_class=tqdm_class,
+                                    local_files_only=local_only))
     except LocalEntryNotFoundError as error:
         # Raised when the Hub could not be asked (offline mode, no network, proxy, server down) and the file is
         # not in the cache: say what was tried and every way out.
@@ -330,25 +377,137 @@ def _checkpoint_from_repo(name: str, repo_id: str, revision: str, filename: Opti
     return _checkpoint_from_folder_files(name, config_path, weights_path, source, device)
 
 
-def _builtin_checkpoint(name: str, revision: str, device) -> Checkpoint:
-    builtin = BUILTIN_MODELS[name]
+def _reporting_tqdm(progress: DownloadProgress):
+    """A huggingface_hub progress bar class that also tells ``progress`` (the terminal bar stays as it is)."""
+    from huggingface_hub.utils import tqdm as hub_tqdm
+
+    class ReportingTqdm(hub_tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.reported = 0  # counted here: a disabled bar does not count
+
+        def update(self, n=1):
+            self.reported += n or 0
+            progress(self.reported, self.total)
+            return super().update(n)
+
+    return ReportingTqdm
+
+
+def hub_unreachable(endpoint: Optional[str] = None, timeout_s: float = HUB_PROBE_TIMEOUT_S) -> Optional[str]:
+    """Why the Hub cannot be reached (e.g. "huggingface.co: name not resolved"), or None when a connection opens.
+
+    One TCP connection, no retries: huggingface_hub itself retries a failing request five times with back-off
+    (about 25 s), which is right for a flaky network and wrong for none. Behind a proxy nothing is probed (None).
+    """
+    if any(os.environ.get(name) for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy",
+                                                "ALL_PROXY", "all_proxy")):
+        return None
+    url = urlparse(endpoint or hf_constants.ENDPOINT)
+    host = url.hostname or ""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return f"{host}: name not resolved"
+    reason = f"{host}: no address"
+    for family, kind, proto, _name, address in addresses[:2]:
+        try:
+            with socket.socket(family, kind, proto) as sock:
+                sock.settimeout(timeout_s)
+                sock.connect(address)
+            return None
+        except ConnectionRefusedError:
+            reason = f"{host}:{port}: connection refused"
+        except socket.timeout:
+            reason = f"{host}:{port}: no answer within {timeout_s:g} s"
+        except OSError as error:
+            reason = f"{host}:{port}: {error.strerror or error}"
+    return reason
+
+
+@dataclass(frozen=True)
+class _Found:
+    path: Path
+    source: str  # for messages and reports
+    served_by: str  # for the log line: which source served the model
+    commit: Optional[str] = None  # the Hub commit of a file from the Hub or its cache
+    offline: bool = False  # the Hub was not asked (unreachable or HF_HUB_OFFLINE)
+
+
+def _hub_commit(path: Path) -> Optional[str]:
+    """The commit of a file in the Hub cache (``.../snapshots/<commit>/<file>``)."""
+    return path.parent.name if path.parent.parent.name == "snapshots" else None
+
+
+def _find_builtin(model: RegisteredModel, revision: str, progress: Optional[DownloadProgress]) -> _Found:
+    """The weights file of a built-in model: AASIST_WEIGHTS_DIR, the Hub (or its cache), the packaged copy."""
     weights_dir = os.environ.get(WEIGHTS_DIR_ENV, "").strip()
     if weights_dir:
-        path = Path(weights_dir).expanduser() / builtin.filename
-        if not path.is_file():
-            raise WeightsError(
-                f"{WEIGHTS_DIR_ENV} is set but {path} does not exist: put {builtin.filename} there, or unset "
-                f"{WEIGHTS_DIR_ENV} to download it from the Hub."
-            )
-        source = str(path)
+        path = Path(weights_dir).expanduser() / model.weights_file
+        if path.is_file():
+            return _Found(path, str(path), f"{WEIGHTS_DIR_ENV} ({path})")
+        log.info("%s: %s holds no %s; looking on the Hub", model.name, WEIGHTS_DIR_ENV, model.weights_file)
+
+    hub = f"{model.repo_id}@{revision}"
+    source = f"hf://{hub}/{model.filename}"
+    unreachable = None if hf_constants.is_offline_mode() else hub_unreachable()
+    why_offline = "HF_HUB_OFFLINE is set" if hf_constants.is_offline_mode() else (
+        unreachable and f"the Hub could not be reached ({unreachable})")
+    if why_offline is None:
+        fix = f", or put {model.weights_file} in a folder named by {WEIGHTS_DIR_ENV}"
+        path = _hub_file(model.repo_id, model.filename, revision, fix=fix, progress=progress)
+        return _Found(path, source, f"the Hugging Face Hub ({hub}, cache {hf_constants.HF_HUB_CACHE})",
+                      _hub_commit(path))
+
+    try:
+        cached = _hub_file(model.repo_id, model.filename, revision, local_only=True)
+    except WeightsError:
+        cached = None
+    if cached is not None:
+        return _Found(cached, source, f"the Hub cache ({hub}); {why_offline}", _hub_commit(cached), offline=True)
+    if model.packaged:
+        path = PACKAGED_DIR / model.filename
+        return _Found(path, str(path), f"the copy packaged with aasist; {why_offline}", offline=True)
+    raise WeightsError(
+        f"{model.name} is downloaded from the Hub on first use ({model.filename} of {model.repo_id}, "
+        f"{model.size_mb:g} MB) and it is not in the cache {hf_constants.HF_HUB_CACHE}, but {why_offline}; connect "
+        f"once to download it, or put it in a folder named by {WEIGHTS_DIR_ENV} as {model.weights_file}."
+    )
+
+
+def _without_module_prefix(state_dict: dict) -> dict:
+    """Weights saved from an ``nn.DataParallel`` wrapper carry a ``module.`` prefix on every name."""
+    if state_dict and all(k.startswith("module.") for k in state_dict):
+        return {k[len("module."):]: v for k, v in state_dict.items()}
+    return state_dict
+
+
+def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[DownloadProgress] = None) -> Checkpoint:
+    model = BUILTIN_MODELS[name]
+    found = _find_builtin(model, revision, progress)
+    # Check the bytes before unpickling them, wherever they came from (Hub, cache, local folder or package).
+    if model.sha256 is not None:
+        sha256, verified = _verify_builtin(name, found.path, found.source)
+        note = "matches the published SHA-256" if verified else "does NOT match the published SHA-256"
+    elif found.commit is not None:
+        sha256, verified = _record_sha256(model, found.path, found.commit), False
+        entry = recorded_sha256(model)
+        when = f" ({entry['recorded_at']})" if entry and entry.get("sha256") == sha256 else ""
+        note = f"no published checksum; recorded on first download{when}"
     else:
-        fix = f", or set {WEIGHTS_DIR_ENV} to a folder holding {builtin.filename}"
-        path = _hub_file(builtin.repo_id, builtin.filename, revision, fix=fix)
-        source = f"hf://{builtin.repo_id}@{revision}/{builtin.filename}"
-    # Check the bytes before unpickling them, wherever they came from (Hub, cache or local folder).
-    sha256, verified = _verify_builtin(name, path, source)
-    state_dict = load_state_dict(path, device)
-    return Checkpoint(name, path, sha256, verified, "AASIST", _aasist_config(state_dict, path), state_dict, source)
+        sha256, verified, note = file_sha256(found.path), False, "no published checksum (local file)"
+    state_dict = _without_module_prefix(load_state_dict(found.path, device))
+    if model.architecture == "AASIST":
+        config = _aasist_config(state_dict, found.path)
+    else:
+        config = json.loads(json.dumps(RAWNET2_CONFIG))
+    # One line per model load: which source served it (a warning when the Hub was wanted but not reachable).
+    # (``extra``: an application that says it in its own words, as app.py does, can filter this record out.)
+    level = logging.WARNING if found.offline and not hf_constants.is_offline_mode() else logging.INFO
+    log.log(level, "%s: weights from %s", name, found.served_by, extra={"weights_source": True})
+    return Checkpoint(name, found.path, sha256, verified, model.architecture, config, state_dict, found.source, note,
+                      found.served_by)
 
 
 def _looks_like_path(spec: str) -> bool:
@@ -365,6 +524,7 @@ def load_checkpoint(
     revision: str = DEFAULT_REVISION,
     filename: Optional[str] = None,
     device: Union[str, torch.device] = "cpu",
+    progress: Optional[DownloadProgress] = None,
 ) -> Checkpoint:
     """Resolve a model spec and load its weights, without building the network.
 
@@ -373,7 +533,8 @@ def load_checkpoint(
       2. an existing local path: a ``.pth``/``.pt``/``.safetensors`` state dict of AASIST or AASIST-L (the variant is
          recognised from its shapes), or a checkpoint folder (``config.json`` + ``model.safetensors``);
       3. a Hub repo id ``owner/name``: its checkpoint folder, or the weights file named by ``filename``.
-    ``revision`` (a branch, tag or commit hash) applies to Hub downloads.
+    ``revision`` (a branch, tag or commit hash) applies to Hub downloads; ``progress(done_bytes, total_bytes)``
+    hears of a built-in model's download.
     """
     spec = os.fspath(model)
     if spec in BUILTIN_MODELS:
@@ -381,7 +542,7 @@ def load_checkpoint(
             raise WeightsError(
                 f"A filename cannot be chosen for the built-in model {spec}; give a Hub repo id instead."
             )
-        return _builtin_checkpoint(spec, revision, device)
+        return _builtin_checkpoint(spec, revision, device, progress)
 
     path = Path(spec).expanduser()
     if path.is_dir():
@@ -419,6 +580,20 @@ ARCHITECTURES: dict[str, Callable[[dict], nn.Module]] = {
 }
 
 
+def _load_problem(error: Exception) -> str:
+    """The gist of load_state_dict's many-line error: the first missing and unexpected names, or the first line."""
+    text = str(error)
+    missing = re.search(r"Missing key\(s\) in state_dict: ([^\n]*)", text)
+    unexpected = re.search(r"Unexpected key\(s\) in state_dict: ([^\n]*)", text)
+    mismatch = re.search(r"size mismatch for ([^\n]*)", text)
+    parts = []
+    for label, match in (("missing", missing), ("unexpected", unexpected), ("size mismatch for", mismatch)):
+        if match:
+            names = match.group(1).rstrip(". ")
+            parts.append(f"{label} {names[:160]}{'...' if len(names) > 160 else ''}")
+    return "; ".join(parts) if parts else one_sentence(error).rstrip(".")
+
+
 def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] = None) -> nn.Module:
     """The network of a checkpoint, with its weights loaded strictly, in eval mode."""
     build = ARCHITECTURES.get(checkpoint.architecture)
@@ -431,9 +606,10 @@ def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] =
         net = build(checkpoint.config)
         net.load_state_dict(checkpoint.state_dict, strict=True)
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
+        where = f" ({checkpoint.source})" if checkpoint.source and checkpoint.source != checkpoint.name else ""
         raise WeightsError(
-            f"The weights of {checkpoint.name} do not fit its {checkpoint.architecture} config "
-            f"({one_sentence(error)})."
+            f"The weights of {checkpoint.name}{where} do not fit its {checkpoint.architecture} config "
+            f"({_load_problem(error)})."
         ) from error
     if device is not None:
         net = net.to(device)
@@ -445,9 +621,10 @@ def load_model(
     revision: str = DEFAULT_REVISION,
     filename: Optional[str] = None,
     device: Union[str, torch.device] = "cpu",
+    progress: Optional[DownloadProgress] = None,
 ) -> tuple[nn.Module, Checkpoint]:
     """``load_checkpoint`` then ``build_model``: (network in eval mode on ``device``, checkpoint)."""
-    checkpoint = load_checkpoint(model, revision=revision, filename=filename, device=device)
+    checkpoint = load_checkpoint(model, revision=revision, filename=filename, device=device, progress=progress)
     return build_model(checkpoint, device), checkpoint
 
 
@@ -455,15 +632,18 @@ __all__ = [
     "ALLOW_UNVERIFIED_ENV",
     "ARCHITECTURES",
     "BUILTIN_MODELS",
-    "BuiltinModel",
     "Checkpoint",
+    "DownloadProgress",
+    "PACKAGED_DIR",
     "UnverifiedWeightsWarning",
     "WEIGHTS_DIR_ENV",
     "WeightsError",
     "build_model",
     "builtin_model_names",
     "file_sha256",
+    "hub_unreachable",
     "load_checkpoint",
     "load_model",
     "load_state_dict",
+    "recorded_sha256",
 ]

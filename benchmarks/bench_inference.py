@@ -5,6 +5,8 @@
 Measures, in one run (about two minutes on 2 cores):
 - per-window latency (one 64600-sample window, 4.04 s of audio) of the torch eager and ONNX Runtime backends, with
   1 and 2 threads and batches of 1 and 8, their ratio and the real-time factor;
+- the same for RawNet2, the ASVspoof 2021 baseline (all threads, batch 1), torch and ONNX Runtime in the same run: its
+  full-size architecture with seeded random weights (the cost does not depend on the weights' values);
 - end to end for a 10 s and a 60 s recording, written as 44.1 kHz WAV so that decoding and resampling are included:
   decode, every window (with the attention of the most decisive one), every figure (``aasist.plots.draw_all``);
 - cold start in a fresh process: imports, weights from the local folder or cache, ONNX graph from its cache, first
@@ -53,7 +55,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights-dir", type=Path, default=None,
                    help="folder with AASIST.pth / AASIST-L.pth (sets AASIST_WEIGHTS_DIR; default: the environment's, "
-                        "else ../shared/weights beside the repository, else tests/data/weights, else the Hub)")
+                        "else ../shared/weights beside the repository, else aasist/pretrained, else the Hub)")
     p.add_argument("--model", default="AASIST", help="built-in model name (default AASIST)")
     p.add_argument("--repeats", type=int, default=3, help="timed runs per measurement (median), after one warm-up")
     p.add_argument("--skip-memory", action="store_true", help="skip the 10-minute peak-memory run (~20 s)")
@@ -169,6 +171,31 @@ def run_child(code: str, *args: str) -> tuple:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def rawnet2_latency(repeats: int, threads: int, window) -> dict:
+    """Per-window seconds of the baseline RawNet2 (``RawNet2()``, random weights, seed 0), batch 1: torch eager, ONNX
+    Runtime, and ONNX Runtime with its captured values (filter scaling) as outputs."""
+    import torch
+
+    from aasist.backends import TorchBackend
+    from aasist.onnx_backend import OnnxBackend
+    from aasist.rawnet2 import RawNet2
+
+    torch.manual_seed(0)
+    net = RawNet2().eval()
+    onnx = OnnxBackend.from_model(net, num_threads=threads)  # exported and checked on the first run, then cached
+    torch_backend = TorchBackend(net, "cpu")
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return {
+            "torch": median_time(lambda: torch_backend.run(window), repeats),
+            "onnx": median_time(lambda: onnx.run(window), repeats),
+            "onnx+capture": median_time(lambda: onnx.run(window, with_attention=True), repeats),
+        }
+    finally:
+        torch.set_num_threads(before)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     weights_source = use_local_weights(args.weights_dir)
@@ -261,6 +288,16 @@ def main(argv=None) -> int:
             row(f"  per window, {threads} thread(s), batch {b}: torch / ONNX",
                 latency[("torch", threads, b)], note=f"ONNX {latency[('onnx', threads, b)]:.3f} s, "
                 f"{latency[('torch', threads, b)] / latency[('onnx', threads, b)]:.1f}x")
+
+    # --- RawNet2 ---------------------------------------------------------------------------------------------------
+    rawnet2 = rawnet2_latency(args.repeats, cores, batches[1])
+    numbers["rawnet2_latency"] = rawnet2
+    print("RawNet2 latency done (baseline architecture, random weights)", file=sys.stderr)
+    random_note = "ASVspoof 2021 baseline architecture, random weights (speed only)"
+    row(f"RawNet2 per window, torch eager ({cores} threads, batch 1)", rawnet2["torch"], note=random_note)
+    row(f"RawNet2 per window, ONNX Runtime ({cores} threads, batch 1)", rawnet2["onnx"],
+        note=f"{rawnet2['torch'] / rawnet2['onnx']:.1f}x faster than torch; RTF {rawnet2['onnx'] / window_s:.3f}")
+    row("  RawNet2 ONNX with its filter-scaling outputs (batch 1)", rawnet2["onnx+capture"])
 
     # --- end to end --------------------------------------------------------------------------------------------------
     with tempfile.TemporaryDirectory(prefix="aasist-bench-") as tmp:

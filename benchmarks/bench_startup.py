@@ -17,7 +17,7 @@ Three ways, each a fresh process (the console of each run is checked for warning
 - warm, local weights: AASIST_WEIGHTS_DIR and the same ONNX cache, offline (the README's offline quick start).
 
 Warm runs are repeated ``--runs`` times (median, min-max). The checkpoints come from ``$AASIST_WEIGHTS_DIR``,
-``../shared/weights`` beside the repository or ``tests/data/weights`` (benchmarks/common.py). The machine is shared
+``../shared/weights`` beside the repository or ``aasist/pretrained`` (benchmarks/common.py). The machine is shared
 with whatever else runs: its load average is printed too.
 """
 

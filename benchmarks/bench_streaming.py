@@ -143,7 +143,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--weights-dir", type=Path, default=None,
                    help="folder with AASIST.pth / AASIST-L.pth (default: $AASIST_WEIGHTS_DIR, ../shared/weights, "
-                        "tests/data/weights, else the Hub)")
+                        "aasist/pretrained, else the Hub)")
     p.add_argument("--model", default="AASIST")
     p.add_argument("--backend", choices=("onnx", "torch"), default="onnx")
     p.add_argument("--seconds", type=float, default=30.0, help="audio per stream (default 30 s)")

@@ -17,7 +17,7 @@ CHECKPOINT_FILES = ("AASIST.pth", "AASIST-L.pth")
 # Folders tried in this order when neither --weights-dir nor AASIST_WEIGHTS_DIR names one.
 LOCAL_WEIGHTS_DIRS = (
     REPO_ROOT.parent / "shared" / "weights",  # a shared folder beside the checkout, when there is one
-    REPO_ROOT / "tests" / "data" / "weights",  # the copies the tests use (tests/data/weights/README.md)
+    REPO_ROOT / "aasist" / "pretrained",  # the copies packaged with the library (aasist/pretrained/README.md)
 )
 
 
@@ -26,7 +26,7 @@ def _holds_checkpoints(folder: Path) -> bool:
 
 
 def local_weights_dir() -> Optional[Path]:
-    """``$AASIST_WEIGHTS_DIR``, else ``../shared/weights`` beside the repository, else ``tests/data/weights``: the
+    """``$AASIST_WEIGHTS_DIR``, else ``../shared/weights`` beside the repository, else ``aasist/pretrained``: the
     first that holds both checkpoints (``$AASIST_WEIGHTS_DIR`` whenever it is set); None if none does."""
     if os.environ.get(WEIGHTS_DIR_ENV):
         return Path(os.environ[WEIGHTS_DIR_ENV])

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from common import use_local_weights  # noqa: E402
 
-WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, tests/data/weights or the Hub
+WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, aasist/pretrained or the Hub
 
 from aasist import Detector  # noqa: E402
 from aasist.audio import load_audio  # noqa: E402

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import machine_description, use_local_weights  # noqa: E402
 
-WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, tests/data/weights or the Hub
+WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, aasist/pretrained or the Hub
 
 from measure_aggregation import LIBRIVOX, SENTENCES, synthesise  # noqa: E402
 

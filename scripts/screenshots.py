@@ -1,7 +1,7 @@
 """Screenshots of the web demo for the README: starts `app.py`, analyses example clips in headless Chromium, and
 streams one into the Live tab through Chromium's fake microphone.
 
-    AASIST_WEIGHTS_DIR=tests/data/weights python scripts/screenshots.py           # writes docs/screenshots/*.png
+    python scripts/screenshots.py                                                # writes docs/screenshots/*.png
     python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
 
 Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
@@ -153,6 +153,13 @@ def main() -> None:
             page.mouse.move(0, 0)
             page.screenshot(path=str(args.out / "warning.png"), clip=clip_between(page, "h1", "#warnings"),
                             full_page=True)
+
+        # The models of the registry, as the "API and about" tab lists them.
+        page.get_by_role("tab", name="API and about").click()
+        page.locator("#models-list").wait_for()
+        page.screenshot(path=str(args.out / "models.png"), clip=clip_between(page, "#models-list", "#models-list"),
+                        full_page=True)
+        page.get_by_role("tab", name="Analyze a recording").click()
 
         page.get_by_role("tab", name="Batch").click()
         page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])

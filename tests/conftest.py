@@ -1,8 +1,9 @@
 """Shared test fixtures: where the reference material and the authors' checkpoints lie.
 
-Both are in the repository, under ``tests/data/`` (``weights/``: the authors' two MIT-licensed checkpoints, with
-their licence and provenance; ``reference/``: the authors' outputs for them, a perturbed test checkpoint and the
-t-DCF test vectors, each folder with a README). ``AASIST_TEST_DATA_DIR`` points the tests at another copy.
+Both are in the repository: the authors' two MIT-licensed checkpoints ship inside the package (``aasist/pretrained/``,
+with their licence and provenance), and ``tests/data/reference/`` holds the authors' outputs for them, a perturbed
+test checkpoint, the RawNet2 reference and the t-DCF test vectors, each folder with a README.
+``AASIST_TEST_DATA_DIR`` points the tests at another copy of ``tests/data``.
 """
 
 from __future__ import annotations
@@ -14,15 +15,39 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("AASIST_TEST_DATA_DIR", REPO_ROOT / "tests" / "data"))
-WEIGHTS_DIR = TEST_DATA_DIR / "weights"
+WEIGHTS_DIR = REPO_ROOT / "aasist" / "pretrained"
 REFERENCE_DIR = TEST_DATA_DIR / "reference"
 
 
 @pytest.fixture(scope="session")
 def weights_dir() -> Path:
     if not (WEIGHTS_DIR / "AASIST.pth").exists():
-        pytest.fail(f"the authors' checkpoints are expected in {WEIGHTS_DIR} (see tests/data/weights/README.md)")
+        pytest.fail(f"the authors' checkpoints are expected in {WEIGHTS_DIR} (see aasist/pretrained/README.md)")
     return WEIGHTS_DIR
+
+
+@pytest.fixture(scope="session")
+def rawnet2_file(tmp_path_factory) -> Path:
+    """A full-size RawNet2 in the ASVspoof 2021 baseline's format (a plain state dict of the baseline configuration),
+    with seeded random weights: the released file cannot be downloaded here, and its format is what matters."""
+    import torch
+
+    from aasist.rawnet2 import RawNet2
+
+    torch.manual_seed(2021)
+    path = tmp_path_factory.mktemp("rawnet2") / "pre_trained_DF_RawNet2.pth"
+    torch.save(RawNet2().state_dict(), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def weights_with_rawnet2(weights_dir, rawnet2_file, tmp_path_factory) -> Path:
+    """A folder as AASIST_WEIGHTS_DIR may name one: the two packaged checkpoints and ``RawNet2.pth``."""
+    folder = tmp_path_factory.mktemp("weights-with-rawnet2")
+    for name in ("AASIST.pth", "AASIST-L.pth"):
+        (folder / name).symlink_to(weights_dir / name)
+    (folder / "RawNet2.pth").symlink_to(rawnet2_file)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -64,20 +89,21 @@ def browser(playwright):
 
 
 @pytest.fixture(scope="session")
-def demo_server(weights_dir, tmp_path_factory, onnx_cache_dir):
+def demo_server(weights_with_rawnet2, tmp_path_factory, onnx_cache_dir):
     """One `python app.py` for the whole run (tests/app_server.py), its model loaded and warmed up, shared by the page,
     capture and live tests: none of them reads what another leaves behind. Tests that count the server's temporary
     files or memory (tests/test_hardening.py) or boot it themselves (tests/test_space_boot.py) start their own."""
     from app_server import running_app, warmed_up
 
-    with running_app(weights_dir, tmp_path_factory.mktemp("demo-server"), onnx_cache_dir) as server:
+    with running_app(weights_with_rawnet2, tmp_path_factory.mktemp("demo-server"), onnx_cache_dir) as server:
         yield warmed_up(server, REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav")
 
 
 @pytest.fixture(scope="session")
-def model_env(weights_dir, onnx_cache_dir) -> dict:
-    """The environment that makes ``Detector.from_pretrained`` read the test weights, offline."""
-    return {"AASIST_WEIGHTS_DIR": str(weights_dir), "AASIST_CACHE_DIR": onnx_cache_dir, "HF_HUB_OFFLINE": "1"}
+def model_env(weights_with_rawnet2, onnx_cache_dir) -> dict:
+    """The environment that makes ``Detector.from_pretrained`` read the test weights (RawNet2 included), offline."""
+    return {"AASIST_WEIGHTS_DIR": str(weights_with_rawnet2), "AASIST_CACHE_DIR": onnx_cache_dir,
+            "HF_HUB_OFFLINE": "1"}
 
 
 @pytest.fixture(scope="session")

@@ -20,11 +20,20 @@ No ``X-Xet-Hash`` header is ever sent, so huggingface_hub never tries the Xet pr
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional, Union
 from urllib.parse import unquote, urlsplit
+
+
+def closed_port_url() -> str:
+    """An endpoint where nothing listens (a connection is refused): a Hub that cannot be reached."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
 
 
 def fake_commit(revision: str) -> str:

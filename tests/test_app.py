@@ -153,6 +153,23 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     page.screenshot(path=str(tmp_path / "analysis.png"), full_page=True)
 
 
+def test_page_analyzes_with_rawnet2_and_shows_its_bands_and_gates(page, examples):
+    # RawNet2 comes from AASIST_WEIGHTS_DIR here (tests/conftest.py); on a Space it is downloaded on first use.
+    page.locator("#model label", has_text="RawNet2").click()
+    page.locator("#robustness-option input").uncheck()
+    upload(page, examples["synthetic"])
+    page.click("#analyze-button")
+    page.wait_for_selector("#verdict [data-verdict]", timeout=ANALYSIS_TIMEOUT_MS)
+    page.wait_for_function("() => { const img = document.querySelector('#filter-scaling img');"
+                           " return img && img.complete && img.naturalWidth > 0; }", timeout=ANALYSIS_TIMEOUT_MS)
+    assert "RawNet2" in page.locator("#verdict").inner_text()
+    # AASIST's attention figures and notes give way to RawNet2's own figure and guide.
+    assert not page.locator("#spectral-attention").is_visible() and not page.locator("#hsgal-note").is_visible()
+    guide = page.locator("#how-to-read").inner_text()
+    assert "20 fixed frequency bands" in guide and "not a frequency band" in guide
+    assert page.locator("#filter-scaling img").evaluate("img => img.naturalWidth") >= 900
+
+
 def test_page_checks_robustness_compares_models_and_offers_a_report(page, examples, tmp_path):
     upload(page, examples["real"])
     page.locator("#compare-option input").check()
@@ -164,8 +181,11 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
                            " return img && img.complete && img.naturalWidth > 0; }", timeout=ANALYSIS_TIMEOUT_MS)
     summary = page.locator("#robustness-summary").inner_text()
     assert "edits" in summary and "verdict" in summary
+    # Every model of the registry side by side (RawNet2 from AASIST_WEIGHTS_DIR, tests/conftest.py), each with its
+    # training data and published results.
     rows = page.locator("#agreement tr[data-model]")
-    assert rows.count() == 2 and {rows.nth(i).get_attribute("data-model") for i in range(2)} == set(MODELS)
+    assert rows.count() == 3 and [rows.nth(i).get_attribute("data-model") for i in range(3)] == list(MODELS)
+    assert "ASVspoof 2021 DF" in rows.nth(2).locator(".model-facts").inner_text()
     state = page.locator("#robustness-summary [data-state]").get_attribute("data-state")
     caution = page.locator("#verdict").inner_text()
     assert ("Fragile" in caution) == (state == "fragile")
@@ -291,10 +311,19 @@ def test_api_robustness_and_model_agreement(client, examples):
                                                    "grid_shift", "telephone_band", "noise_30db", "ogg_vorbis"]
     assert check["stable"] == (check["flipped_by"] == [])
     assert check["min_probability"] <= result["spoof_probability"] <= check["max_probability"]
-    assert [m["model"] for m in result["agreement"]["models"]] == ["AASIST", "AASIST-L"]
+    assert [m["model"] for m in result["agreement"]["models"]] == ["AASIST", "AASIST-L", "RawNet2"]
     plain = client.predict(handle_file(str(examples["synthetic"])), api_name="/analyze")
     assert "robustness" not in plain and "agreement" not in plain
     assert plain["spoof_probability"] == result["spoof_probability"]
+
+
+def test_api_analyze_with_rawnet2(client, examples):
+    from gradio_client import handle_file
+
+    result = client.predict(handle_file(str(examples["synthetic"])), model="RawNet2", include_attention=True,
+                            api_name="/analyze")
+    assert result["model"] == "RawNet2" and result["verdict"] in ("spoof", "bona fide")
+    assert "filter_scaling" in result and "attention" not in result
 
 
 def test_api_analyze_rejects_a_bad_file_with_a_message(client, tmp_path):

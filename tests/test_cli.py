@@ -86,9 +86,38 @@ def test_unknown_model_is_one_clear_line(cli_env):
 
 
 def test_missing_hub_weights_offline_is_one_clear_line(tmp_path):
+    # RawNet2 does not ship with the package: offline with an empty cache, it cannot be had.
     env = {"HF_HOME": str(tmp_path / "hf"), "AASIST_CACHE_DIR": str(tmp_path / "cache")}
     env_clean = {k: v for k, v in os.environ.items() if k != "AASIST_WEIGHTS_DIR"}
-    proc = subprocess.run([sys.executable, "-m", "aasist", "detect", str(REAL)], capture_output=True, text=True,
-                          env=dict(env_clean, HF_HUB_OFFLINE="1", **env), cwd=REPO, timeout=120)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr and "HF_HUB_OFFLINE" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "aasist", "detect", str(REAL), "--model", "RawNet2"],
+                          capture_output=True, text=True, env=dict(env_clean, HF_HUB_OFFLINE="1", **env), cwd=REPO,
+                          timeout=120)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr and "HF_HUB_OFFLINE" in proc.stderr and "RawNet2.pth" in proc.stderr
+
+
+def test_models_lists_the_registry():
+    from aasist.registry import MODELS
+
+    listed = json.loads(run_cli("models", "--json").stdout)
+    assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2"]
+    for entry, model in zip(listed, MODELS):
+        for key in ("name", "architecture", "repo_id", "filename", "revision", "sha256", "licence", "trained_on"):
+            assert key in entry, key
+        assert entry["repo_id"] == model.repo_id and entry["filename"] == model.filename
+    assert listed[2]["repo_id"] == "MattyB95/pre_trained_DF_RawNet2" and listed[2]["architecture"] == "RawNet2"
+    table = run_cli("models").stdout
+    assert "LFCC-LCNN" in table and "no public pretrained copy" in table and "22.38 %" in table
+
+
+def test_rawnet2_scores_and_joins_a_three_model_comparison(cli_env, tmp_path):
+    # AASIST_WEIGHTS_DIR holds RawNet2.pth: a full-size RawNet2 in the baseline's format (tests/conftest.py).
+    alone = run_cli("detect", SYNTHETIC, "--model", "RawNet2", "--json", env_extra=cli_env)
+    assert alone.returncode == 0, alone.stderr
+    [result] = json.loads(alone.stdout)
+    assert result["model"] == "RawNet2" and 0 <= result["spoof_probability"] <= 1
+    both = run_cli("detect", SYNTHETIC, "--models", "AASIST,AASIST-L,RawNet2", "--json", env_extra=cli_env)
+    [compared] = json.loads(both.stdout)
+    models = compared["agreement"]["models"]
+    assert [m["model"] for m in models] == ["AASIST", "AASIST-L", "RawNet2"]
+    assert models[2]["spoof_probability"] == pytest.approx(result["spoof_probability"], abs=1e-6)

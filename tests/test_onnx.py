@@ -132,10 +132,12 @@ def test_without_attention_only_logits(models, backends, reference):
     np.testing.assert_allclose(logits, _torch(models["AASIST"][0], x)["logits"], atol=1e-4, rtol=0)
 
 
-def test_output_names_round_trip():
+def test_output_names_round_trip(models):
     assert all(":" not in name for name in ob.OUTPUT_NAMES)
     assert tuple(ob.OUTPUT_KEYS.values()) == attention_keys()
     assert ob.OUTPUT_KEYS["pool_S__kept"] == "pool_S:kept"
+    assert ob.output_names(models["AASIST"][0]) == ob.OUTPUT_NAMES
+    assert all(ob.capture_key(name) == key for name, key in ob.OUTPUT_KEYS.items())
 
 
 def test_wrong_length_is_refused(backends):
@@ -146,8 +148,8 @@ def test_wrong_length_is_refused(backends):
             backend.run(bad)
 
 
-def test_non_aasist_model_is_refused():
-    with pytest.raises(ValueError, match="AASIST models only"):
+def test_other_architectures_are_refused():
+    with pytest.raises(ValueError, match="AASIST and RawNet2 models only"):
         ob.OnnxBackend.from_model(torch.nn.Linear(2, 2), "0" * 64)
 
 
@@ -177,6 +179,10 @@ def test_cache_key(models):
     for package in ("torch", "onnx", "ort", "aasist"):
         assert package in name  # library versions are part of the key
     assert ob.graph_file_name(net) == ob.graph_file_name(net, ob.state_dict_sha256(net))  # no file: state dict
+    import hashlib
+
+    dims = hashlib.sha256(repr(net.dims).encode()).hexdigest()[:8]
+    assert name.startswith(f"aasist-{sha[:16]}-{dims}-aasist")  # AASIST graphs keep the names they were cached under
 
 
 def test_cache_dir_from_environment(monkeypatch, tmp_path):
@@ -305,10 +311,10 @@ def test_default_backend_on_cpu_is_onnx(detector_module, models, onnx_cache, mon
 
 def test_onnx_backend_refuses_other_architectures_and_gpus(detector_module, models):
     class Other:
-        architecture = "RawNet2"
+        architecture = "LCNN"
         sha256 = "0" * 64
 
-    with pytest.raises(ValueError, match="AASIST models only.*RawNet2"):
+    with pytest.raises(ValueError, match="AASIST and RawNet2 models only.*LCNN"):
         detector_module._make_backend("onnx", torch.nn.Linear(2, 2), Other(), "cpu")
     with pytest.raises(ValueError, match="runs on the CPU"):
         detector_module._make_backend("onnx", models["AASIST"][0], Other(), "cuda")

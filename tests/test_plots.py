@@ -189,3 +189,50 @@ def test_silence_and_very_short_input_do_not_break_the_spectrogram():
     assert np.isfinite(db).all() and db.max() == 0 and seconds_per_column > 0
     db, _ = plots.log_spectrogram(np.zeros(16000 * 600, dtype=np.float32))  # 10 minutes
     assert db.shape[1] <= plots.MAX_COLUMNS
+
+
+@pytest.fixture(scope="module")
+def rawnet2_detector(reference_dir):
+    """RawNet2 with the organisers' small reference weights (tests/data/reference/rawnet2): fast on torch."""
+    import json
+
+    import torch
+
+    from aasist.backends import TorchBackend
+    from aasist.detector import Detector
+    from aasist.rawnet2 import RawNet2
+
+    folder = reference_dir / "rawnet2"
+    net = RawNet2(json.loads((folder / "rawnet2_reference.json").read_text())["small_config"])
+    net.load_state_dict(torch.load(folder / "rawnet2_small_random.pth", map_location="cpu", weights_only=True))
+    return Detector(TorchBackend(net, "cpu"), model_name="RawNet2", architecture="RawNet2")
+
+
+def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
+    from aasist.report import render_report
+
+    audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
+    result = rawnet2_detector.analyze(audio, with_attention=True)
+    figures = plots.draw_all(audio, result)
+    image = figures.filter_scaling
+    assert image is not None and image.dtype == np.uint8 and image.shape[2] == 3 and image.std() > 10
+    assert figures.spectral_attention is None and figures.temporal_attention is None  # RawNet2 has no attention
+
+    fig = figures.figures["filter_scaling"]
+    bands = _axis_by_label(fig, ylabel="Level (dB re strongest band)")
+    (band_bars,) = bands.containers
+    assert len(band_bars) == 20
+    assert bands.get_xlim() == pytest.approx((0, SAMPLE_RATE / 2))
+    heat = _axis_by_label(fig, ylabel="Residual block")
+    gates = heat.images[0].get_array()
+    assert gates.shape == (6, 32)  # blocks x the widest block's filters (small reference model)
+    assert gates.mask[:2, 20:].all() and not gates.mask[2:].any()  # blocks 0-1 have 20 filters
+    assert 0 < gates.min() and gates.max() < 1
+    assert "not per band" in _texts(fig) and "20 filters" in _texts(fig)
+
+    report = render_report(result, audio, figures=figures)
+    assert 'data-figure="filter_scaling"' in report
+
+    aasist_result = detector.analyze(audio, with_attention=True)
+    assert aasist_result.attention is not None and aasist_result.filter_scaling is None
+    assert plots.draw_filter_scaling(audio, aasist_result) is None

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +31,12 @@ from aasist.weights import (
     load_checkpoint,
     load_model,
 )
-from hub_server import HubServer, fake_commit
+from hub_server import HubServer, closed_port_url, fake_commit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 AASIST_REPO = BUILTIN_MODELS["AASIST"].repo_id
 AASIST_L_REPO = BUILTIN_MODELS["AASIST-L"].repo_id
+RAWNET2 = BUILTIN_MODELS["RawNet2"]
 
 # Runs in the child: each call is load_checkpoint(**call) then a strict build; prints one JSON line of results.
 CHILD = r"""
@@ -49,6 +50,9 @@ from aasist.weights import UnverifiedWeightsWarning, WeightsError, build_model, 
 results = []
 for call in json.loads(sys.argv[1]):
     os.environ.update(call.pop("env", {}))
+    progress = []  # (done, total) bytes of a download, when asked for
+    if call.pop("progress", False):
+        call["progress"] = lambda done, total: progress.append((done, total))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -57,6 +61,7 @@ for call in json.loads(sys.argv[1]):
             result = {
                 "sha256": checkpoint.sha256, "verified": checkpoint.verified, "path": str(checkpoint.path),
                 "architecture": checkpoint.architecture, "config": checkpoint.config, "source": checkpoint.source,
+                "sha256_note": checkpoint.sha256_note, "progress": progress[-1:],
             }
         except WeightsError as error:
             result = {"error": str(error)}
@@ -95,13 +100,6 @@ def as_json(config: dict) -> dict:
 def resolved(hub: HubServer) -> list[tuple[str, str]]:
     """The file requests the server saw (huggingface_hub also asks for /api/agent-harnesses, a 404 here)."""
     return [(method, path) for method, path in hub.requests if "/resolve/" in path]
-
-
-def closed_port_url() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
 
 
 @pytest.fixture(autouse=True)
@@ -188,24 +186,67 @@ def test_builtin_model_is_read_from_cache_when_offline_or_unreachable(builtin_hu
         assert result["verified"] is True and result["path"] == online["path"]
 
 
-def test_offline_with_empty_cache_is_one_clear_message_and_no_request(builtin_hub, tmp_path):
+def test_offline_with_empty_cache_uses_the_packaged_copies_and_asks_nothing(builtin_hub, tmp_path):
     env = {"HF_ENDPOINT": builtin_hub.url, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"}
-    [result] = run_child([{"model": "AASIST"}], env)
-    message = result["error"]
-    for part in ("AASIST.pth", AASIST_REPO, "'main'", builtin_hub.url, "HF_HUB_OFFLINE", "not in the cache",
-                 "AASIST_WEIGHTS_DIR", "hf download"):
+    aasist, rawnet2 = run_child([{"model": "AASIST"}, {"model": "RawNet2"}], env)
+    assert aasist["verified"] is True and Path(aasist["path"]) == weights.PACKAGED_DIR / "AASIST.pth"
+    # A model that does not ship with the package: one sentence saying what was tried and what to do.
+    message = rawnet2["error"]
+    for part in ("RawNet2", RAWNET2.filename, RAWNET2.repo_id, "HF_HUB_OFFLINE is set", "not in the cache",
+                 "AASIST_WEIGHTS_DIR", "RawNet2.pth"):
         assert part in message, (part, message)
     assert builtin_hub.requests == []
 
 
-def test_unreachable_endpoint_is_one_clear_message(tmp_path):
-    endpoint = closed_port_url()
-    [result] = run_child([{"model": "AASIST-L"}], {"HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf")},
-                         no_backoff=True)
-    message = result["error"]
-    for part in ("AASIST-L.pth", AASIST_L_REPO, endpoint, "could not be reached", "AASIST_WEIGHTS_DIR"):
+@pytest.mark.parametrize("endpoint", ["closed port", "http://hub.invalid"])
+def test_unreachable_hub_is_not_retried(endpoint, tmp_path):
+    # No retry loop: with the waits of huggingface_hub's back-off left in (1+2+4+8+8 s), this would take 23 s.
+    endpoint = closed_port_url() if endpoint == "closed port" else endpoint
+    started = time.monotonic()
+    aasist_l, rawnet2 = run_child([{"model": "AASIST-L"}, {"model": "RawNet2"}],
+                                  {"HF_ENDPOINT": endpoint, "HF_HOME": str(tmp_path / "hf")})
+    assert time.monotonic() - started < 20, "huggingface_hub's retries ran"
+    assert aasist_l["verified"] is True and Path(aasist_l["path"]) == weights.PACKAGED_DIR / "AASIST-L.pth"
+    message = rawnet2["error"]
+    for part in (RAWNET2.filename, RAWNET2.repo_id, "could not be reached", "AASIST_WEIGHTS_DIR"):
         assert part in message, (part, message)
     assert "HF_HUB_OFFLINE is set" not in message
+    assert ("connection refused" if "127.0.0.1" in endpoint else "name not resolved") in message
+
+
+def test_rawnet2_from_the_hub_records_its_checksum_and_reports_progress(rawnet2_file, tmp_path):
+    env = {"HF_HOME": str(tmp_path / "hf"), "AASIST_CACHE_DIR": str(tmp_path / "cache")}
+    with HubServer({RAWNET2.repo_id: {RAWNET2.filename: rawnet2_file}}) as hub:
+        first, again = run_child([{"model": "RawNet2", "progress": True}, {"model": "RawNet2"}],
+                                 {**env, "HF_ENDPOINT": hub.url})
+    sha = weights.file_sha256(rawnet2_file)
+    assert first["architecture"] == "RawNet2" and first["sha256"] == sha and first["verified"] is False
+    assert first["progress"] == [[rawnet2_file.stat().st_size, rawnet2_file.stat().st_size]]
+    assert "recorded on first download" in first["sha256_note"] and again["sha256"] == sha
+    # `models --json` shows the recorded checksum.
+    listed = subprocess.run([sys.executable, "-m", "aasist", "models", "--json"], cwd=REPO_ROOT, capture_output=True,
+                            text=True, env=dict(os.environ, **env), timeout=60)
+    [entry] = [m for m in json.loads(listed.stdout) if m["name"] == "RawNet2"]
+    assert entry["sha256"] == sha and entry["sha256_source"].startswith("recorded on first download")
+
+
+def test_rawnet2_file_of_another_shape_is_one_clear_error_naming_repo_and_file(reference_dir, rawnet2_file, tmp_path):
+    small = reference_dir / "rawnet2" / "rawnet2_small_random.pth"  # the reduced configuration: other shapes
+    prefixed = tmp_path / "prefixed.pth"  # saved from nn.DataParallel: every name starts with "module."
+    state = torch.load(rawnet2_file, map_location="cpu", weights_only=True)
+    torch.save({f"module.{k}": v for k, v in state.items()}, prefixed)
+    results = []
+    for served in (small, prefixed):
+        with HubServer({RAWNET2.repo_id: {RAWNET2.filename: served}}) as hub:
+            # Each with its own caches: the same (fake) commit with other bytes would be refused as changed.
+            results += run_child([{"model": "RawNet2"}], {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / served.stem),
+                                                          "AASIST_CACHE_DIR": str(tmp_path / f"cache-{served.stem}")})
+    wrong, module = results
+    message = wrong["error"]
+    for part in ("RawNet2", RAWNET2.repo_id, RAWNET2.filename, "do not fit", "size mismatch"):
+        assert part in message, (part, message)
+    assert len(message.splitlines()) == 1 and len(message) < 600, message
+    assert "error" not in module and module["architecture"] == "RawNet2"
 
 
 def test_builtin_model_with_wrong_checksum_from_hub(reference_dir, tmp_path):
@@ -298,18 +339,23 @@ def test_checkpoint_folder_errors(aasist_folder, tmp_path):
 # AASIST_WEIGHTS_DIR, checksums
 
 
-def test_weights_dir(monkeypatch, weights_dir, tmp_path):
-    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+def test_weights_dir(monkeypatch, weights_with_rawnet2, tmp_path, caplog):
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_with_rawnet2))
     for name, dims in (("AASIST", AASIST_DIMS), ("AASIST-L", AASIST_L_DIMS)):
         model, checkpoint = load_model(name)
-        assert checkpoint.path == weights_dir / f"{name}.pth" and checkpoint.source == str(checkpoint.path)
+        assert checkpoint.path == weights_with_rawnet2 / f"{name}.pth" and checkpoint.source == str(checkpoint.path)
         assert checkpoint.verified and checkpoint.sha256 == BUILTIN_MODELS[name].sha256
         assert model.dims == dims and not model.training
+    with caplog.at_level("INFO", logger="aasist.weights"):
+        model, checkpoint = load_model("RawNet2")
+    assert checkpoint.architecture == "RawNet2" and not model.training
+    assert [r.getMessage() for r in caplog.records] == [f"RawNet2: weights from AASIST_WEIGHTS_DIR "
+                                                        f"({weights_with_rawnet2 / 'RawNet2.pth'})"]
 
-    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(tmp_path))
-    with pytest.raises(WeightsError, match="AASIST_WEIGHTS_DIR is set but .*AASIST-L.pth does not exist") as error:
-        load_checkpoint("AASIST-L")
-    assert str(tmp_path / "AASIST-L.pth") in str(error.value)
+    # A folder without the file: the next source (offline here: the packaged copy).
+    [result] = run_child([{"model": "AASIST-L"}], {"AASIST_WEIGHTS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1",
+                                                   "HF_HOME": str(tmp_path / "hf")})
+    assert Path(result["path"]) == weights.PACKAGED_DIR / "AASIST-L.pth" and result["verified"] is True
 
 
 def test_checksum_mismatch_in_weights_dir(monkeypatch, reference_dir, tmp_path):
@@ -381,7 +427,7 @@ def test_local_files_that_are_not_aasist_checkpoints(tmp_path):
 
     other = tmp_path / "other.pth"
     torch.save({"layer.weight": torch.zeros(2, 2)}, other)
-    with pytest.raises(WeightsError, match="not a checkpoint of AASIST or AASIST-L"):
+    with pytest.raises(WeightsError, match="not a checkpoint of AASIST, AASIST-L or RawNet2"):
         load_checkpoint(other)
 
     not_a_dict = tmp_path / "list.pth"
@@ -440,8 +486,12 @@ def test_malicious_pickle_is_refused_and_never_run(tmp_path, payload, container)
 
 
 def test_builtin_names():
-    assert builtin_model_names() == ["AASIST", "AASIST-L"]
-    assert all(len(m.sha256) == 64 for m in BUILTIN_MODELS.values())
+    assert builtin_model_names() == ["AASIST", "AASIST-L", "RawNet2"]
+    assert all(len(m.sha256) == 64 for m in BUILTIN_MODELS.values() if m.sha256 is not None)
+    # What ships with the package is what the registry publishes.
+    for model in BUILTIN_MODELS.values():
+        if model.packaged:
+            assert weights.file_sha256(weights.PACKAGED_DIR / model.filename) == model.sha256
 
 
 @pytest.mark.parametrize("spec", ["AASIST-XL", "./missing.pth", "checkpoints/missing.pth", "/no/such/folder",

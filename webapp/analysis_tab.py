@@ -7,6 +7,7 @@ the robustness check when asked for, and last the report to download.
 from __future__ import annotations
 
 import time
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Optional
 
@@ -30,17 +31,36 @@ from .settings import ANALYSES, DEFAULT_ANALYSIS, DEFAULT_MODEL, LIMITS, Limits
 from .texts import (
     CAVEAT,
     HOW_TO_READ,
+    HOW_TO_READ_RAWNET2,
     HOW_TO_READ_ROBUSTNESS,
     HOW_TO_READ_TIMELINE,
     HSGAL_NOTE,
     STAGE_PROGRESS,
     compare_option_text,
     comparing_text,
+    downloading_text,
     limits_text,
+    loading_model_text,
+    model_choice_text,
 )
 from .updates import KEEP, bind, update_of
 
 FIGURE = dict(show_label=False, interactive=False, elem_classes="figure")
+
+
+def shown(image) -> dict:
+    """An image component's update: the figure, or hidden when there is none."""
+    return gr.update(value=image, visible=image is not None)
+
+
+def inner_figures(figures) -> dict:
+    """What the model looked at, in the ``ResultView`` fields: AASIST's attention, or RawNet2's bands and gates,
+    each with its own guide."""
+    rawnet2 = figures.filter_scaling is not None
+    return dict(spectral=shown(figures.spectral_attention), temporal=shown(figures.temporal_attention),
+                filter_scaling=shown(figures.filter_scaling), heterogeneous=shown(figures.heterogeneous),
+                how_to_read=HOW_TO_READ_RAWNET2 if rawnet2 else HOW_TO_READ,
+                hsgal_note=gr.update(visible=figures.spectral_attention is not None))
 
 
 @dataclass
@@ -52,6 +72,9 @@ class ResultView:
     spectrogram: gr.Image
     spectral: gr.Image
     temporal: gr.Image
+    filter_scaling: gr.Image  # RawNet2's look inside, in place of AASIST's attention
+    how_to_read: gr.Markdown
+    hsgal_note: gr.Markdown
     heterogeneous: gr.Image
     result_json: gr.JSON
     robustness_summary: gr.HTML
@@ -77,7 +100,8 @@ class AnalysisTab:
                 include_attention: bool = False, robustness: bool = False, compare_models: bool = False) -> dict:
         """API: the library's result dictionary (``DetectionResult.to_dict``) for one recording.
 
-        audio: a recording (WAV, FLAC, MP3, OGG, AIFF); model: "AASIST" or "AASIST-L"; analysis: "full" (the whole
+        audio: a recording (WAV, FLAC, MP3, OGG, AIFF); model: "AASIST", "AASIST-L" or "RawNet2" (downloaded from
+        the Hub on first use; see `python -m aasist models`); analysis: "full" (the whole
         recording in 4 s windows) or "asvspoof" (the first 4 s, as the authors evaluate); include_attention: add the
         attention of the most decisive window; robustness: re-score under 8 benign edits and say whether the verdict
         holds ("robustness"); compare_models: score with the other published models too ("agreement").
@@ -113,10 +137,17 @@ class AnalysisTab:
             desc, unit = STAGE_PROGRESS.get(step.stage) or (comparing_text(self.pool.others(model)), "models")
             progress((step.done, step.total), desc=desc, unit=unit)
 
+        def on_download(name: str):
+            return lambda done, total: progress(done / total if total else None, desc=downloading_text(name, done,
+                                                                                                          total))
+
         try:
             started = time.perf_counter()
             progress(0, desc="Reading the recording")
             loaded = load_recording(audio, self.limits.max_duration_s)
+            if not self.pool.is_loaded(model):  # a model downloaded on first use (RawNet2), or still loading
+                progress(None, desc=loading_model_text(model))
+                self.pool.get(model, download_progress=on_download(model))
             progress(0, desc="Analysing")
             result = self.pool.analyze(loaded, model, analysis, with_attention=True, progress=on_stage)
             result.file = file_name(audio)
@@ -125,11 +156,13 @@ class AnalysisTab:
                                warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
                                robustness_summary=KEEP if robustness else views.robustness_html(None), agreement="")
             figures = draw_all(loaded, result)
-            heterogeneous = (gr.update(value=figures.heterogeneous, visible=True)
-                             if figures.heterogeneous is not None else gr.update(value=None, visible=False))
-            yield ResultUpdate(spectrogram=figures.spectrogram, spectral=figures.spectral_attention,
-                               temporal=figures.temporal_attention, heterogeneous=heterogeneous)
+            yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures))
             if compare_models:
+                for other in self.pool.others(model):  # fetched first, with their own progress line
+                    if not self.pool.is_loaded(other):
+                        progress(None, desc=loading_model_text(other))
+                        with suppress(gr.Error):  # the agreement says why a model could not take part
+                            self.pool.get(other, download_progress=on_download(other))
                 self.pool.add_agreement(result, loaded, progress=on_stage)
             if robustness:
                 self.pool.add_robustness(result, loaded, progress=on_stage)
@@ -181,15 +214,18 @@ class AnalysisTab:
                                     buttons=["download", "fullscreen"], **FIGURE)
                 temporal = gr.Image(label="Moments", elem_id="temporal-attention",
                                     buttons=["download", "fullscreen"], **FIGURE)
+                filter_scaling = gr.Image(label="Inside RawNet2", elem_id="filter-scaling", visible=False,
+                                          buttons=["download", "fullscreen"], **FIGURE)
             with gr.Column(scale=1, min_width=260):
-                gr.Markdown(HOW_TO_READ, elem_id="how-to-read")
-        gr.Markdown(HSGAL_NOTE, elem_id="hsgal-note")
+                how_to_read = gr.Markdown(HOW_TO_READ, elem_id="how-to-read")
+        hsgal_note = gr.Markdown(HSGAL_NOTE, elem_id="hsgal-note")
         heterogeneous = gr.Image(label="Mixed frequency-and-time layers", visible=False, elem_id="heterogeneous",
                                  **FIGURE)
         with gr.Accordion("Result as data (JSON)", open=False):
             result_json = gr.JSON(label="Result", elem_id="result-json")
-        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, heterogeneous, result_json,
-                                 robustness_summary, robustness_plot, agreement, report)
+        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, how_to_read,
+                                 hsgal_note, heterogeneous, result_json, robustness_summary, robustness_plot,
+                                 agreement, report)
         self._build_api()
         self._wire()
 
@@ -202,7 +238,8 @@ class AnalysisTab:
         self.capture = gr.Textbox("", visible=False, elem_id="capture-settings")
         self.level = gr.HTML("", elem_id="input-level")
         with gr.Row():
-            self.model = gr.Radio(models, value=self.pool.default, label="Model", elem_id="model")
+            self.model = gr.Radio(models, value=self.pool.default, label="Model", elem_id="model",
+                                  info=model_choice_text(self.pool.on_demand))
             self.analysis = gr.Radio(ANALYSES, value=DEFAULT_ANALYSIS, label="Analysis", elem_id="analysis")
         with gr.Row():
             self.robustness = gr.Checkbox(True, label="Check robustness",

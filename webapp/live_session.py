@@ -38,7 +38,7 @@ IDLE_EXPIRY_S = 900  # a session not heard from for this long is dropped, even i
 @dataclass(frozen=True)
 class LogEntry:
     t_s: float  # stream time (seconds of audio received)
-    kind: str  # a StreamEvent's kind, or "skipped", "bad_chunk", "limit", "summary"
+    kind: str  # a StreamEvent's kind, or "skipped", "bad_chunk", "limit", "summary", "model" (it could not load)
     message: str
 
 
@@ -145,6 +145,9 @@ class LiveSession:
         if self.stream is None:
             detector = pool.loaded(self.model)
             if detector is None:
+                error = pool.load_error(self.model)
+                if error and not any(entry.kind == "model" for entry in self._notes):
+                    self.note("model", f"{self.model} could not be loaded, so nothing is scored: {error}")
                 return False
             from aasist.streaming import StreamingDetector
 

@@ -14,12 +14,12 @@ import gc
 import logging
 import threading
 import time
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .errors import user_error
-from .settings import ANALYSES, LIMITS, MODELS
+from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS
 
 if TYPE_CHECKING:
     from aasist.detector import DetectionResult, Detector
@@ -58,14 +58,18 @@ class Startup:
 
 
 class ModelPool:
-    """The detectors of ``models`` (the first is the default), each loaded on first use or by the startup loader."""
+    """The detectors of ``models`` (the first is the default), each loaded on first use or by the startup loader;
+    ``on_demand`` models (downloaded from the Hub) are never loaded at start-up."""
 
-    def __init__(self, models: Sequence[str] = MODELS, concurrency: int = LIMITS.concurrency):
+    def __init__(self, models: Sequence[str] = MODELS, concurrency: int = LIMITS.concurrency,
+                 on_demand: Sequence[str] = ON_DEMAND_MODELS):
         self.models = list(models)
         self.default = self.models[0]
+        self.on_demand = [m for m in on_demand if m in self.models and m != self.default]
         self.slots = threading.BoundedSemaphore(concurrency)  # one per model run at a time
         self._detectors: dict = {}
         self._locks = {model: threading.Lock() for model in self.models}  # held while that model loads
+        self.load_errors: dict = {}  # model -> why its background loading failed
         self.startup = Startup()
 
     # --- the models ---------------------------------------------------------------------------------------------
@@ -74,9 +78,11 @@ class ModelPool:
         if model not in self.models:
             raise user_error(f"Unknown model {model!r}; choose one of {', '.join(self.models)}.")
 
-    def get(self, model: str) -> Detector:
+    def get(self, model: str, download_progress=None, announce: bool = True) -> Detector:
         """The detector of ``model``, loaded on first use and then kept (thread-safe); while it loads (in the
-        background at startup, or for another request) a caller waits for it."""
+        background at startup, or for another request) a caller waits for it. ``download_progress(done_bytes,
+        total_bytes)`` hears of a download from the Hub. A load is logged in one line, with where the weights came
+        from (``announce=False``: the caller says it, as ``warm_up`` does)."""
         from aasist.detector import Detector
         from aasist.weights import WeightsError
 
@@ -87,28 +93,41 @@ class ModelPool:
         with self._locks[model]:
             detector = self._detectors.get(model)
             if detector is None:
+                started = time.perf_counter()
                 try:
-                    detector = Detector.from_pretrained(model)
+                    detector = Detector.from_pretrained(model, download_progress=download_progress)
                 except WeightsError as err:
                     raise user_error(str(err)) from None
                 self._detectors[model] = detector
+                self.load_errors.pop(model, None)
+                if announce:
+                    log.info("model %s loaded in %.1f s%s", model, time.perf_counter() - started, _source(detector))
             return detector
 
     def loaded(self, model: str) -> Optional[Detector]:
-        """The detector of ``model`` if it is loaded; else None, and its loading starts in the background (a failure
-        shows when someone needs the model)."""
+        """The detector of ``model`` if it is loaded; else None, and its loading starts in the background unless it
+        is under way or has failed (``load_error`` says why; a later ``get`` tries again)."""
         detector = self._detectors.get(model)
-        if detector is None:
+        if detector is None and not self._locks[model].locked() and model not in self.load_errors:
             threading.Thread(target=self._load_quietly, args=(model,), daemon=True).start()
         return detector
+
+    def load_error(self, model: str) -> Optional[str]:
+        """Why the last background loading of ``model`` failed (one sentence), or None."""
+        return self.load_errors.get(model)
+
+    def is_loaded(self, model: str) -> bool:
+        return model in self._detectors
 
     def others(self, model: str) -> list:
         """The models other than ``model``: those a comparison adds."""
         return [m for m in self.models if m != model]
 
     def _load_quietly(self, model: str) -> None:
-        with suppress(Exception):
+        try:
             self.get(model)
+        except Exception as err:  # noqa: BLE001 - kept for whoever waits for the model (the live monitor)
+            self.load_errors[model] = getattr(err, "message", None) or str(err)
 
     # --- running them ---------------------------------------------------------------------------------------------
 
@@ -133,12 +152,19 @@ class ModelPool:
             raise user_error(str(err)) from None
 
     def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
-        """Score the recording with every other model too, and attach the agreement."""
+        """Score the recording with every other model too, and attach the agreement. A model that cannot be loaded
+        (say RawNet2 with no network) is left out, and the agreement says why."""
         from aasist.pipeline import Pipeline
 
-        detectors = [self.get(model) for model in [result.model, *self.others(result.model)]]
+        detectors, unavailable = [self.get(result.model)], {}
+        for model in self.others(result.model):
+            try:
+                detectors.append(self.get(model))
+            except Exception as err:  # noqa: BLE001 - a user_error: its message is one sentence
+                unavailable[model] = getattr(err, "message", None) or str(err)
         with self.compute_slot():
-            Pipeline(detectors, protocol=result.protocol).add_agreement(result, audio, progress=progress)
+            Pipeline(detectors, protocol=result.protocol).add_agreement(result, audio, progress=progress,
+                                                                        unavailable=unavailable)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check."""
@@ -151,7 +177,7 @@ class ModelPool:
     # --- startup ----------------------------------------------------------------------------------------------------
 
     def start_loading(self) -> threading.Thread:
-        """Load every model in a background thread, the default first (``python app.py``)."""
+        """Load the models in a background thread, the default first (``python app.py``); not the on-demand ones."""
         self.startup.begin()
         thread = threading.Thread(target=self._load_all, name="model-loader", daemon=True)
         thread.start()
@@ -184,13 +210,14 @@ class ModelPool:
         for model in models:
             started, error = time.perf_counter(), None
             try:
-                result = self.get(model).analyze(audio, with_attention=True)
-                draw_all(audio, result)
+                detector = self.get(model, announce=False)
+                draw_all(audio, detector.analyze(audio, with_attention=True))
             except Exception as err:  # noqa: BLE001 - startup must not die on one model
                 error = getattr(err, "message", None) or str(err)
                 log.warning("could not load %s at startup: %s", model, error)
             else:
-                log.info("model %s ready: loaded and warmed up in %.1f s", model, time.perf_counter() - started)
+                log.info("model %s ready: loaded and warmed up in %.1f s%s", model, time.perf_counter() - started,
+                         _source(detector))
             if model == self.default:
                 self.startup.finish(error)
 
@@ -200,4 +227,10 @@ class ModelPool:
         # collector's sight turns the full collections that a click's figures trigger from ~0.3 s into ~0.05 s.
         gc.collect()
         gc.freeze()
-        self.warm_up(self.others(self.default))
+        self.warm_up([m for m in self.others(self.default) if m not in self.on_demand])
+
+
+def _source(detector) -> str:
+    """'; weights from ...' for a built-in model's log line, else ''."""
+    served_by = getattr(getattr(detector, "checkpoint", None), "served_by", "")
+    return f"; weights from {served_by}" if served_by else ""

@@ -6,13 +6,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from aasist.registry import MODELS as REGISTERED_MODELS  # the table only: no torch
+
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "assets"
 EXAMPLES_DIR = Path(os.environ.get("AASIST_EXAMPLES_DIR", ASSETS_DIR / "examples"))
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".aiff", ".aif"}
 
-MODELS = ("AASIST", "AASIST-L")
+MODELS = tuple(m.name for m in REGISTERED_MODELS)  # the page's model choice and comparison
 DEFAULT_MODEL = MODELS[0]  # selected on the page, loaded first at startup
+# Downloaded from the Hub when first chosen or compared, never at start-up (the others ship with the package).
+ON_DEMAND_MODELS = tuple(m.name for m in REGISTERED_MODELS if not m.packaged)
 ANALYSES = [("Whole recording (4 s windows)", "full"), ("First 4 seconds only (authors' protocol)", "asvspoof")]
 DEFAULT_ANALYSIS = "full"
 

@@ -41,6 +41,21 @@ what every part would get if all counted the same.
 Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
 """
 
+HOW_TO_READ_RAWNET2 = """
+### How to read this
+RawNet2 has no attention to show. What it does offer:
+
+**Left, the sinc bands**: its first layer splits the sound into **20 fixed frequency bands**, spaced like the
+ear's (mel) scale. A tall bar is a band that carried a lot of the sound in this window; it shows what the network
+was given, not what it decided.
+
+**Right, the gates**: after each of its six residual blocks RawNet2 scales every learnt filter by a gate between 0
+(muted) and 1 (passed on), computed from that window. The filters mix the bands, so a column is a learnt filter,
+not a frequency band.
+
+Neither says *why* the model decided as it did, or where a fake was made.
+"""
+
 HOW_TO_READ_ROBUSTNESS = """
 **How to read this.** The recording is scored again after each of 8 harmless edits: half a second of silence added
 at the start, silence trimmed, 12 dB quieter, 6 dB louder (without clipping), the 4-second windows shifted by 1 s,
@@ -68,6 +83,43 @@ STAGE_PROGRESS = {"windows": ("Analysing", "windows"), "robustness": ("Checking 
 def comparing_text(others: list) -> str:
     """The progress line while the other models score the recording."""
     return f"Scoring with {and_list(others)} too"
+
+
+def model_choice_text(on_demand: list) -> str:
+    """The explanation under the model choice: which models are fetched when first chosen."""
+    from aasist.registry import registered
+
+    fetched = [f"{name} ({registered(name).size_mb:g} MB)" if registered(name) else name for name in on_demand]
+    if not fetched:
+        return "Details of each model: the API and about tab."
+    return (f"{and_list(fetched)}: downloaded from the Hub when first chosen or compared. Details of each model: the "
+            "API and about tab.")
+
+
+def loading_model_text(model: str) -> str:
+    """The progress line while a model is fetched and prepared on first use."""
+    return f"Getting {model} ready (first use: download, then a one-time export for this machine)"
+
+
+def downloading_text(model: str, done: int, total) -> str:
+    """The progress line of a model's download from the Hub."""
+    size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
+    return f"Downloading {model} from the Hugging Face Hub: {size}"
+
+
+def models_markdown() -> str:
+    """The built-in models, one paragraph each (``aasist.registry``), and the ones that cannot be offered."""
+    from aasist.registry import MODELS, NOT_AVAILABLE
+
+    lines = ["## The models", ""]
+    for model in MODELS:
+        where = "ships with the app" if model.packaged else f"downloaded from the Hub on first use, {model.size_mb:g} MB"
+        checksum = f"SHA-256 `{model.sha256}`" if model.sha256 else "SHA-256 recorded on first download"
+        lines.append(f"- **{model.name}**: {model.summary()} Weights: `{model.repo_id}`, file `{model.filename}` "
+                     f"({where}; {model.licence}; {checksum}).")
+    for name, why in NOT_AVAILABLE.items():
+        lines.append(f"- **{name}**: not offered: {why}.")
+    return "\n".join(lines)
 
 
 def compare_option_text(models: list) -> str:
@@ -131,7 +183,8 @@ from gradio_client import Client, handle_file
 client = Client("http://127.0.0.1:7860/")        # or the Space's name, e.g. "owner/aasist-demo"
 result = client.predict(handle_file("speech.wav"), api_name="/analyze")
 print(result["verdict"], result["spoof_probability"])
-# optional: model="AASIST-L", analysis="asvspoof" (first 4 s only), include_attention=True
+# optional: model="AASIST-L" or "RawNet2", analysis="asvspoof" (first 4 s only), include_attention=True,
+# compare_models=True (every model side by side), robustness=True
 ```
 
 The dictionary holds `verdict` ("spoof" or "bona fide"), `spoof_probability` (0 to 1), `score` (the model's bona
@@ -140,9 +193,4 @@ fide logit), `duration_s`, `sample_rate`, `windows` (start, end and spoof probab
 
 ### Limits
 {limits_text(limits)}
-
-### The models
-AASIST and AASIST-L (Jung et al., ICASSP 2022), the authors' published checkpoints, trained on ASVspoof 2019 LA:
-0.83 % and 0.99 % equal error rate on its evaluation set; about 43 % on real-world deepfakes (In-the-Wild).
-AASIST-L is the lighter variant (85 k parameters instead of 298 k).
 """

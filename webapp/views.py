@@ -11,6 +11,7 @@ from aasist.present import (
     NO_INPUT_PROBLEMS,
     agreement_summary,
     cautions,
+    model_facts,
     percent_text,
     short_percent_text,
     verdict_headline,
@@ -73,9 +74,10 @@ def agreement_html(agreement) -> str:
         return ""
     rows = "".join(
         f'<tr data-model="{html.escape(m.model)}"><td>{html.escape(m.model)}</td><td>{html.escape(m.verdict)}</td>'
-        f"<td>{html.escape(percent_text(m.spoof_probability))}</td></tr>" for m in agreement.models)
+        f"<td>{html.escape(percent_text(m.spoof_probability))}</td>"
+        f'<td class="model-facts">{html.escape(model_facts(m.model))}</td></tr>' for m in agreement.models)
     return (f'<div class="agreement" data-agree="{str(agreement.agree).lower()}"><table><tr><th>Model</th>'
-            f"<th>Verdict</th><th>Spoof probability</th></tr>{rows}</table>"
+            f"<th>Verdict</th><th>Spoof probability</th><th>Trained on, published results</th></tr>{rows}</table>"
             f'<div class="agreement-note">{html.escape(agreement_summary(agreement))}</div></div>')
 
 

@@ -1,0 +1,170 @@
+"""The built-in models: one table that the library, the CLI, the page and the report read.
+
+    from aasist.registry import MODELS, registered
+    registered("RawNet2").repo_id            # 'MattyB95/pre_trained_DF_RawNet2'
+    python -m aasist models [--json]         # the same table for people and scripts
+
+Each entry says where the weights live on the Hugging Face Hub (repo, file, revision), how they are checked (a
+published SHA-256, or ``None``: recorded on first download, see ``aasist.weights``), whether a copy ships inside this
+package (``packaged``: used when the Hub cannot be reached), the licence, what the model was trained on and its
+published results with their source. The architecture's hyper-parameters come from the weights (AASIST variants are
+recognised from their shapes) or are the architecture's published configuration (RawNet2: the baseline's). Nothing
+here imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+ARENA = "Speech Anti-Spoofing Arena, Hugging Face"
+AASIST_PAPER = "Jung et al., AASIST, ICASSP 2022"
+ASVSPOOF2021_SUMMARY = "ASVspoof 2021 baseline B03, Liu et al., IEEE/ACM TASLP 2023"
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """An equal error rate published for a model, and who published it."""
+
+    benchmark: str  # "ASVspoof 2019 LA", "ASVspoof 2021 LA", "ASVspoof 2021 DF", "In-the-Wild"
+    eer_percent: float
+    source: str
+
+    def to_dict(self) -> dict:
+        return {"benchmark": self.benchmark, "eer_percent": self.eer_percent, "source": self.source}
+
+
+@dataclass(frozen=True)
+class RegisteredModel:
+    name: str
+    architecture: str  # a key of aasist.weights.ARCHITECTURES
+    repo_id: str
+    filename: str
+    revision: str
+    sha256: Optional[str]  # the published checksum; None: not published, recorded on first download
+    licence: str
+    trained_on: str
+    size_mb: float
+    packaged: bool  # a copy ships in aasist/pretrained/ (used offline)
+    description: str
+    results: tuple = ()  # PublishedResult
+
+    @property
+    def weights_file(self) -> str:
+        """The file name looked for in ``AASIST_WEIGHTS_DIR`` and ``aasist/pretrained/``."""
+        return f"{self.name}.pth"
+
+    @property
+    def sha256_text(self) -> str:
+        return self.sha256 or "recorded on first download"
+
+    def results_text(self) -> str:
+        """'EER 0.83 % on ASVspoof 2019 LA, 17.04 % on ASVspoof 2021 DF (sources: ...)', or a sentence saying none."""
+        if not self.results:
+            return "no published results"
+        parts = [f"{r.eer_percent:g} % on {r.benchmark}" for r in self.results]
+        sources = list(dict.fromkeys(r.source for r in self.results))
+        return f"EER {', '.join(parts)} ({'; '.join(sources)})"
+
+    def facts(self) -> str:
+        """'Trained on ...; EER ...': what the model learnt from and how it did, for tables of models."""
+        return f"Trained on {self.trained_on}; {self.results_text()}."
+
+    def summary(self) -> str:
+        """One line for lists of models: what it is, what it learnt from, how it did."""
+        return f"{self.description}. {self.facts()}"
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "architecture": self.architecture,
+            "repo_id": self.repo_id,
+            "filename": self.filename,
+            "revision": self.revision,
+            "sha256": self.sha256,
+            "sha256_published": self.sha256 is not None,
+            "licence": self.licence,
+            "trained_on": self.trained_on,
+            "size_mb": self.size_mb,
+            "packaged": self.packaged,
+            "description": self.description,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+MODELS: tuple = (
+    RegisteredModel(
+        name="AASIST",
+        architecture="AASIST",
+        repo_id="SpeechAntiSpoofingBenchmarks/AASIST",
+        filename="AASIST.pth",
+        revision="main",
+        sha256="51d2d9cf0738172f61e2a384ec50a54a55363240f67c971ed55a92435bc1a1c0",
+        licence="MIT",
+        trained_on="ASVspoof 2019 LA",
+        size_mb=1.3,
+        packaged=True,
+        description="AASIST, the authors' checkpoint (graph attention on raw waveforms, 297,866 parameters)",
+        results=(
+            PublishedResult("ASVspoof 2019 LA", 0.83, AASIST_PAPER),
+            PublishedResult("ASVspoof 2021 LA", 12.35, ARENA),
+            PublishedResult("ASVspoof 2021 DF", 17.04, ARENA),
+            PublishedResult("In-the-Wild", 43.01, ARENA),
+        ),
+    ),
+    RegisteredModel(
+        name="AASIST-L",
+        architecture="AASIST",
+        repo_id="SpeechAntiSpoofingBenchmarks/AASIST-L",
+        filename="AASIST-L.pth",
+        revision="main",
+        sha256="814331d088032bb4c3fa61cc014789eadeed464209dd094ab3a2dd6ffbdce27a",
+        licence="MIT",
+        trained_on="ASVspoof 2019 LA",
+        size_mb=0.4,
+        packaged=True,
+        description="AASIST-L, the authors' light checkpoint (85,306 parameters)",
+        results=(
+            PublishedResult("ASVspoof 2019 LA", 0.99, AASIST_PAPER),
+            PublishedResult("ASVspoof 2021 LA", 13.15, ARENA),
+            PublishedResult("ASVspoof 2021 DF", 15.96, ARENA),
+            PublishedResult("In-the-Wild", 44.45, ARENA),
+        ),
+    ),
+    RegisteredModel(
+        name="RawNet2",
+        architecture="RawNet2",
+        repo_id="MattyB95/pre_trained_DF_RawNet2",
+        filename="pre_trained_DF_RawNet2.pth",
+        revision="main",
+        sha256=None,
+        licence="MIT",
+        trained_on="ASVspoof 2019 LA (the ASVspoof 2021 DF baseline's training data)",
+        size_mb=70.5,
+        packaged=False,
+        description="RawNet2, the ASVspoof 2021 organisers' DF baseline (mel-scale sinc filters, GRU)",
+        results=(PublishedResult("ASVspoof 2021 DF", 22.38, ASVSPOOF2021_SUMMARY),),
+    ),
+)
+
+# Models the project can train and run but of which no public pretrained copy exists: said wherever models are listed.
+NOT_AVAILABLE: dict = {
+    "LFCC-LCNN": "the ASVspoof 2021 LFCC-LCNN baseline has no public pretrained copy on the Hub; train one with "
+                 "`python -m aasist train` (configs/LCNN.json) and load its checkpoint folder",
+}
+
+DEFAULT_MODEL = MODELS[0].name
+
+
+def model_names() -> list:
+    return [m.name for m in MODELS]
+
+
+def registered(name: str) -> Optional[RegisteredModel]:
+    """The built-in model called ``name``, or None."""
+    return next((m for m in MODELS if m.name == name), None)
+
+
+def not_available_sentence() -> str:
+    """One sentence per model that cannot be offered, for lists of models."""
+    return " ".join(f"{name}: {why}." for name, why in NOT_AVAILABLE.items())
