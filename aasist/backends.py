@@ -46,5 +46,7 @@ class TorchBackend:
             logits = self.model(x, capture) if capture is not None else self.model(x)
         attention = None
         if capture is not None:
-            attention = {k: v.detach().cpu().numpy() for k, v in capture.items() if k != "last_hidden"}
+            # (Not the readout vector, nor W2V2-AASIST's front-end features: 201 x 1024 per window, never drawn.)
+            attention = {k: v.detach().cpu().numpy() for k, v in capture.items()
+                         if k not in ("last_hidden", "ssl_features")}
         return logits.float().cpu().numpy(), attention

@@ -97,6 +97,7 @@ class WindowAttention:
     heterogeneous_uniform: bool  # HS-GAL attention is 1/N everywhere (true for both published checkpoints)
     heterogeneous_maps: dict  # name -> map, only when not uniform
     raw: dict = field(repr=False, default_factory=dict)  # every captured tensor of this window, as the npz names them
+    spectral_axis: str = "hz"  # "feature" for W2V2-AASIST: spectral_bands_hz then holds feature-dimension ranges
 
     @property
     def spectral_weight(self) -> np.ndarray:
@@ -115,7 +116,8 @@ class WindowAttention:
             "start_s": _round(self.start_s, 4),
             "tiled": self.tiled,
             "spectral": {
-                "bands_hz": listed(self.spectral_bands_hz),
+                "axis": self.spectral_axis,
+                ("bands_hz" if self.spectral_axis == "hz" else "feature_dims"): listed(self.spectral_bands_hz),
                 "weight": listed(self.spectral_weight),
                 "map": listed(self.spectral_map),
                 "pool_scores": listed(self.spectral_pool_scores),
@@ -186,11 +188,35 @@ def _is_uniform(attention_map: np.ndarray, atol: float = 1e-6) -> bool:
     return bool(np.allclose(attention_map, 1.0 / attention_map.shape[-1], atol=atol, rtol=0))
 
 
-def window_attention(raw: dict, window_index: int, start_sample: int, tiled: bool) -> WindowAttention:
-    """Map one window's captured tensors (no batch axis) to frequencies, times and original node indices."""
+@dataclass(frozen=True)
+class NodeLayout:
+    """What an AASIST back end's graph nodes stand for: the spectral nodes' axis and the samples per temporal node."""
+
+    spectral_axis: str  # "hz": bands of the sinc front end; "feature": groups of learnt feature dimensions
+    spectral_bands: np.ndarray  # (N, 2): Hz for "hz", feature-dimension ranges for "feature"
+    samples_per_temporal_node: int
+
+
+def node_layout(architecture: str) -> NodeLayout:
+    """AASIST's nodes are sinc bands (Hz) and 2187-sample cells; W2V2-AASIST's are groups of three of its 128
+    learnt feature dimensions and three 20 ms frames."""
+    if architecture == "W2V2-AASIST":
+        from .w2v2_aasist import N_FEATURE_NODES
+        from .w2v2_aasist import SAMPLES_PER_TEMPORAL_NODE as W2V2_SAMPLES_PER_NODE
+
+        groups = np.arange(N_FEATURE_NODES) * 3
+        return NodeLayout("feature", np.stack([groups, groups + 3], axis=1).astype(float), W2V2_SAMPLES_PER_NODE)
+    return NodeLayout("hz", spectral_node_bands(), SAMPLES_PER_TEMPORAL_NODE)
+
+
+def window_attention(raw: dict, window_index: int, start_sample: int, tiled: bool,
+                     layout: Optional[NodeLayout] = None) -> WindowAttention:
+    """Map one window's captured tensors (no batch axis) to frequencies (or feature groups), times and original
+    node indices."""
+    layout = layout or node_layout("AASIST")
     n_temporal = raw["GAT_layer_T"].shape[-1]
-    node_starts = start_sample + np.arange(n_temporal) * SAMPLES_PER_TEMPORAL_NODE
-    times = np.stack([node_starts, node_starts + SAMPLES_PER_TEMPORAL_NODE], axis=1) / SAMPLE_RATE
+    node_starts = start_sample + np.arange(n_temporal) * layout.samples_per_temporal_node
+    times = np.stack([node_starts, node_starts + layout.samples_per_temporal_node], axis=1) / SAMPLE_RATE
     kept_S, kept_T = raw["pool_S:kept"], raw["pool_T:kept"]
     # The branch pools index the nodes that pool_S / pool_T kept, in kept order: map back to original nodes.
     branch_kept = {
@@ -205,7 +231,7 @@ def window_attention(raw: dict, window_index: int, start_sample: int, tiled: boo
         start_s=start_sample / SAMPLE_RATE,
         tiled=tiled,
         spectral_map=raw["GAT_layer_S"],
-        spectral_bands_hz=spectral_node_bands(),
+        spectral_bands_hz=layout.spectral_bands,
         spectral_pool_scores=raw["pool_S"],
         kept_spectral=kept_S,
         temporal_map=raw["GAT_layer_T"],
@@ -216,6 +242,7 @@ def window_attention(raw: dict, window_index: int, start_sample: int, tiled: boo
         heterogeneous_uniform=uniform,
         heterogeneous_maps={} if uniform else {n: raw[n] for n in htrg_names},
         raw=raw,
+        spectral_axis=layout.spectral_axis,
     )
 
 
@@ -342,7 +369,7 @@ class Detector:
             if is_filter_scaling_capture(raw):
                 result.filter_scaling = filter_scaling(raw, i, starts[i], tiled)
             else:
-                result.attention = window_attention(raw, i, starts[i], tiled)
+                result.attention = window_attention(raw, i, starts[i], tiled, node_layout(self.architecture))
         return result
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:

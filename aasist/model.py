@@ -135,9 +135,12 @@ class SincConv(nn.Module):
 
 
 class ResidualBlock(nn.Module):
-    def __init__(self, channels: tuple, first: bool = False):
+    """``pool=False``: no (1, 3) max-pool at the end, as in W2V2-AASIST's encoder (``aasist.w2v2_aasist``)."""
+
+    def __init__(self, channels: tuple, first: bool = False, pool: bool = True):
         super().__init__()
         c_in, c_out = channels
+        self.pool = pool
         if not first:
             # Authors' quirk: bn1 is computed and then discarded in their forward. It stays here only so the
             # checkpoints load with strict=True; skipping it changes no output.
@@ -152,7 +155,7 @@ class ResidualBlock(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         out = self.conv2(F.selu(self.bn2(self.conv1(x))))
         identity = x if self.conv_downsample is None else self.conv_downsample(x)
-        return F.max_pool2d(out + identity, (1, 3))
+        return F.max_pool2d(out + identity, (1, 3)) if self.pool else out + identity
 
 
 def _pairwise_products(x: Tensor) -> Tensor:
@@ -272,19 +275,20 @@ class AASIST(nn.Module):
     def __init__(self, dims: ModelDimensions = AASIST_DIMS):
         super().__init__()
         self.dims = dims
-        filts, gat_dims = dims.filts, dims.gat_dims
-        pool_ratios, temperatures = dims.pool_ratios, dims.temperatures
-        c_out = filts[-1][-1]
+        filts = dims.filts
 
         self.conv_time = SincConv(filts[0], dims.first_conv)
         self.first_bn = nn.BatchNorm2d(1)
-        self.encoder = nn.Sequential(
-            *[
-                nn.Sequential(ResidualBlock(channels, first=(i == 0)))
-                for i, channels in enumerate([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]])
-            ]
-        )
-        self.pos_S = nn.Parameter(torch.randn(1, N_SPECTRAL_NODES, c_out))
+        self.encoder = residual_encoder(filts)
+        self._build_graph(dims, N_SPECTRAL_NODES)
+
+    def _build_graph(self, dims: ModelDimensions, n_spectral_nodes: int) -> None:
+        """The graph back end (positional embedding, masters, GAT and HS-GAL layers, pools, output), shared with
+        W2V2-AASIST (``aasist.w2v2_aasist``)."""
+        filts, gat_dims = dims.filts, dims.gat_dims
+        pool_ratios, temperatures = dims.pool_ratios, dims.temperatures
+        c_out = filts[-1][-1]
+        self.pos_S = nn.Parameter(torch.randn(1, n_spectral_nodes, c_out))
         self.master1 = nn.Parameter(torch.randn(1, 1, gat_dims[0]))
         self.master2 = nn.Parameter(torch.randn(1, 1, gat_dims[0]))
 
@@ -331,8 +335,8 @@ class AASIST(nn.Module):
             self.drop_way(master + master_aug),
         )
 
-    def embed(self, x: Tensor, capture: Optional[dict] = None) -> Tensor:
-        """(B, samples) raw waveform in [-1, 1] -> (B, 160) readout vector ``last_hidden``."""
+    def node_features(self, x: Tensor, capture: Optional[dict] = None) -> tuple:
+        """(B, samples) raw waveform -> the graph's node features (e_S (B, 23, C) with pos_S, e_T (B, T, C))."""
         if x.shape[-1] < MIN_SAMPLES:
             raise InputTooShortError(
                 f"AASIST needs at least {MIN_SAMPLES} samples ({MIN_SAMPLES / SAMPLE_RATE:.3f} s at 16 kHz); "
@@ -341,10 +345,17 @@ class AASIST(nn.Module):
         x = self.conv_time(x.unsqueeze(1)).unsqueeze(1)
         x = F.selu(self.first_bn(F.max_pool2d(torch.abs(x), (3, 3))))
         e = self.encoder(x)  # (B, C, 23, T)
-
         e_S = torch.amax(torch.abs(e), dim=3).transpose(1, 2) + self.pos_S
-        out_S = self.pool_S(self.GAT_layer_S(e_S, capture, "GAT_layer_S"), capture, "pool_S")
         e_T = torch.amax(torch.abs(e), dim=2).transpose(1, 2)
+        return e_S, e_T
+
+    def embed(self, x: Tensor, capture: Optional[dict] = None) -> Tensor:
+        """(B, samples) raw waveform in [-1, 1] -> (B, 160) readout vector ``last_hidden``."""
+        return self.readout(*self.node_features(x, capture), capture)
+
+    def readout(self, e_S: Tensor, e_T: Tensor, capture: Optional[dict] = None) -> Tensor:
+        """The graph back end: spectral and temporal node features -> (B, 5 * gat_dims[1]) ``last_hidden``."""
+        out_S = self.pool_S(self.GAT_layer_S(e_S, capture, "GAT_layer_S"), capture, "pool_S")
         out_T = self.pool_T(self.GAT_layer_T(e_T, capture, "GAT_layer_T"), capture, "pool_T")
 
         T1, S1, master1 = self._branch(1, out_T, out_S, capture)
@@ -369,6 +380,16 @@ class AASIST(nn.Module):
         if capture is not None:
             capture["last_hidden"] = last_hidden
         return self.out_layer(self.drop(last_hidden))
+
+
+def residual_encoder(filts: tuple, pool: bool = True) -> nn.Sequential:
+    """The six residual blocks (``encoder.0.0`` ... ``encoder.5.0``, as the authors name them)."""
+    return nn.Sequential(
+        *[
+            nn.Sequential(ResidualBlock(channels, first=(i == 0), pool=pool))
+            for i, channels in enumerate([filts[1], filts[2], filts[3], filts[4], filts[4], filts[4]])
+        ]
+    )
 
 
 def capture_attention(model: AASIST, x: Tensor) -> tuple:

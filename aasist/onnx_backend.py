@@ -89,8 +89,9 @@ EXPORTABLE = (AASIST, RawNet2)  # the architectures whose forward(x, capture) th
 
 
 def exportable(model: nn.Module) -> bool:
-    """Whether this backend can export ``model`` (an AASIST or a RawNet2)."""
-    return isinstance(model, EXPORTABLE)
+    """Whether this backend can export ``model`` (an AASIST or a RawNet2; not W2V2-AASIST, an AASIST subclass whose
+    300M-parameter front end runs on torch)."""
+    return type(model) in EXPORTABLE
 
 
 def _not_exportable(model: nn.Module) -> str:

@@ -98,13 +98,17 @@ class Pipeline:
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score ``audio`` with the main model under the benign edits and attach the check (stage
         ``ROBUSTNESS``)."""
-        from .robustness import EDITS, check_robustness
+        from .robustness import EDITS, MAX_CHECK_S, check_robustness
 
         report = None if progress is None else _reporter(progress, ROBUSTNESS)
         if report is not None:
             report(0, len(EDITS))
+        from .registry import registered
+
+        model = registered(self.main.model_name)
+        limit = model.robustness_max_s if model is not None else MAX_CHECK_S
         result.robustness = check_robustness(self.main, audio, base=result, protocol=self.protocol,
-                                             hop_s=self.hop_s, progress=report)
+                                             hop_s=self.hop_s, progress=report, max_check_s=limit)
 
 
 def _reporter(progress: StageCallback, stage: str) -> Callable[[int, int], None]:

@@ -307,13 +307,19 @@ def draw_spectral_attention(audio, result) -> Figure:
     kept = _kept_mask(n, att.kept_spectral)
     colors = np.where(kept, KEPT_COLOR, DROPPED_COLOR)
 
+    learnt = getattr(att, "spectral_axis", "hz") == "feature"  # W2V2-AASIST: groups of learnt feature dimensions
     fig = _new_figure(4.5)
-    _title(fig, "Which frequency ranges the model relied on",
-           f"Most decisive {_window_label(att)}. Each bar is one of the model's 23 frequency bands (approximate).")
+    if learnt:
+        _title(fig, "Which learnt features the model relied on",
+               f"Most decisive {_window_label(att)}. Each bar is a group of 3 of the 128 features its back end reads "
+               "from wav2vec 2.0: a learnt axis, not frequency.")
+    else:
+        _title(fig, "Which frequency ranges the model relied on",
+               f"Most decisive {_window_label(att)}. Each bar is one of the model's 23 frequency bands (approximate).")
     bottom, height = 0.6, 2.85
     spec = _axes(fig, 0.75, bottom, 2.3, height)
-    bars = _axes(fig, 3.35, bottom, 2.3, height, sharey=spec)
-    pool = _axes(fig, 5.8, bottom, 1.0, height, sharey=spec)
+    bars = _axes(fig, 3.35, bottom, 2.3, height, **({} if learnt else {"sharey": spec}))
+    pool = _axes(fig, 5.8, bottom, 1.0, height, sharey=bars)
     amap = _axes(fig, 7.65, bottom, 2.75, height)
 
     window = _window_waveform(x, att.start_s)
@@ -331,8 +337,10 @@ def draw_spectral_attention(audio, result) -> Figure:
     bars.set_xlabel("Share of attention")
     bars.xaxis.set_major_formatter(_share_formatter)
     bars.xaxis.set_major_locator(_max_n_locator(4))
-    bars.tick_params(labelleft=False)
-    _panel_title(bars, "Attention per band")
+    bars.tick_params(labelleft=learnt)
+    if learnt:
+        bars.set_ylabel("Learnt feature group")
+    _panel_title(bars, "Attention per feature group" if learnt else "Attention per band")
     _legend_kept(fig)
 
     centers = bands.mean(axis=1)
@@ -344,20 +352,25 @@ def draw_spectral_attention(audio, result) -> Figure:
     pool.set_xlabel("Keep score")
     pool.tick_params(labelleft=False)
     _panel_title(pool, "Kept?")
-    pool.set_ylim(0, NYQUIST)
+    pool.set_ylim(0, bands[-1, 1] if learnt else NYQUIST)
 
     # The bands are mel-spaced: the map's cells are stretched to the bands' true edges (a 23 x 23 mesh is cheap).
     edges = np.concatenate([bands[:, 0], bands[-1:, 1]])
     amap.pcolormesh(edges, edges, att.spectral_map, cmap=MAP_CMAP, norm=_map_norm(att.spectral_map), shading="flat")
     amap.set_xlim(0, edges[-1])
     amap.set_ylim(0, edges[-1])
-    _panel_title(amap, "Band-to-band attention map")
-    amap.set_xlabel("attended band (Hz)")
-    amap.set_ylabel("attending band (Hz)")
-    for axis in (amap.xaxis, amap.yaxis):
-        axis.set_major_formatter(_hz_formatter)
-    amap.set_xticks([0, 2000, 4000, 6000])
-    amap.set_yticks([0, 2000, 4000, 6000])
+    if learnt:
+        _panel_title(amap, "Group-to-group attention map")
+        amap.set_xlabel("attended feature group")
+        amap.set_ylabel("attending feature group")
+    else:
+        _panel_title(amap, "Band-to-band attention map")
+        amap.set_xlabel("attended band (Hz)")
+        amap.set_ylabel("attending band (Hz)")
+        for axis in (amap.xaxis, amap.yaxis):
+            axis.set_major_formatter(_hz_formatter)
+        amap.set_xticks([0, 2000, 4000, 6000])
+        amap.set_yticks([0, 2000, 4000, 6000])
     _colorbar(fig, amap, 10.48, bottom, height)
     return fig
 

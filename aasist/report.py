@@ -39,6 +39,8 @@ FIGURE_CAPTIONS = {
     "spectral_attention": "Which frequency ranges the model relied on, in its most decisive window.",
     "temporal_attention": "Which moments the model relied on, in its most decisive window.",
     "heterogeneous": "The model's heterogeneous (spectral and temporal) attention layers.",
+    "spectral_attention_features": "Which groups of learnt features (not frequencies) the model relied on, in its most "
+                                   "decisive window.",
     "filter_scaling": "RawNet2's most decisive window: what each fixed frequency band passed in, and the gate of each "
                       "learnt filter after each block (filters mix the bands).",
 }
@@ -103,7 +105,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
         parts.append(_robustness_section(result.robustness))
     if result.agreement is not None:
         parts.append(_agreement_section(result.agreement))
-    parts.append(_figures_section(figures))
+    parts.append(_figures_section(figures, result))
     parts.append(_details_section(result, audio, name, path, when, __version__))
     parts.append('<section class="limits"><h2>Limits of the model</h2>'
                  + "".join(f"<p>{_e(text)}</p>" for text in MODEL_LIMITS) + "</section>")
@@ -188,14 +190,15 @@ def _agreement_section(agreement) -> str:
             f"<th>spoof probability</th><th>verdict</th></tr>{rows}</table></section>")
 
 
-def _figures_section(figures) -> str:
+def _figures_section(figures, result=None) -> str:
+    learnt = getattr(getattr(result, "attention", None), "spectral_axis", "hz") == "feature"  # W2V2-AASIST
     blocks = []
     for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous",
                  "filter_scaling"):
         image = getattr(figures, name, None)
         if image is None:
             continue
-        caption = FIGURE_CAPTIONS[name]
+        caption = FIGURE_CAPTIONS[f"{name}_features" if name == "spectral_attention" and learnt else name]
         blocks.append(f'<figure data-figure="{name}"><img src="{png_data_uri(image)}" alt="{_e(caption)}" '
                       f'width="{image.shape[1]}" height="{image.shape[0]}"><figcaption>{_e(caption)}</figcaption>'
                       "</figure>")

@@ -55,6 +55,8 @@ from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
 from .present import one_sentence
 from .rawnet2 import RAWNET2_CONFIG, RawNet2
+from .w2v2_aasist import ARCHITECTURE as W2V2_AASIST
+from .w2v2_aasist import XLSR_300M_CONFIG, build_w2v2_aasist, from_authors_state_dict, transformers_config
 from .registry import RegisteredModel
 
 log = logging.getLogger("aasist.weights")
@@ -66,6 +68,7 @@ DEFAULT_MODEL = registry.DEFAULT_MODEL
 DEFAULT_REVISION = "main"
 PACKAGED_DIR = Path(__file__).resolve().parent / "pretrained"  # AASIST.pth, AASIST-L.pth (registry: packaged)
 HUB_PROBE_TIMEOUT_S = 3.0
+MMAP_MIN_BYTES = 200 * 1024 * 1024
 
 # (downloaded bytes, total bytes or None): a Hub download's progress, for the page.
 DownloadProgress = Callable[[int, Optional[int]], None]
@@ -219,8 +222,16 @@ def load_state_dict(path: Union[str, os.PathLike], device: Union[str, torch.devi
             raise WeightsError(f"{path} is not a readable safetensors file ({error}).") from error
 
     try:
-        # The authors' files hold CUDA tensors: map_location makes them load on any machine.
-        state_dict = torch.load(path, map_location=device, weights_only=True)
+        # The authors' files hold CUDA tensors: map_location makes them load on any machine. A large file (W2V2-AASIST,
+        # 1.27 GB) is memory-mapped rather than read whole: the model's own copy is then the only one in memory.
+        state_dict = None
+        if path.stat().st_size > MMAP_MIN_BYTES:
+            try:
+                state_dict = torch.load(path, map_location=device, weights_only=True, mmap=True)
+            except RuntimeError:  # a file in the legacy (non-zip) format cannot be mapped
+                state_dict = None
+        if state_dict is None:
+            state_dict = torch.load(path, map_location=device, weights_only=True)
     except pickle.UnpicklingError as error:
         # weights_only refuses any pickle that names code to run; a file that is not a pickle ends up here too.
         raise WeightsError(
@@ -240,7 +251,7 @@ def _aasist_config(state_dict: dict, path: Path) -> dict:
     try:
         config = ModelDimensions.from_state_dict(state_dict).to_config()
     except ValueError as error:
-        raise WeightsError(f"{path} is not a checkpoint of AASIST, AASIST-L or RawNet2: {error}") from error
+        raise WeightsError(f"{path} is not a checkpoint of AASIST, AASIST-L, RawNet2 or W2V2-AASIST: {error}") from error
     return json.loads(json.dumps(config))  # plain JSON types (lists), as a config.json would give
 
 
@@ -258,12 +269,13 @@ def _read_config(config_path: Path) -> tuple[str, dict]:
             f"{config_path} is not a checkpoint config: it needs \"architecture\" (one of {', '.join(architectures)}) "
             "and a \"model_config\" object."
         )
-    if architecture == "AASIST":
+    check = {"AASIST": ModelDimensions.from_config, W2V2_AASIST: transformers_config}.get(architecture)
+    if check is not None:
         try:
-            ModelDimensions.from_config(model_config)
+            check(model_config)
         except (KeyError, TypeError, ValueError, IndexError) as error:
             raise WeightsError(
-                f"{config_path} has an invalid AASIST model_config ({type(error).__name__}: {error})."
+                f"{config_path} has an invalid {architecture} model_config ({type(error).__name__}: {error})."
             ) from error
     return architecture, model_config
 
@@ -272,14 +284,19 @@ def _is_rawnet2(state_dict: dict) -> bool:
     return "fc2_gru.weight" in state_dict and "gru.weight_ih_l0" in state_dict
 
 
+def _is_w2v2_aasist(state_dict: dict) -> bool:
+    return "ssl_model.model.post_extract_proj.weight" in state_dict and "LL.weight" in state_dict
+
+
 def _checkpoint_from_file(name: str, path: Path, source: str, device) -> Checkpoint:
     """A single weights file with no config (.pth, .pt or .safetensors): an AASIST variant, recognised from its
     shapes, or a RawNet2 in the ASVspoof 2021 baseline's configuration."""
     state_dict = _without_module_prefix(load_state_dict(path, device))
     note = "no published checksum (not a built-in model)"
-    if _is_rawnet2(state_dict):
-        config = json.loads(json.dumps(RAWNET2_CONFIG))
-        return Checkpoint(name, path, file_sha256(path), False, "RawNet2", config, state_dict, source, note)
+    for architecture, recognised in (("RawNet2", _is_rawnet2), (W2V2_AASIST, _is_w2v2_aasist)):
+        if recognised(state_dict):
+            config = json.loads(json.dumps(DEFAULT_CONFIGS[architecture]))
+            return Checkpoint(name, path, file_sha256(path), False, architecture, config, state_dict, source, note)
     config = _aasist_config(state_dict, path)
     return Checkpoint(name, path, file_sha256(path), False, "AASIST", config, state_dict, source, note)
 
@@ -444,9 +461,9 @@ def _find_builtin(model: RegisteredModel, revision: str, progress: Optional[Down
     """The weights file of a built-in model: AASIST_WEIGHTS_DIR, the Hub (or its cache), the packaged copy."""
     weights_dir = os.environ.get(WEIGHTS_DIR_ENV, "").strip()
     if weights_dir:
-        path = Path(weights_dir).expanduser() / model.weights_file
-        if path.is_file():
-            return _Found(path, str(path), f"{WEIGHTS_DIR_ENV} ({path})")
+        for path in (Path(weights_dir).expanduser() / model.weights_file, Path(weights_dir).expanduser() / model.name):
+            if path.is_file() or (path / CONFIG_NAME).is_file():  # <name>.pth, or a checkpoint folder <name>/
+                return _Found(path, str(path), f"{WEIGHTS_DIR_ENV} ({path})")
         log.info("%s: %s holds no %s; looking on the Hub", model.name, WEIGHTS_DIR_ENV, model.weights_file)
 
     hub = f"{model.repo_id}@{revision}"
@@ -486,6 +503,13 @@ def _without_module_prefix(state_dict: dict) -> dict:
 def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[DownloadProgress] = None) -> Checkpoint:
     model = BUILTIN_MODELS[name]
     found = _find_builtin(model, revision, progress)
+    if found.path.is_dir():  # a checkpoint folder in AASIST_WEIGHTS_DIR (a reduced test model, say)
+        checkpoint = _checkpoint_from_folder(name, found.path, device)
+        if checkpoint.architecture != model.architecture:
+            raise WeightsError(f"{found.path} holds a {checkpoint.architecture} checkpoint, not {model.architecture}.")
+        checkpoint.sha256_note, checkpoint.served_by = "no published checksum (local folder)", found.served_by
+        log.info("%s: weights from %s", name, found.served_by, extra={"weights_source": True})
+        return checkpoint
     # Check the bytes before unpickling them, wherever they came from (Hub, cache, local folder or package).
     if model.sha256 is not None:
         sha256, verified = _verify_builtin(name, found.path, found.source)
@@ -501,7 +525,7 @@ def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[Dow
     if model.architecture == "AASIST":
         config = _aasist_config(state_dict, found.path)
     else:
-        config = json.loads(json.dumps(RAWNET2_CONFIG))
+        config = json.loads(json.dumps(DEFAULT_CONFIGS[model.architecture]))
     # One line per model load: which source served it (a warning when the Hub was wanted but not reachable).
     # (``extra``: an application that says it in its own words, as app.py does, can filter this record out.)
     level = logging.WARNING if found.offline and not hf_constants.is_offline_mode() else logging.INFO
@@ -577,7 +601,15 @@ ARCHITECTURES: dict[str, Callable[[dict], nn.Module]] = {
     "AASIST": build_aasist,
     "RawNet2": RawNet2,  # aasist/rawnet2.py
     "LCNN": LCNN,  # aasist/lcnn.py
+    W2V2_AASIST: build_w2v2_aasist,  # aasist/w2v2_aasist.py (transformers' wav2vec 2.0, the authors' key names)
 }
+
+# The published configuration of an architecture whose weights do not say it (AASIST variants are recognised from
+# their shapes instead).
+DEFAULT_CONFIGS: dict = {"RawNet2": RAWNET2_CONFIG, W2V2_AASIST: XLSR_300M_CONFIG}
+
+# Architectures whose checkpoints use other names than this library's modules: renamed before a strict load.
+STATE_DICT_ADAPTERS: dict = {W2V2_AASIST: from_authors_state_dict}
 
 
 def _load_problem(error: Exception) -> str:
@@ -602,9 +634,10 @@ def build_model(checkpoint: Checkpoint, device: Union[str, torch.device, None] =
             f"{checkpoint.name} is a {checkpoint.architecture} checkpoint, which this version cannot run yet "
             f"(supported: {', '.join(ARCHITECTURES)})."
         )
+    adapt = STATE_DICT_ADAPTERS.get(checkpoint.architecture, lambda state_dict: state_dict)
     try:
         net = build(checkpoint.config)
-        net.load_state_dict(checkpoint.state_dict, strict=True)
+        net.load_state_dict(adapt(checkpoint.state_dict), strict=True)
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
         where = f" ({checkpoint.source})" if checkpoint.source and checkpoint.source != checkpoint.name else ""
         raise WeightsError(

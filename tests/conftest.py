@@ -41,12 +41,33 @@ def rawnet2_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def weights_with_rawnet2(weights_dir, rawnet2_file, tmp_path_factory) -> Path:
-    """A folder as AASIST_WEIGHTS_DIR may name one: the two packaged checkpoints and ``RawNet2.pth``."""
-    folder = tmp_path_factory.mktemp("weights-with-rawnet2")
+def w2v2_reference_folder(tmp_path_factory) -> Path:
+    """The reduced W2V2-AASIST of tests/data/reference/w2v2_aasist/ (made with the authors' code) as a checkpoint
+    folder: config.json (architecture, model_config in fairseq's field names) and the authors' key names."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    reference = REFERENCE_DIR / "w2v2_aasist"
+    config = json.loads((reference / "w2v2_aasist_reference.json").read_text())["small_config"]
+    state = torch.load(reference / "w2v2_aasist_small_random.pth", map_location="cpu", weights_only=True)
+    folder = tmp_path_factory.mktemp("w2v2") / "W2V2-AASIST"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({"architecture": "W2V2-AASIST", "model_config": config}))
+    save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "model.safetensors"))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def weights_of_every_model(weights_dir, rawnet2_file, w2v2_reference_folder, tmp_path_factory) -> Path:
+    """A folder as AASIST_WEIGHTS_DIR may name one: the two packaged checkpoints, ``RawNet2.pth`` (full size, random
+    weights) and the reduced W2V2-AASIST as a checkpoint folder ``W2V2-AASIST/``."""
+    folder = tmp_path_factory.mktemp("weights-of-every-model")
     for name in ("AASIST.pth", "AASIST-L.pth"):
         (folder / name).symlink_to(weights_dir / name)
     (folder / "RawNet2.pth").symlink_to(rawnet2_file)
+    (folder / "W2V2-AASIST").symlink_to(w2v2_reference_folder, target_is_directory=True)
     return folder
 
 
@@ -89,20 +110,20 @@ def browser(playwright):
 
 
 @pytest.fixture(scope="session")
-def demo_server(weights_with_rawnet2, tmp_path_factory, onnx_cache_dir):
+def demo_server(weights_of_every_model, tmp_path_factory, onnx_cache_dir):
     """One `python app.py` for the whole run (tests/app_server.py), its model loaded and warmed up, shared by the page,
     capture and live tests: none of them reads what another leaves behind. Tests that count the server's temporary
     files or memory (tests/test_hardening.py) or boot it themselves (tests/test_space_boot.py) start their own."""
     from app_server import running_app, warmed_up
 
-    with running_app(weights_with_rawnet2, tmp_path_factory.mktemp("demo-server"), onnx_cache_dir) as server:
+    with running_app(weights_of_every_model, tmp_path_factory.mktemp("demo-server"), onnx_cache_dir) as server:
         yield warmed_up(server, REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav")
 
 
 @pytest.fixture(scope="session")
-def model_env(weights_with_rawnet2, onnx_cache_dir) -> dict:
+def model_env(weights_of_every_model, onnx_cache_dir) -> dict:
     """The environment that makes ``Detector.from_pretrained`` read the test weights (RawNet2 included), offline."""
-    return {"AASIST_WEIGHTS_DIR": str(weights_with_rawnet2), "AASIST_CACHE_DIR": onnx_cache_dir,
+    return {"AASIST_WEIGHTS_DIR": str(weights_of_every_model), "AASIST_CACHE_DIR": onnx_cache_dir,
             "HF_HUB_OFFLINE": "1"}
 
 

@@ -100,12 +100,13 @@ def test_models_lists_the_registry():
     from aasist.registry import MODELS
 
     listed = json.loads(run_cli("models", "--json").stdout)
-    assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2"]
+    assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST"]
     for entry, model in zip(listed, MODELS):
         for key in ("name", "architecture", "repo_id", "filename", "revision", "sha256", "licence", "trained_on"):
             assert key in entry, key
         assert entry["repo_id"] == model.repo_id and entry["filename"] == model.filename
     assert listed[2]["repo_id"] == "MattyB95/pre_trained_DF_RawNet2" and listed[2]["architecture"] == "RawNet2"
+    assert listed[3]["repo_id"] == "SpeechAntiSpoofingBenchmarks/W2V2-AASIST" and listed[3]["sha256"] is None
     table = run_cli("models").stdout
     assert "LFCC-LCNN" in table and "no public pretrained copy" in table and "22.38 %" in table
 

@@ -63,6 +63,11 @@ def test_app_works_offline_from_the_packaged_weights(tmp_path, onnx_cache_dir):
         result = Client(app.url, verbose=False).predict(handle_file(str(REAL)), api_name="/analyze")
         print(f"first result from an offline app.py: {time.monotonic() - started:.1f} s after it served")
         assert result["verdict"] == "bona fide" and result["model"] == "AASIST"
+        # The line comes when the model is loaded ("loaded") or, if the start-up loading got there first, once it
+        # is also warmed up ("ready"), which may be just after this first result.
+        deadline = time.monotonic() + 60
+        while "model AASIST " not in app.log() and time.monotonic() < deadline:
+            time.sleep(0.2)
         log = app.log()
     served = [line for line in log.splitlines() if "weights from" in line]
     # AASIST served (AASIST-L may be loading still): one line per model, never twice, naming the source.

@@ -313,7 +313,7 @@ def test_checkpoint_folder_errors(aasist_folder, tmp_path):
 
     (tmp_path / "moved.safetensors").rename(aasist_folder / "model.safetensors")
     (aasist_folder / "config.json").write_text(json.dumps({"architecture": "ResNet", "model_config": {}}))
-    with pytest.raises(WeightsError, match="needs \"architecture\" \\(one of AASIST, LCNN, RawNet2\\)"):
+    with pytest.raises(WeightsError, match="needs \"architecture\" \\(one of AASIST, LCNN, RawNet2, W2V2-AASIST\\)"):
         load_checkpoint(aasist_folder)
 
     (aasist_folder / "config.json").write_text("{not json")
@@ -339,18 +339,18 @@ def test_checkpoint_folder_errors(aasist_folder, tmp_path):
 # AASIST_WEIGHTS_DIR, checksums
 
 
-def test_weights_dir(monkeypatch, weights_with_rawnet2, tmp_path, caplog):
-    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_with_rawnet2))
+def test_weights_dir(monkeypatch, weights_of_every_model, tmp_path, caplog):
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_of_every_model))
     for name, dims in (("AASIST", AASIST_DIMS), ("AASIST-L", AASIST_L_DIMS)):
         model, checkpoint = load_model(name)
-        assert checkpoint.path == weights_with_rawnet2 / f"{name}.pth" and checkpoint.source == str(checkpoint.path)
+        assert checkpoint.path == weights_of_every_model / f"{name}.pth" and checkpoint.source == str(checkpoint.path)
         assert checkpoint.verified and checkpoint.sha256 == BUILTIN_MODELS[name].sha256
         assert model.dims == dims and not model.training
     with caplog.at_level("INFO", logger="aasist.weights"):
         model, checkpoint = load_model("RawNet2")
     assert checkpoint.architecture == "RawNet2" and not model.training
     assert [r.getMessage() for r in caplog.records] == [f"RawNet2: weights from AASIST_WEIGHTS_DIR "
-                                                        f"({weights_with_rawnet2 / 'RawNet2.pth'})"]
+                                                        f"({weights_of_every_model / 'RawNet2.pth'})"]
 
     # A folder without the file: the next source (offline here: the packaged copy).
     [result] = run_child([{"model": "AASIST-L"}], {"AASIST_WEIGHTS_DIR": str(tmp_path), "HF_HUB_OFFLINE": "1",
@@ -427,7 +427,7 @@ def test_local_files_that_are_not_aasist_checkpoints(tmp_path):
 
     other = tmp_path / "other.pth"
     torch.save({"layer.weight": torch.zeros(2, 2)}, other)
-    with pytest.raises(WeightsError, match="not a checkpoint of AASIST, AASIST-L or RawNet2"):
+    with pytest.raises(WeightsError, match="not a checkpoint of AASIST, AASIST-L, RawNet2 or W2V2-AASIST"):
         load_checkpoint(other)
 
     not_a_dict = tmp_path / "list.pth"
@@ -486,7 +486,7 @@ def test_malicious_pickle_is_refused_and_never_run(tmp_path, payload, container)
 
 
 def test_builtin_names():
-    assert builtin_model_names() == ["AASIST", "AASIST-L", "RawNet2"]
+    assert builtin_model_names() == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST"]
     assert all(len(m.sha256) == 64 for m in BUILTIN_MODELS.values() if m.sha256 is not None)
     # What ships with the package is what the registry publishes.
     for model in BUILTIN_MODELS.values():

@@ -32,6 +32,7 @@ from .texts import (
     CAVEAT,
     HOW_TO_READ,
     HOW_TO_READ_RAWNET2,
+    HOW_TO_READ_W2V2,
     HOW_TO_READ_ROBUSTNESS,
     HOW_TO_READ_TIMELINE,
     HSGAL_NOTE,
@@ -53,14 +54,18 @@ def shown(image) -> dict:
     return gr.update(value=image, visible=image is not None)
 
 
-def inner_figures(figures) -> dict:
-    """What the model looked at, in the ``ResultView`` fields: AASIST's attention, or RawNet2's bands and gates,
-    each with its own guide."""
-    rawnet2 = figures.filter_scaling is not None
+def inner_figures(figures, result) -> dict:
+    """What the model looked at, in the ``ResultView`` fields: AASIST's attention (over sinc bands, or over
+    W2V2-AASIST's learnt features), or RawNet2's bands and gates, each with its own guide."""
+    if figures.filter_scaling is not None:
+        guide = HOW_TO_READ_RAWNET2
+    elif result.attention is not None and result.attention.spectral_axis == "feature":
+        guide = HOW_TO_READ_W2V2
+    else:
+        guide = HOW_TO_READ
     return dict(spectral=shown(figures.spectral_attention), temporal=shown(figures.temporal_attention),
                 filter_scaling=shown(figures.filter_scaling), heterogeneous=shown(figures.heterogeneous),
-                how_to_read=HOW_TO_READ_RAWNET2 if rawnet2 else HOW_TO_READ,
-                hsgal_note=gr.update(visible=figures.spectral_attention is not None))
+                how_to_read=guide, hsgal_note=gr.update(visible=figures.spectral_attention is not None))
 
 
 @dataclass
@@ -156,10 +161,10 @@ class AnalysisTab:
                                warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
                                robustness_summary=KEEP if robustness else views.robustness_html(None), agreement="")
             figures = draw_all(loaded, result)
-            yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures))
+            yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures, result))
             if compare_models:
                 for other in self.pool.others(model):  # fetched first, with their own progress line
-                    if not self.pool.is_loaded(other):
+                    if not self.pool.is_loaded(other) and self.pool.fetched_to_compare(other):
                         progress(None, desc=loading_model_text(other))
                         with suppress(gr.Error):  # the agreement says why a model could not take part
                             self.pool.get(other, download_progress=on_download(other))

@@ -25,8 +25,8 @@ from .gradio_uploads import discard_upload, results_folder
 from .live_session import BadChunk, LiveSession, LiveSessions, read_chunk
 from .model_pool import ModelPool
 from .recordings import capture_settings, capture_settings_text
-from .settings import LIMITS, Limits
-from .texts import live_intro
+from .settings import LIVE_MIN_HOP_S, LIMITS, Limits
+from .texts import live_intro, live_model_text
 from .updates import KEEP, bind, update_of
 
 log = logging.getLogger("aasist.app")
@@ -158,6 +158,10 @@ class LiveTab:
     def _new_session(self, key: str, model: str, hop_s, threshold) -> Optional[LiveSession]:
         """A new live session for the page ``key`` (replacing its previous one); None when that page was closed."""
         self.pool.check(model)
+        min_hop_s = LIVE_MIN_HOP_S.get(model, 0.0)
+        if hop_s is not None and float(hop_s) < min_hop_s:
+            raise user_error(f"{model} is slower: the live monitor keeps up with it when it scores every "
+                             f"{min_hop_s:g} s or less often; choose that, or another model.")
         try:
             session = LiveSession(model, checked_hop_s(hop_s), checked_threshold(threshold),
                                   time_limit_s=self.limits.live_time_limit_s)
@@ -189,7 +193,7 @@ class LiveTab:
                     hop = gr.Radio(HOPS, value=DEFAULT_HOP_S, label="Score", info="Applies from the next Record.",
                                    elem_id="live-hop")
                     model = gr.Radio(self.pool.models, value=self.pool.default, label="Model",
-                                     info="Applies from the next Record.", elem_id="live-model")
+                                     info=live_model_text(LIVE_MIN_HOP_S), elem_id="live-model")
                 analyze_button = gr.Button("Analyze the whole recording", interactive=False, elem_id="live-analyze")
             with gr.Column(scale=7):
                 status = gr.HTML(views.LIVE_IDLE_STATUS, elem_id="live-status")

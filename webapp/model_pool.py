@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .errors import user_error
+from .texts import not_fetched_to_compare
 from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS
 
 if TYPE_CHECKING:
@@ -119,6 +120,13 @@ class ModelPool:
     def is_loaded(self, model: str) -> bool:
         return model in self._detectors
 
+    def fetched_to_compare(self, model: str) -> bool:
+        """Whether a comparison downloads ``model`` (False for a large download: only choosing the model does)."""
+        from aasist.registry import registered
+
+        entry = registered(model)
+        return entry is None or entry.fetched_to_compare
+
     def others(self, model: str) -> list:
         """The models other than ``model``: those a comparison adds."""
         return [m for m in self.models if m != model]
@@ -158,6 +166,9 @@ class ModelPool:
 
         detectors, unavailable = [self.get(result.model)], {}
         for model in self.others(result.model):
+            if not self.fetched_to_compare(model) and not self.is_loaded(model):
+                unavailable[model] = not_fetched_to_compare(model)
+                continue
             try:
                 detectors.append(self.get(model))
             except Exception as err:  # noqa: BLE001 - a user_error: its message is one sentence

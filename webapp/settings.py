@@ -17,6 +17,8 @@ MODELS = tuple(m.name for m in REGISTERED_MODELS)  # the page's model choice and
 DEFAULT_MODEL = MODELS[0]  # selected on the page, loaded first at startup
 # Downloaded from the Hub when first chosen or compared, never at start-up (the others ship with the package).
 ON_DEMAND_MODELS = tuple(m.name for m in REGISTERED_MODELS if not m.packaged)
+# The shortest live hop at which each model keeps up on the Space's 2 cores (aasist.registry; 0: every hop).
+LIVE_MIN_HOP_S = {m.name: m.live_min_hop_s for m in REGISTERED_MODELS}
 ANALYSES = [("Whole recording (4 s windows)", "full"), ("First 4 seconds only (authors' protocol)", "asvspoof")]
 DEFAULT_ANALYSIS = "full"
 

@@ -41,6 +41,20 @@ what every part would get if all counted the same.
 Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
 """
 
+HOW_TO_READ_W2V2 = """
+### How to read this
+W2V2-AASIST runs AASIST's graph on what its wav2vec 2.0 front end heard, not on the sound's frequencies. Its
+"spectral" parts are **42 groups of learnt features** (the 128 numbers its back end reads for every 20 ms), so the
+upper figure's axis is a learnt feature axis, not Hz: a tall bar says which features it drew on, not which pitch.
+Its **time slices** are about 0.06 s long.
+
+**Purple and grey**: the parts the model kept (purple) and discarded (grey); the dots show each part's keep score.
+
+**Maps**: who attends to whom; darker means more attention.
+
+Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
+"""
+
 HOW_TO_READ_RAWNET2 = """
 ### How to read this
 RawNet2 has no attention to show. What it does offer:
@@ -86,14 +100,37 @@ def comparing_text(others: list) -> str:
 
 
 def model_choice_text(on_demand: list) -> str:
-    """The explanation under the model choice: which models are fetched when first chosen."""
+    """The explanation under the model choice: which models are fetched when, and which are slow."""
     from aasist.registry import registered
 
-    fetched = [f"{name} ({registered(name).size_mb:g} MB)" if registered(name) else name for name in on_demand]
-    if not fetched:
-        return "Details of each model: the API and about tab."
-    return (f"{and_list(fetched)}: downloaded from the Hub when first chosen or compared. Details of each model: the "
-            "API and about tab.")
+    def sized(name: str) -> str:
+        entry = registered(name)
+        return f"{name} ({entry.size_mb:g} MB)" if entry else name
+
+    compared = [sized(n) for n in on_demand if registered(n) is None or registered(n).fetched_to_compare]
+    chosen = [sized(n) for n in on_demand if registered(n) is not None and not registered(n).fetched_to_compare]
+    parts = []
+    if compared:
+        parts.append(f"{and_list(compared)}: downloaded from the Hub when first chosen or compared.")
+    if chosen:
+        parts.append(f"{and_list(chosen)}: downloaded when first chosen; slower (about 0.8 s per 4 s of audio on 2 cores).")
+    return " ".join(parts + ["Details of each model: the API and about tab."])
+
+
+def live_model_text(min_hop_s: dict) -> str:
+    """The explanation under the live monitor's model choice: which models need a longer hop to keep up."""
+    slow = [f"{model} every {hop:g} s or less often" for model, hop in min_hop_s.items() if hop > 0]
+    return "Applies from the next Record." + (f" Slower models keep up only at longer hops: {and_list(slow)}."
+                                              if slow else "")
+
+
+def not_fetched_to_compare(model: str) -> str:
+    """Why a large model is left out of a comparison until someone chooses it."""
+    from aasist.registry import registered
+
+    size = f" ({registered(model).size_mb:g} MB)" if registered(model) else ""
+    return (f"it is downloaded{size} only when chosen as the model; choose it once and later comparisons include "
+            "it")
 
 
 def loading_model_text(model: str) -> str:
@@ -123,8 +160,13 @@ def models_markdown() -> str:
 
 
 def compare_option_text(models: list) -> str:
-    """The explanation under the "Compare models" option."""
-    return f"Score with {'both' if len(models) == 2 else 'all of'} {and_list(models)}."
+    """The explanation under the "Compare models" option (a large model takes part once someone has chosen it)."""
+    from aasist.registry import registered
+
+    later = [m for m in models if registered(m) is not None and not registered(m).fetched_to_compare]
+    now = [m for m in models if m not in later]
+    text = f"Score with {'both' if len(now) == 2 else 'all of'} {and_list(now)}"
+    return text + (f" ({and_list(later)} too, once it has been chosen as the model)." if later else ".")
 
 
 def and_list(names: list) -> str:
