@@ -6,7 +6,8 @@
 The built-in models are those of ``aasist.registry``. Where a built-in model's weights come from, in this order (one
 log line names the source that served each model):
 
-1. ``AASIST_WEIGHTS_DIR=DIR``, when ``DIR/<name>.pth`` exists (``AASIST.pth``, ``AASIST-L.pth``, ``RawNet2.pth``);
+1. ``AASIST_WEIGHTS_DIR=DIR``, when ``DIR/<name>.pth`` exists (``AASIST.pth``, ``AASIST-L.pth``, ``RawNet2.pth``,
+   ``W2V2-AASIST.pth``) or a checkpoint folder ``DIR/<name>/``;
 2. the Hugging Face Hub, through ``huggingface_hub.hf_hub_download`` (its cache and its environment variables
    ``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, ``HF_TOKEN``, ``HF_ENDPOINT`` work as huggingface_hub defines
    them), downloading on first use; when the Hub cannot be reached (name not resolved, connection refused: checked
@@ -468,9 +469,11 @@ def _find_builtin(model: RegisteredModel, revision: str, progress: Optional[Down
 
     hub = f"{model.repo_id}@{revision}"
     source = f"hf://{hub}/{model.filename}"
-    unreachable = None if hf_constants.is_offline_mode() else hub_unreachable()
-    why_offline = "HF_HUB_OFFLINE is set" if hf_constants.is_offline_mode() else (
-        unreachable and f"the Hub could not be reached ({unreachable})")
+    if hf_constants.is_offline_mode():
+        why_offline = "HF_HUB_OFFLINE is set"
+    else:
+        unreachable = hub_unreachable()
+        why_offline = f"the Hub could not be reached ({unreachable})" if unreachable else None
     if why_offline is None:
         fix = f", or put {model.weights_file} in a folder named by {WEIGHTS_DIR_ENV}"
         path = _hub_file(model.repo_id, model.filename, revision, fix=fix, progress=progress)

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from common import machine_description, use_local_weights  # noqa: E402
+from common import machine_description, median_time, use_local_weights  # noqa: E402
 
 EXAMPLES_DIR = REPO_ROOT / "assets" / "examples"
 SYSTEM_SPEECH_DIR = Path("/usr/share/pocketsphinx/test/data/librivox")
@@ -61,16 +60,6 @@ def parse_args(argv=None):
     p.add_argument("--skip-memory", action="store_true", help="skip the 10-minute peak-memory run (~20 s)")
     p.add_argument("--json", metavar="OUT", help="also write the numbers to a JSON file")
     return p.parse_args(argv)
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 # ---------------------------------------------------------------------------------------------------------------

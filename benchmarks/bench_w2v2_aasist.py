@@ -11,7 +11,6 @@ Latencies are medians of ``--repeats`` runs after one warm-up run, all in this o
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -22,17 +21,7 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from common import machine_description  # noqa: E402
-
-
-def median_time(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+from common import machine_description, median_time  # noqa: E402
 
 
 def main(argv=None) -> int:

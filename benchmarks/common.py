@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -63,3 +65,14 @@ def machine_description() -> str:
         pass
     simd = "AVX-512" if "avx512f" in flags else ("AVX2" if "avx2" in flags else "no AVX2")
     return f"{cpu}, {available_cpus()} cores available ({simd}), {platform.system()} {platform.release()}"
+
+
+def median_time(fn, repeats: int) -> float:
+    """Median seconds of ``repeats`` calls of ``fn``, after one warm-up call."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

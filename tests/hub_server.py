@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Optional, Union
@@ -45,14 +46,17 @@ class HubServer:
     """Serves ``{repo_id: {filename: local path}}`` on 127.0.0.1 at a free port, in a background thread.
 
     ``revisions`` are the branch or tag names the repos know (each serves the same files); a revision may also be
-    given as its commit hash. Every request is recorded in ``requests`` as (method, path).
+    given as its commit hash. Every request is recorded in ``requests`` as (method, path). ``bytes_per_second``
+    paces the downloads, as a real network would (a page can then show their progress).
     """
 
     def __init__(
         self,
         repos: dict[str, dict[str, Union[str, Path]]],
         revisions: tuple[str, ...] = ("main",),
+        bytes_per_second: Optional[float] = None,
     ):
+        self.bytes_per_second = bytes_per_second
         self.repos = {repo: {name: Path(p) for name, p in files.items()} for repo, files in repos.items()}
         self.commits = {name: fake_commit(name) for name in revisions}
         self.commits.update({commit: commit for commit in list(self.commits.values())})
@@ -140,7 +144,16 @@ class HubServer:
             handler.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         handler.end_headers()
         if send_body:
+            self._send(handler, body)
+
+    def _send(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        if not self.bytes_per_second:
             handler.wfile.write(body)
+            return
+        block = 1 << 20
+        for begin in range(0, len(body), block):
+            handler.wfile.write(body[begin:begin + block])
+            time.sleep(block / self.bytes_per_second)
 
     @staticmethod
     def _error(

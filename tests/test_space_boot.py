@@ -141,3 +141,29 @@ def test_status_line_says_loading_until_the_default_model_is_ready():
     shown = status.show()
     assert shown.line["visible"] is True and shown.timer.active is False
     assert "could not be loaded: The weights could not be downloaded." in shown.line["value"]
+
+
+def test_rawnet2_is_downloaded_when_chosen_with_its_progress_on_the_page(weights_dir, rawnet2_file, tmp_path, browser,
+                                                                       onnx_cache_dir):
+    # A Hub that sends 20 MB per second: RawNet2's 70 MB take a few seconds, long enough to see them come.
+    rawnet2 = BUILTIN_MODELS["RawNet2"]
+    repos = {b.repo_id: {b.filename: weights_dir / b.filename} for b in BUILTIN_MODELS.values() if b.packaged}
+    repos[rawnet2.repo_id] = {rawnet2.filename: rawnet2_file}
+    with HubServer(repos, bytes_per_second=20e6) as hub:
+        env = {"HF_ENDPOINT": hub.url, "HF_HOME": str(tmp_path / "hf")}
+        with running_app(None, tmp_path / "app", onnx_cache_dir, extra_env=env) as server, \
+                page_in_browser(browser, server.url) as page:
+            page.wait_for_selector("#analyze-button")
+            page.locator("#model label", has_text="RawNet2").click()
+            page.locator("#robustness-option input").uncheck()
+            page.locator("#audio-input input[type=file]").set_input_files(str(EXAMPLE))
+            page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
+            page.click("#analyze-button")
+            page.wait_for_function("() => document.body.innerText.includes('Downloading RawNet2 from the Hugging "
+                                   "Face Hub')", timeout=60_000)
+            page.wait_for_selector("#verdict [data-verdict]", timeout=120_000)
+            assert "RawNet2" in page.locator("#verdict").inner_text()
+        log = server.log()
+    assert f"/{rawnet2.repo_id}/resolve/main/{rawnet2.filename}" in weight_downloads(hub)
+    assert re.search(r"model RawNet2 loaded in .* weights from the Hugging Face Hub", log)
+    assert_quiet(log)
