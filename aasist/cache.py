@@ -65,12 +65,11 @@ def recorded_sha256(repo_id: str, filename: str) -> Optional[dict]:
     return entry if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) else None
 
 
-def record_sha256(repo_id: str, filename: str, sha256: str, commit: Optional[str]) -> Path:
-    """Record a Hub file's checksum (raises OSError when the cache folder is not writable); returns the record file."""
+def record_sha256(repo_id: str, filename: str, sha256: str, commit: Optional[str]) -> dict:
+    """Record a Hub file's checksum (raises OSError when the cache folder is not writable); returns the record."""
     records = _read_records()
-    records[f"{repo_id}/{filename}"] = {
-        "sha256": sha256, "commit": commit, "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-    }
-    path = _records_path()
-    write_atomically(json.dumps(records, indent=2).encode(), path)
-    return path
+    entry = {"sha256": sha256, "commit": commit,
+             "recorded_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    records[f"{repo_id}/{filename}"] = entry
+    write_atomically(json.dumps(records, indent=2).encode(), _records_path())
+    return entry

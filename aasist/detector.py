@@ -152,6 +152,7 @@ class DetectionResult:
     robustness: Optional[Any] = None  # robustness.RobustnessResult, attached by pipeline.Pipeline
     agreement: Optional[Any] = None  # agreement.ModelAgreement, when scored with several models
     weights_sha256: Optional[str] = None  # of the model's weights file, for reports
+    weights_check: Optional[str] = None  # how that checksum was checked (``weights.Checkpoint.sha256_note``)
     filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
 
     @property
@@ -362,6 +363,7 @@ class Detector:
             windows=window_results,
             warnings=diagnose(audio),
             weights_sha256=getattr(self.checkpoint, "sha256", None),
+            weights_check=getattr(self.checkpoint, "sha256_note", None) or None,
         )
         if attention is not None:
             i = result.most_decisive_window

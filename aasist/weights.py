@@ -114,7 +114,7 @@ class Checkpoint:
     config: dict  # model_config-style hyper-parameters of that architecture
     state_dict: dict[str, torch.Tensor] = field(repr=False)
     source: str = ""  # where it came from, for messages: a path or "hf://owner/name@revision/filename"
-    sha256_note: str = ""  # how the checksum was checked, for reports ("the published SHA-256", ...)
+    sha256_note: str = ""  # how the checksum was checked, for reports ("matches the published SHA-256", ...)
     served_by: str = ""  # which source served a built-in model, for logs ("the copy packaged with aasist; ...")
 
 
@@ -178,27 +178,29 @@ def recorded_sha256(model: RegisteredModel) -> Optional[dict]:
     return cache.recorded_sha256(model.repo_id, model.filename)
 
 
-def _record_sha256(model: RegisteredModel, path: Path, commit: Optional[str]) -> str:
-    """The SHA-256 of a downloaded file that has no published checksum: recorded the first time (per Hub commit),
-    compared later. A file of an already recorded commit that differs is refused (it was changed or damaged)."""
+def _record_sha256(model: RegisteredModel, path: Path, commit: Optional[str]) -> tuple[str, str]:
+    """(SHA-256, note for reports) of a downloaded file that has no published checksum: recorded the first time (per
+    Hub commit), compared later. A file of an already recorded commit that differs is refused (changed or damaged)."""
     actual = file_sha256(path)
     entry = recorded_sha256(model)
     if entry is not None and entry.get("commit") == commit:
-        if entry["sha256"] != actual and not _allow_unverified():
-            raise WeightsError(
-                f"{model.filename} of Hub repo {model.repo_id} (commit {commit}) has the SHA-256 {actual}, not the "
-                f"{entry['sha256']} recorded on its first download; delete it from the Hub cache to download it "
-                f"again, or set {ALLOW_UNVERIFIED_ENV}=1 to load it anyway."
-            )
-        return actual
+        if entry["sha256"] != actual:
+            if not _allow_unverified():
+                raise WeightsError(
+                    f"{model.filename} of Hub repo {model.repo_id} (commit {commit}) has the SHA-256 {actual}, not "
+                    f"the {entry['sha256']} recorded on its first download; delete it from the Hub cache to "
+                    f"download it again, or set {ALLOW_UNVERIFIED_ENV}=1 to load it anyway."
+                )
+            return actual, "no published checksum; does NOT match the one recorded on first download"
+        return actual, f"no published checksum; recorded on first download ({entry.get('recorded_at', '?')})"
     try:
-        cache.record_sha256(model.repo_id, model.filename, actual, commit)
+        entry = cache.record_sha256(model.repo_id, model.filename, actual, commit)
     except OSError as error:  # a read-only cache: the checksum is still shown, just not kept
         log.warning("could not record the SHA-256 of %s in %s (%s)", model.name, cache.default_cache_dir(),
                     error.strerror or error)
-    else:
-        log.info("%s: SHA-256 %s recorded on first download (no published checksum)", model.name, actual)
-    return actual
+        return actual, "no published checksum; not recorded (the cache folder is read-only)"
+    log.info("%s: SHA-256 %s recorded on first download (no published checksum)", model.name, actual)
+    return actual, f"no published checksum; recorded on first download ({entry['recorded_at']})"
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -518,10 +520,7 @@ def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[Dow
         sha256, verified = _verify_builtin(name, found.path, found.source)
         note = "matches the published SHA-256" if verified else "does NOT match the published SHA-256"
     elif found.commit is not None:
-        sha256, verified = _record_sha256(model, found.path, found.commit), False
-        entry = recorded_sha256(model)
-        when = f" ({entry['recorded_at']})" if entry and entry.get("sha256") == sha256 else ""
-        note = f"no published checksum; recorded on first download{when}"
+        (sha256, note), verified = _record_sha256(model, found.path, found.commit), False
     else:
         sha256, verified, note = file_sha256(found.path), False, "no published checksum (local file)"
     state_dict = _without_module_prefix(load_state_dict(found.path, device))

@@ -69,7 +69,8 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     text = page.inner_text("body")
     for expected in (result.robustness.summary_sentence(), "Model agreement", detector.checkpoint.sha256,
                      f"aasist {__version__}", "synthetic_flite_slt_a0009.wav", "2025-03-04 05:06:07 UTC",
-                     "16000 Hz", f"{result.duration_s:.2f} s", "never as proof"):
+                     "16000 Hz", f"{result.duration_s:.2f} s", "never as proof",
+                     f"{detector.checkpoint.sha256} (matches the published SHA-256)"):
         assert expected in text, expected
     from aasist.weights import file_sha256
 
