@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from webapp.model_pool import ModelPool
 from webapp.settings import MODELS, ON_DEMAND_MODELS
@@ -37,3 +38,19 @@ def test_the_live_monitor_offers_w2v2_aasist_only_at_hops_it_keeps_up_with():
     tab = LiveTab(ModelPool(on_demand=MODELS))  # nothing is loaded: the refusal comes first
     with pytest.raises(gr.Error, match="every 2 s or less often"):
         tab.start("W2V2-AASIST", 0.95, 1.0)
+
+
+def test_a_comparison_loads_each_model_once_and_says_why_one_is_missing(monkeypatch, weights_dir, onnx_cache_dir):
+    from aasist.audio import load_audio
+
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+    monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
+    missing = "./no-such-checkpoint.pth"
+    pool = ModelPool(models=["AASIST", missing], on_demand=[missing])
+    audio = load_audio(Path(__file__).resolve().parents[1] / "assets" / "examples" / "real_arctic_awb_a0007.wav")
+    result = pool.analyze(audio, "AASIST", "full")
+    loading = []
+    pool.add_agreement(result, audio, on_load=lambda model: loading.append(model))
+    assert loading == [missing]  # announced once, loaded once (not fetched first and again by the comparison)
+    assert [m.model for m in result.agreement.models] == ["AASIST"]
+    assert "no file or folder" in result.agreement.unavailable[missing]

@@ -7,7 +7,6 @@ the robustness check when asked for, and last the report to download.
 from __future__ import annotations
 
 import time
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Optional
 
@@ -142,7 +141,9 @@ class AnalysisTab:
             desc, unit = STAGE_PROGRESS.get(step.stage) or (comparing_text(self.pool.others(model)), "models")
             progress((step.done, step.total), desc=desc, unit=unit)
 
-        def on_download(name: str):
+        def on_load(name: str):
+            """A model is about to be loaded (first use): say so, and follow its download."""
+            progress(None, desc=loading_model_text(name))
             return lambda done, total: progress(done / total if total else None, desc=downloading_text(name, done,
                                                                                                           total))
 
@@ -151,8 +152,7 @@ class AnalysisTab:
             progress(0, desc="Reading the recording")
             loaded = load_recording(audio, self.limits.max_duration_s)
             if not self.pool.is_loaded(model):  # a model downloaded on first use (RawNet2), or still loading
-                progress(None, desc=loading_model_text(model))
-                self.pool.get(model, download_progress=on_download(model))
+                self.pool.get(model, download_progress=on_load(model))
             progress(0, desc="Analysing")
             result = self.pool.analyze(loaded, model, analysis, with_attention=True, progress=on_stage)
             result.file = file_name(audio)
@@ -163,12 +163,7 @@ class AnalysisTab:
             figures = draw_all(loaded, result)
             yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures, result))
             if compare_models:
-                for other in self.pool.others(model):  # fetched first, with their own progress line
-                    if not self.pool.is_loaded(other) and self.pool.fetched_to_compare(other):
-                        progress(None, desc=loading_model_text(other))
-                        with suppress(gr.Error):  # the agreement says why a model could not take part
-                            self.pool.get(other, download_progress=on_download(other))
-                self.pool.add_agreement(result, loaded, progress=on_stage)
+                self.pool.add_agreement(result, loaded, progress=on_stage, on_load=on_load)
             if robustness:
                 self.pool.add_robustness(result, loaded, progress=on_stage)
                 figures.robustness = render_figure(draw_robustness(result))

@@ -159,18 +159,23 @@ class ModelPool:
         except AudioError as err:
             raise user_error(str(err)) from None
 
-    def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
+    def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None,
+                      on_load=None) -> None:
         """Score the recording with every other model too, and attach the agreement. A model that cannot be loaded
-        (say RawNet2 with no network) is left out, and the agreement says why."""
+        (say RawNet2 with no network) is left out, and the agreement says why. ``on_load(model)`` is called before
+        a model is loaded for it and may return its ``download_progress`` (the page shows both)."""
         from aasist.pipeline import Pipeline
 
         detectors, unavailable = [self.get(result.model)], {}
         for model in self.others(result.model):
-            if not self.fetched_to_compare(model) and not self.is_loaded(model):
-                unavailable[model] = not_fetched_to_compare(model)
-                continue
+            download = None
+            if not self.is_loaded(model):
+                if not self.fetched_to_compare(model):
+                    unavailable[model] = not_fetched_to_compare(model)
+                    continue
+                download = on_load(model) if on_load is not None else None
             try:
-                detectors.append(self.get(model))
+                detectors.append(self.get(model, download_progress=download))
             except Exception as err:  # noqa: BLE001 - a user_error: its message is one sentence
                 unavailable[model] = getattr(err, "message", None) or str(err)
         with self.compute_slot():

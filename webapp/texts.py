@@ -135,7 +135,7 @@ def not_fetched_to_compare(model: str) -> str:
 
 def loading_model_text(model: str) -> str:
     """The progress line while a model is fetched and prepared on first use."""
-    return f"Getting {model} ready (first use: download, then a one-time export for this machine)"
+    return f"Getting {model} ready (first use: it is downloaded and prepared once)"
 
 
 def downloading_text(model: str, done: int, total) -> str:
