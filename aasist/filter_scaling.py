@@ -36,10 +36,6 @@ class FilterScaling:
     band_magnitude: np.ndarray  # (20,) mean magnitude each band passed in the window
     block_scales: list  # N_BLOCKS arrays (C_i,) of gates in 0..1, one per learnt filter of the block
 
-    @property
-    def band_centres_hz(self) -> np.ndarray:
-        return np.asarray(self.band_edges_hz, dtype=np.float64).mean(axis=1)
-
     def to_dict(self) -> dict:
         return {
             "window_index": self.window_index,

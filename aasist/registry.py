@@ -57,10 +57,6 @@ class RegisteredModel:
         """The file name looked for in ``AASIST_WEIGHTS_DIR`` and ``aasist/pretrained/``."""
         return f"{self.name}.pth"
 
-    @property
-    def sha256_text(self) -> str:
-        return self.sha256 or "recorded on first download"
-
     def results_text(self) -> str:
         """'EER 0.83 % on ASVspoof 2019 LA, 17.04 % on ASVspoof 2021 DF (sources: ...)', or a sentence saying none."""
         if not self.results:
@@ -186,15 +182,6 @@ NOT_AVAILABLE: dict = {
 DEFAULT_MODEL = MODELS[0].name
 
 
-def model_names() -> list:
-    return [m.name for m in MODELS]
-
-
 def registered(name: str) -> Optional[RegisteredModel]:
     """The built-in model called ``name``, or None."""
     return next((m for m in MODELS if m.name == name), None)
-
-
-def not_available_sentence() -> str:
-    """One sentence per model that cannot be offered, for lists of models."""
-    return " ".join(f"{name}: {why}." for name, why in NOT_AVAILABLE.items())

@@ -137,8 +137,6 @@ class W2V2AASIST(AASIST):
     """``forward(x, capture=None)``: (B, samples) waveform at 16 kHz -> logits (B, 2), index 1 bona fide; with a
     ``capture`` dict, AASIST's attention tensors (``aasist.model.attention_keys``) and the front end's features."""
 
-    samples_per_temporal_node = SAMPLES_PER_TEMPORAL_NODE
-
     def __init__(self, config: Optional[dict] = None):
         nn.Module.__init__(self)
         from transformers import Wav2Vec2Model
