@@ -20,6 +20,7 @@ from .diagnostics import diagnose
 from .filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .present import one_sentence
+from .speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
 from .windows import WindowGeometry
 
 PROTOCOLS = ("full", "asvspoof")
@@ -50,8 +51,13 @@ def aggregate_spoof_probability(logits: np.ndarray) -> float:
     return float(expit(np.mean(spoof_margin(logits))))
 
 
+# The verdicts. NO_SPEECH: too little speech for the model's number to mean anything (``aasist.speech``); the spoof
+# probability is still computed and kept, marked as not meaningful.
+SPOOF, BONA_FIDE, NO_SPEECH = "spoof", "bona fide", "no_speech"
+
+
 def verdict_for(spoof_probability: float) -> str:
-    return "spoof" if spoof_probability >= SPOOF_THRESHOLD else "bona fide"
+    return SPOOF if spoof_probability >= SPOOF_THRESHOLD else BONA_FIDE
 
 
 def _round(x: float, digits: int = 6) -> float:
@@ -64,14 +70,22 @@ class WindowResult:
     end_s: float
     spoof_probability: float
     score: float  # bona fide logit
+    speech_s: Optional[float] = None  # seconds of speech in the window; None when speech was not looked for
+
+    @property
+    def has_speech(self) -> bool:
+        return self.speech_s is None or self.speech_s >= MIN_SPEECH_S
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "start_s": _round(self.start_s, 4),
             "end_s": _round(self.end_s, 4),
             "spoof_probability": _round(self.spoof_probability),
             "score": _round(self.score),
         }
+        if self.speech_s is not None:
+            data["speech_s"] = _round(self.speech_s, 3)
+        return data
 
 
 @dataclass
@@ -154,12 +168,18 @@ class DetectionResult:
     weights_sha256: Optional[str] = None  # of the model's weights file, for reports
     weights_check: Optional[str] = None  # how that checksum was checked (``weights.Checkpoint.sha256_note``)
     filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
+    speech: Optional[SpeechPresence] = None  # where the recording holds speech; None when not looked for
+
+    @property
+    def no_speech(self) -> bool:
+        """Too little speech for a verdict: the spoof probability is kept but means nothing."""
+        return self.verdict == NO_SPEECH
 
     @property
     def most_decisive_window(self) -> int:
         """Index of the window furthest towards the verdict (lowest bona fide logit for spoof, highest otherwise)."""
         scores = [w.score for w in self.windows]
-        return int(np.argmin(scores) if self.verdict == "spoof" else np.argmax(scores))
+        return int(np.argmin(scores) if self.spoof_probability >= SPOOF_THRESHOLD else np.argmax(scores))
 
     def to_dict(self, include_attention: bool = False) -> dict:
         result = {
@@ -167,6 +187,7 @@ class DetectionResult:
             "model": self.model,
             "protocol": self.protocol,
             "spoof_probability": _round(self.spoof_probability),
+            "spoof_probability_meaningful": not self.no_speech,
             "score": _round(self.score),
             "verdict": self.verdict,
             "duration_s": _round(self.duration_s, 4),
@@ -174,6 +195,8 @@ class DetectionResult:
             "windows": [w.to_dict() for w in self.windows],
             "warnings": [w.to_dict() for w in self.warnings],
         }
+        if self.speech is not None:
+            result["speech"] = self.speech.to_dict()
         if include_attention and self.attention is not None:
             result["attention"] = self.attention.to_dict()
         if include_attention and self.filter_scaling is not None:
@@ -262,12 +285,21 @@ class Detector:
         architecture: str = "AASIST",
         batch_size: int = DEFAULT_BATCH_SIZE,
         checkpoint: Any = None,
+        speech_finder: Optional[SpeechFinder] = None,
     ):
         self.backend = backend
         self.model_name = model_name
         self.architecture = architecture
         self.batch_size = batch_size
         self.checkpoint = checkpoint
+        self._speech_finder = speech_finder
+
+    @property
+    def speech_finder(self) -> SpeechFinder:
+        """The speech-presence check every analysis runs first (made on first use; shareable between detectors)."""
+        if self._speech_finder is None:
+            self._speech_finder = SpeechFinder()
+        return self._speech_finder
 
     @property
     def supports_attention(self) -> bool:
@@ -310,6 +342,8 @@ class Detector:
         with_attention: bool = False,
         progress: Optional[ProgressCallback] = None,
         window_offset_s: float = 0.0,
+        speech: Optional[SpeechPresence] = None,
+        find_speech: bool = True,
     ) -> DetectionResult:
         """Analyse a file path, raw bytes of a file, a decoded ``Audio`` or an array (with ``sample_rate``).
 
@@ -317,6 +351,11 @@ class Detector:
         later (see ``WindowGeometry``; the robustness check's grid shift). Several models and the robustness check
         are put together by ``aasist.pipeline.Pipeline``. ``with_attention`` explains the most decisive window:
         ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2.
+
+        Speech presence comes first (``aasist.speech``): with less than ``MIN_SPEECH_S`` of speech in what the model
+        scores, the verdict is ``NO_SPEECH``. ``speech``: the recording's presence when already known (another
+        model's result); ``find_speech=False`` skips the check (the robustness check's edits, whose verdicts are
+        compared by probability).
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
@@ -336,6 +375,8 @@ class Detector:
         windows = geometry.cut(waveform, starts)
         tiled = len(waveform) < WINDOW_SAMPLES
 
+        if speech is None and find_speech:
+            speech = self.speech_finder.find(waveform)
         want_attention = with_attention and self.supports_attention
         logits, attention = self._run_windows(windows, want_attention, progress)
 
@@ -343,13 +384,17 @@ class Detector:
         window_results = []
         for start, p, logit in zip(starts, probabilities, logits):
             start_s, end_s = geometry.span_seconds(start, len(waveform))
-            window_results.append(WindowResult(start_s, end_s, float(p), float(logit[1])))
+            speech_s = None if speech is None else speech.seconds_between(start_s, end_s)
+            window_results.append(WindowResult(start_s, end_s, float(p), float(logit[1]), speech_s))
 
         if protocol == "asvspoof":
             spoof_probability, score = float(probabilities[0]), float(logits[0, 1])
         else:
             spoof_probability = aggregate_spoof_probability(logits)
             score = float(np.mean(logits[:, 1]))
+        verdict = verdict_for(spoof_probability)
+        if speech is not None and not _enough_speech(speech, window_results, protocol):
+            verdict = NO_SPEECH
 
         result = DetectionResult(
             file=file,
@@ -357,13 +402,14 @@ class Detector:
             protocol=protocol,
             spoof_probability=spoof_probability,
             score=score,
-            verdict=verdict_for(spoof_probability),
+            verdict=verdict,
             duration_s=audio.duration_s,
             sample_rate=audio.sample_rate,
             windows=window_results,
-            warnings=diagnose(audio),
+            warnings=diagnose(audio, speech),
             weights_sha256=getattr(self.checkpoint, "sha256", None),
             weights_check=getattr(self.checkpoint, "sha256_note", None) or None,
+            speech=speech,
         )
         if attention is not None:
             i = result.most_decisive_window
@@ -398,6 +444,14 @@ class Detector:
                 progress(min(begin + self.batch_size, total), total)
         merged = {k: np.concatenate(v) for k, v in attention.items()} if with_attention else None
         return np.concatenate(logits), merged
+
+
+def _enough_speech(speech: SpeechPresence, windows: list, protocol: str) -> bool:
+    """Whether what the model scored holds enough speech: the whole recording, or the first window only (the
+    authors' protocol; a tiled window counts what it repeats once)."""
+    if protocol == "asvspoof":
+        return windows[0].speech_s >= MIN_SPEECH_S
+    return speech.enough
 
 
 def _as_audio(source, sample_rate: Optional[int]) -> Audio:

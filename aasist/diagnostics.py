@@ -17,6 +17,7 @@ import numpy as np
 from .audio import Audio
 from .model import SAMPLE_RATE
 from .present import share_percent_text
+from .speech import SpeechPresence
 
 # Real speech shorter than about 2 s often came out as spoof, with probability close to 1.
 SHORT_S = 2.0
@@ -64,7 +65,7 @@ MID_BAND_HZ = (2000.0, 3400.0)  # the top of the telephone band, present in phon
 
 @dataclass(frozen=True)
 class InputWarning:
-    code: str  # too_short, silent, band_limited, clipped, loud, quiet, leading_silence or trailing_silence
+    code: str  # little_speech, too_short, silent, band_limited, clipped, loud, quiet, leading_silence or trailing_silence
     message: str
 
     def to_dict(self) -> dict:
@@ -115,10 +116,18 @@ def _input_level(x: np.ndarray, levels: np.ndarray, loudest: float, speech: np.n
         f"{QUIET_SPEECH_DBFS:.0f} and {LOUD_SPEECH_DBFS:.0f} dBFS."))
 
 
-def diagnose(audio: Audio) -> list[InputWarning]:
-    """Warnings for ``audio``, most important first; an empty list for clean, wideband speech of 2 s or more."""
+def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWarning]:
+    """Warnings for ``audio``, most important first; an empty list for clean, wideband speech of 2 s or more.
+    ``speech``: where the recording holds speech (``aasist.speech``), for the little-speech warning."""
     x = audio.waveform
     warnings = []
+    if speech is not None and speech.little:
+        warnings.append(InputWarning(
+            "little_speech",
+            f"Only {_seconds(speech.seconds)} of the {_seconds(len(x) / SAMPLE_RATE)} recording is speech "
+            f"({share_percent_text(speech.share)}): the verdict rests on that alone, and the model's windows also "
+            "read the silence or sounds around it.",
+        ))
     duration_s = len(x) / SAMPLE_RATE
     if duration_s < SHORT_S:
         warnings.append(InputWarning(

@@ -10,6 +10,9 @@ re-scores it under benign edits.
     result = pipeline.analyze("speech.wav", robustness=True)
     result.agreement.agree, result.robustness.stable
 
+Without speech (verdict ``no_speech``) the other models and the robustness check are not run: there is nothing
+for them to judge, and ``result.agreement`` / ``result.robustness`` stay None.
+
 The stages can also be run one by one (the web page shows the verdict before the others are done): ``score``,
 then ``add_agreement`` and ``add_robustness``. Progress comes per stage (``StageProgress``): its name, and how many
 of its steps are done.
@@ -83,21 +86,26 @@ class Pipeline:
     def add_agreement(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None,
                       unavailable: Optional[dict] = None) -> None:
         """Score ``audio`` with the other models (no attention) and attach the agreement of all (stage
-        ``OTHER_MODELS``); ``unavailable``: models that could not be loaded (name -> why), said with it."""
+        ``OTHER_MODELS``); ``unavailable``: models that could not be loaded (name -> why), said with it. Nothing
+        without speech."""
+        if result.no_speech:
+            return
         others = self.detectors[1:]
         report = None if progress is None else _reporter(progress, OTHER_MODELS)
         scored = []
         for detector in others:
             if report is not None:
                 report(len(scored), len(others))
-            scored.append(detector.analyze(audio, protocol=self.protocol, hop_s=self.hop_s))
+            scored.append(detector.analyze(audio, protocol=self.protocol, hop_s=self.hop_s, speech=result.speech))
         if report is not None:
             report(len(scored), len(others))
         result.agreement = model_agreement([result, *scored], unavailable)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score ``audio`` with the main model under the benign edits and attach the check (stage
-        ``ROBUSTNESS``)."""
+        ``ROBUSTNESS``). Nothing without speech."""
+        if result.no_speech:
+            return
         from .robustness import EDITS, MAX_CHECK_S, check_robustness
 
         report = None if progress is None else _reporter(progress, ROBUSTNESS)

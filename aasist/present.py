@@ -34,6 +34,7 @@ MODEL_LIMITS = (
 )
 
 NO_INPUT_PROBLEMS = "No problems found with the input."
+NOT_RUN_WITHOUT_SPEECH = "Not run: the recording holds no speech to judge."  # robustness check, model comparison
 MODELS_AGREE = "The models agree on the verdict."
 
 
@@ -69,8 +70,25 @@ def one_sentence(error: BaseException) -> str:
 
 
 def verdict_headline(verdict: str) -> str:
-    """The headline of a verdict ("spoof" or "bona fide"), without the technical term."""
+    """The headline of a verdict ("spoof", "bona fide" or "no_speech"), without the technical term."""
+    if verdict == "no_speech":
+        return "No speech found"
     return "Likely AI-generated or manipulated" if verdict == "spoof" else "Likely genuine human speech"
+
+
+def no_speech_reason(speech) -> str:
+    """Why there is no verdict (``speech``: the result's ``SpeechPresence``), in one sentence."""
+    from .speech import MIN_SPEECH_S  # numpy only, no torch
+
+    found = "no speech" if speech.seconds < 0.05 else f"only {speech.seconds:.1f} s of speech"
+    return (f"The model can only judge speech and this recording holds {found} (it needs {MIN_SPEECH_S:g} s or "
+            "more), so its spoof probability means nothing here: tones, music, noise and silence get arbitrary "
+            "scores.")
+
+
+def shown_probability(result) -> str:
+    """The spoof probability as people read it: a percentage, or "not meaningful" without speech."""
+    return "not meaningful" if result.verdict == "no_speech" else percent_text(float(result.spoof_probability))
 
 
 def cautions(result) -> list[str]:
@@ -78,6 +96,8 @@ def cautions(result) -> list[str]:
     verdict (in that order). Each text names where its details are ("below": the page, the report and the CLI's
     table all show the warnings and the robustness check after the verdict)."""
     found = []
+    if result.verdict == "no_speech" and getattr(result, "speech", None) is not None:
+        found.append(no_speech_reason(result.speech))
     n_warnings = len(result.warnings)
     if n_warnings == 1:
         found.append("An input warning below: read it before trusting this result.")
@@ -121,14 +141,15 @@ def model_facts(name: str) -> str:
 # --- a result as a row --------------------------------------------------------------------------------------------
 
 # The CSV of the Batch tab and of `python -m aasist detect --csv`.
-CSV_COLUMNS = ("file", "verdict", "spoof_probability", "score", "duration_s", "windows", "sample_rate", "model",
-               "protocol", "warnings", "error")
+CSV_COLUMNS = ("file", "verdict", "spoof_probability", "score", "duration_s", "speech_s", "windows", "sample_rate",
+               "model", "protocol", "warnings", "error")
 ROBUSTNESS_CSV_COLUMNS = ("stable", "flipped_by")  # when the robustness check ran
 AGREEMENT_CSV_COLUMNS = ("models_agree", "model_probabilities")  # when several models scored the recording
 REPORT_CSV_COLUMNS = ("report",)  # when a report was written
 # The table the Batch tab shows: (CSV column, header for people).
 TABLE_COLUMNS = (("file", "File"), ("verdict", "Verdict"), ("spoof_probability", "Spoof probability"),
-                 ("duration_s", "Duration (s)"), ("windows", "Windows"), ("warnings", "Warnings"), ("error", "Error"))
+                 ("duration_s", "Duration (s)"), ("speech_s", "Speech (s)"), ("windows", "Windows"),
+                 ("warnings", "Warnings"), ("error", "Error"))
 
 
 @dataclass(frozen=True)
@@ -141,6 +162,7 @@ class ResultRow:
     spoof_probability: Optional[float] = None
     score: Optional[float] = None
     duration_s: Optional[float] = None
+    speech_s: Optional[float] = None  # seconds of speech found
     windows: Optional[int] = None
     sample_rate: Optional[int] = None
     model: str = ""
@@ -163,6 +185,7 @@ class ResultRow:
             spoof_probability=float(result.spoof_probability),
             score=float(result.score),
             duration_s=float(result.duration_s),
+            speech_s=None if getattr(result, "speech", None) is None else float(result.speech.seconds),
             windows=len(result.windows),
             sample_rate=result.sample_rate,
             model=result.model,
@@ -185,7 +208,8 @@ class ResultRow:
         writer picks the columns it writes."""
         values = {
             "file": self.file, "verdict": self.verdict, "spoof_probability": _rounded(self.spoof_probability, 6),
-            "score": _rounded(self.score, 6), "duration_s": _rounded(self.duration_s, 4), "windows": self.windows,
+            "score": _rounded(self.score, 6), "duration_s": _rounded(self.duration_s, 4),
+            "speech_s": _rounded(self.speech_s, 3), "windows": self.windows,
             "sample_rate": self.sample_rate, "model": self.model, "protocol": self.protocol,
             "warnings": ";".join(self.warnings), "error": self.error, "stable": self.stable,
             "flipped_by": ";".join(self.flipped_by), "models_agree": self.models_agree,
@@ -197,7 +221,9 @@ class ResultRow:
     def table_values(self) -> list:
         """The row of ``TABLE_COLUMNS``, rounded for people."""
         values = self.csv_values()
-        values.update(spoof_probability=_rounded(self.spoof_probability, 4), duration_s=_rounded(self.duration_s, 2),
+        # Without speech the number means nothing, so people are not shown it (the CSV keeps it).
+        shown = "" if self.verdict == "no_speech" else _rounded(self.spoof_probability, 4)
+        values.update(spoof_probability=shown, duration_s=_rounded(self.duration_s, 2),
                       warnings="; ".join(self.warnings))
         return [values[column] for column, _ in TABLE_COLUMNS]
 

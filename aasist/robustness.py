@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from .model import MIN_SAMPLES, SAMPLE_RATE, WINDOW_SAMPLES
+from .detector import verdict_for
 
 MAX_CHECK_S = 30.0  # longer recordings: the first 30 s (9 edits x 8 windows stay under 6 s on 2 cores)
 LEADING_SILENCE_S = 0.5
@@ -263,17 +264,20 @@ def check_robustness(detector, audio, *, base=None, protocol: str = "full", hop_
         part = WHOLE
 
     def score(waveform, window_offset_s=0.0):
-        return detector.analyze(waveform, sample_rate=SAMPLE_RATE, protocol=protocol, hop_s=hop_s,
+        # The edits are compared by spoof probability alone: speech presence is the unedited recording's.
+        return detector.analyze(waveform, sample_rate=SAMPLE_RATE, protocol=protocol, hop_s=hop_s, find_speech=False,
                                 window_offset_s=window_offset_s)
 
     if base is None or base.protocol != protocol:
         base = score(x)
+    base_verdict = verdict_for(base.spoof_probability)  # by probability, like the edits'
     results = []
     for done, edit in enumerate(EDITS, 1):
         edited = edit.apply(x)
         scored = base if edited.unchanged else score(edited.waveform, edited.window_offset_s)
-        results.append(EditResult(edit.name, edited.description, float(scored.spoof_probability), scored.verdict,
-                                  flips=scored.verdict != base.verdict))
+        verdict = verdict_for(scored.spoof_probability)
+        results.append(EditResult(edit.name, edited.description, float(scored.spoof_probability), verdict,
+                                  flips=verdict != base_verdict))
         if progress is not None:
             progress(done, len(EDITS))
-    return RobustnessResult(results, float(base.spoof_probability), base.verdict, len(x) / SAMPLE_RATE, part)
+    return RobustnessResult(results, float(base.spoof_probability), base_verdict, len(x) / SAMPLE_RATE, part)
