@@ -72,39 +72,92 @@ def load_audio(source: AudioSource, max_duration_s: Optional[float] = None) -> A
     memory grows with the 16 kHz mono result only, whatever the file's channel count and sample rate: a small
     compressed file of 8-channel 192 kHz silence cannot make it allocate gigabytes.
     """
-    name, stream = _open(source)
-    try:
-        with sf.SoundFile(stream) as file:
-            _check_sample_rate(file.samplerate)
-            limit = None if max_duration_s is None else max(1, math.ceil(max_duration_s * file.samplerate))
-            waveform, frames, truncated = _decode(file, limit)
-            fmt, subtype, sample_rate, channels = file.format, file.subtype, file.samplerate, file.channels
-    except sf.LibsndfileError as err:
-        raise _decode_error(name, err) from err
-    if frames == 0:
-        raise AudioError(f"{_capital(name)} contains no audio samples; choose a file that contains a recording.")
-    return Audio(waveform, int(sample_rate), int(channels), frames / sample_rate, fmt, subtype, truncated)
+    with DecodedStream(source, max_duration_s) as decoded:
+        blocks = list(decoded.blocks())
+    return decoded.audio(np.concatenate(blocks) if blocks else np.zeros(0, np.float32))
 
 
-def _decode(file: sf.SoundFile, limit: Optional[int]) -> tuple[np.ndarray, int, bool]:
-    """(mono float32 at 16 kHz, frames decoded, truncated) of up to ``limit`` frames (all when None).
+class DecodedStream:
+    """A file decoded block by block into mono float32 at 16 kHz, never whole: ``load_audio`` joins the blocks, and
+    ``Detector.analyze`` on a file measures and scores them as they come, so that a recording of any length takes
+    bounded memory.
 
-    One frame past the limit is read to tell whether there was more: the header's count is a guess for some formats
-    (MP3), and some encodings (GSM 6.10 in WAV, for one) cannot seek, so libsndfile cannot count their frames at all.
+        with DecodedStream("long.flac") as decoded:
+            for samples in decoded.blocks():   # 16 kHz; together, exactly what load_audio returns
+                ...
+            decoded.audio(np.zeros(0))         # what load_audio would say about the file (rate, duration, ...)
+
+    Errors are ``AudioError`` sentences, raised on opening or while decoding.
     """
-    block = max(1024, DECODE_BLOCK_SAMPLES // max(1, file.channels))
-    resampler = StreamResampler(file.samplerate)
-    kept, truncated = 0, False
-    while not truncated:
-        wanted = block if limit is None else min(block, limit + 1 - kept)
-        data = file.read(wanted, dtype="float32", always_2d=True)
-        if len(data) == 0:
-            break
-        if limit is not None and kept + len(data) > limit:
-            data, truncated = data[: limit - kept], True
-        kept += len(data)
-        resampler.push(_downmix(data))
-    return resampler.finish(), kept, truncated
+
+    def __init__(self, source: AudioSource, max_duration_s: Optional[float] = None):
+        self._name, stream = _open(source)
+        try:
+            self._file = sf.SoundFile(stream)
+        except sf.LibsndfileError as err:
+            raise _decode_error(self._name, err) from err
+        try:
+            _check_sample_rate(self._file.samplerate)
+        except AudioError:
+            self._file.close()
+            raise
+        self.sample_rate = int(self._file.samplerate)
+        self.channels = int(self._file.channels)
+        self._limit = None if max_duration_s is None else max(1, math.ceil(max_duration_s * self.sample_rate))
+        self.frames = 0  # decoded so far
+        self.truncated = False
+
+    def __enter__(self) -> "DecodedStream":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()
+
+    @property
+    def expected_samples(self) -> Optional[int]:
+        """The 16 kHz length the header announces (a guess for some formats, e.g. MP3), None when it has none."""
+        frames = self._file.frames
+        if not 0 < frames < 2 ** 62:  # libsndfile's count for a stream it cannot seek is huge
+            return None
+        if self._limit is not None:
+            frames = min(frames, self._limit)
+        return math.ceil(frames * SAMPLE_RATE / self.sample_rate)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        """16 kHz mono blocks, in order, of up to ``max_duration_s``.
+
+        One frame past the limit is read to tell whether there was more: the header's count is a guess for some
+        formats (MP3), and some encodings (GSM 6.10 in WAV, for one) cannot seek, so libsndfile cannot count their
+        frames at all.
+        """
+        file, limit = self._file, self._limit
+        block = max(1024, DECODE_BLOCK_SAMPLES // max(1, self.channels))
+        resampler = StreamResampler(self.sample_rate)
+        try:
+            while not self.truncated:
+                wanted = block if limit is None else min(block, limit + 1 - self.frames)
+                data = file.read(wanted, dtype="float32", always_2d=True)
+                if len(data) == 0:
+                    break
+                if limit is not None and self.frames + len(data) > limit:
+                    data, self.truncated = data[: limit - self.frames], True
+                self.frames += len(data)
+                resampler.push(_downmix(data))
+                if len(out := resampler.read()):
+                    yield out
+        except sf.LibsndfileError as err:
+            raise _decode_error(self._name, err) from err
+        if self.frames == 0:
+            raise AudioError(f"{_capital(self._name)} contains no audio samples; choose a file that contains a "
+                             "recording.")
+        if len(out := resampler.finish()):
+            yield out
+
+    def audio(self, waveform: np.ndarray) -> Audio:
+        """The ``Audio`` of what was decoded, with ``waveform`` as its samples (empty when they were not kept)."""
+        file = self._file
+        return Audio(waveform, self.sample_rate, self.channels, self.frames / self.sample_rate, file.format,
+                     file.subtype, self.truncated)
 
 
 def read_blocks(source: AudioSource, block_s: float = 0.1) -> Iterator[tuple[np.ndarray, int]]:

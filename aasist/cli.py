@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
@@ -16,6 +17,7 @@ from . import stream_settings as live
 from .present import (
     AGREEMENT_CSV_COLUMNS,
     CSV_COLUMNS,
+    NOT_RUN_WITHOUT_SPEECH,
     REPORT_CSV_COLUMNS,
     ROBUSTNESS_CSV_COLUMNS,
     ResultRow,
@@ -54,6 +56,9 @@ def add_detect_parser(subparsers) -> None:
     p.add_argument("--models", metavar="A,B", default=None,
                    help="score with several models, e.g. AASIST,AASIST-L,RawNet2: the first gives the main result, "
                         "the others its agreement (replaces --model)")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
     p.add_argument("--report", metavar="DIR", default=None,
                    help="write a self-contained HTML report per recording into DIR (named after the file)")
     p.set_defaults(handler=run_detect)
@@ -83,7 +88,9 @@ class FileOutcome:
         return ResultRow.of(self.result, file=self.file, report=self.report)
 
 
-def _print_table(outcomes: list, out) -> None:
+def _print_table(outcomes: list, out, checks_asked: bool = False) -> None:
+    """The table for people; ``checks_asked``: the robustness check or a model comparison was asked for (a
+    recording without speech then says why they did not run)."""
     header = f"{'verdict':<10} {'spoof prob':>10} {'score':>8} {'duration':>9}  file"
     print(header, file=out)
     print("-" * len(header), file=out)
@@ -92,12 +99,15 @@ def _print_table(outcomes: list, out) -> None:
         if result is None:
             print(f"{'error':<10} {'':>10} {'':>8} {'':>9}  {outcome.file}: {outcome.error}", file=out)
             continue
-        print(f"{result.verdict:<10} {result.spoof_probability:>10.4f} {result.score:>8.3f} "
+        probability = "n/a" if result.no_speech else f"{result.spoof_probability:.4f}"  # not meaningful
+        print(f"{result.verdict:<10} {probability:>10} {result.score:>8.3f} "
               f"{result.duration_s:>8.2f}s  {outcome.file}", file=out)
         for caution in cautions(result):
             print(f"{'':<10} caution: {caution}", file=out)
         for warning in result.warnings:
             print(f"{'':<10} warning [{warning.code}]: {warning.message}", file=out)
+        if result.no_speech and checks_asked:
+            print(f"{'':<10} robustness check, model comparison: {NOT_RUN_WITHOUT_SPEECH}", file=out)
         if result.robustness is not None:
             print(f"{'':<10} robustness: {result.robustness.summary_sentence()}", file=out)
         if result.agreement is not None:
@@ -105,6 +115,35 @@ def _print_table(outcomes: list, out) -> None:
             print(f"{'':<10} models: {models}", file=out)
         if outcome.report:
             print(f"{'':<10} report: {outcome.report}", file=out)
+
+
+class ProgressBar:
+    """A progress bar on stderr for one file's windows (tqdm), fed by the pipeline's stage hook. ``enabled`` None:
+    only when stderr is a terminal (tqdm's rule), so logs and pipes get no carriage-return clutter."""
+
+    def __init__(self, name: str, enabled: Optional[bool] = None):
+        self.name = name
+        self.enabled = enabled
+        self._bar = None
+
+    def update(self, progress) -> None:
+        from .pipeline import WINDOWS
+
+        if progress.stage != WINDOWS:
+            return
+        if self._bar is None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=progress.total, desc=os.path.basename(self.name), unit="window",
+                             disable=None if self.enabled is None else not self.enabled, leave=False,
+                             file=sys.stderr, dynamic_ncols=True)
+        if progress.total != self._bar.total:
+            self._bar.total = progress.total
+        self._bar.update(progress.done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
 
 
 def _write_csv(outcomes: list, path: str, columns: tuple) -> None:
@@ -144,20 +183,24 @@ def run_detect(args: argparse.Namespace) -> int:
     for i, path in enumerate(args.files, 1):
         if show_progress:
             print(f"[{i}/{len(args.files)}] {path}", file=sys.stderr)
+        bar = ProgressBar(path, enabled=args.progress)
         try:
-            audio = load_audio(path)
-            result = pipeline.analyze(audio, robustness=args.robustness, with_attention=bool(args.report))
+            # The file is read block by block, so memory stays bounded however long it is.
+            result = pipeline.analyze(path, robustness=args.robustness, with_attention=bool(args.report),
+                                      progress=bar.update)
             result.file = path
         except Exception as error:
             failed += 1
             outcomes.append(FileOutcome(path, error=one_sentence(error)))
             continue
+        finally:
+            bar.close()
         outcome = FileOutcome(path, result)
         if args.report:
             from .report import write_report
 
-            try:
-                outcome.report = str(write_report(result, audio, args.report, source_path=path))
+            try:  # the report's figures need the samples: the recording is decoded whole for it
+                outcome.report = str(write_report(result, load_audio(path), args.report, source_path=path))
             except OSError as error:
                 failed += 1
                 print(f"error: could not write the report for {path}: {error.strerror or error}.", file=sys.stderr)
@@ -167,7 +210,7 @@ def run_detect(args: argparse.Namespace) -> int:
         json.dump([outcome.to_dict() for outcome in outcomes], sys.stdout, indent=2)
         print()
     else:
-        _print_table(outcomes, sys.stdout)
+        _print_table(outcomes, sys.stdout, checks_asked=args.robustness or len(detectors) > 1)
     if args.csv:
         columns = CSV_COLUMNS + (ROBUSTNESS_CSV_COLUMNS if args.robustness else ()) \
             + (AGREEMENT_CSV_COLUMNS if len(detectors) > 1 else ()) + (REPORT_CSV_COLUMNS if args.report else ())
@@ -266,13 +309,17 @@ def add_stream_parser(subparsers) -> None:
     p.set_defaults(handler=run_stream)
 
 
+# Windows that leave the smoothing and the alarm as they were (their spoof probability means nothing).
+_NOT_COUNTED_TEXT = {"silent": "silent (not counted)", "no_speech": "no speech (not counted)"}
+
+
 def _print_update(update, out) -> None:
     t = f"{update.t_end_s:7.2f} s"
     if update.status == "waiting":
         line = f"{t}  waiting for 4 s of audio"
     else:
         smoothed = "" if update.smoothed_probability is None else f"  smoothed {update.smoothed_probability:.3f}"
-        kind = "silent (not counted)" if update.status == "silent" else f"spoof {update.spoof_probability:.3f}"
+        kind = _NOT_COUNTED_TEXT.get(update.status) or f"spoof {update.spoof_probability:.3f}"
         line = f"{t}  {kind}{smoothed}{'  ALARM' if update.alarm else ''}"
     if update.skipped:
         line += f"  ({update.skipped} hops skipped)"
@@ -282,10 +329,9 @@ def _print_update(update, out) -> None:
 
 
 def _print_summary(summary, out) -> None:
-    counted = summary.hops_scored - summary.silent_hops
     line = (f"summary: {summary.duration_s:.2f} s of audio, {summary.hops_scored} windows scored "
-            f"({summary.silent_hops} silent, {summary.skipped_hops} skipped)")
-    if counted:
+            f"({summary.silent_hops} silent, {summary.no_speech_hops} without speech, {summary.skipped_hops} skipped)")
+    if summary.counted_hops:
         line += (f"; spoof probability max {summary.max_probability:.3f}, mean {summary.mean_probability:.3f}, "
                  f"whole stream {summary.overall_probability:.3f}")
     print(line, file=out)

@@ -14,13 +14,14 @@ from typing import Any, Callable, Optional, Union
 import numpy as np
 from scipy.special import expit
 
-from .audio import Audio, AudioError, load_audio, prepare_waveform
+from .audio import Audio, AudioError, DecodedStream, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
-from .diagnostics import diagnose
+from .diagnostics import SignalMeter
 from .filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .present import one_sentence
 from .speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
+from .sliding_window import ScoredWindows, SlidingWindowScorer
 from .windows import WindowGeometry
 
 PROTOCOLS = ("full", "asvspoof")
@@ -359,31 +360,50 @@ class Detector:
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
-        file = str(source) if isinstance(source, (str, Path)) else None
-        audio = _as_audio(source, sample_rate)
-        waveform = audio.waveform
-        if len(waveform) < MIN_SAMPLES:
-            raise AudioError(
-                f"The recording is too short to analyse ({len(waveform) / SAMPLE_RATE:.3f} s): the model needs at "
-                f"least {MIN_SAMPLES / SAMPLE_RATE:.2f} s, and 2 s or more for a meaningful result."
-            )
-
         geometry = WindowGeometry.with_hop_seconds(hop_s, offset_s=window_offset_s)
-        starts = geometry.starts(len(waveform))
-        if protocol == "asvspoof":  # the first window only (tiled when the recording is shorter)
-            starts = starts[:1]
-        windows = geometry.cut(waveform, starts)
-        tiled = len(waveform) < WINDOW_SAMPLES
-
-        if speech is None and find_speech:
-            speech = self.speech_finder.find(waveform)
         want_attention = with_attention and self.supports_attention
-        logits, attention = self._run_windows(windows, want_attention, progress)
+        meter = SignalMeter()
+        if isinstance(source, (Audio, np.ndarray)):
+            audio = _as_audio(source, sample_rate)
+            _check_long_enough(audio.num_samples)
+            scorer = self._scorer(geometry, protocol, want_attention, audio.num_samples, progress)
+            scorer.push(audio.waveform)
+            meter.push(audio.waveform)
+            if speech is None and find_speech:
+                speech = self.speech_finder.find(audio.waveform)
+        else:  # a file: decoded, measured and scored block by block, so that memory stays bounded at any length
+            with DecodedStream(source) as decoded:
+                scorer = self._scorer(geometry, protocol, want_attention, decoded.expected_samples, progress)
+                tracker = self.speech_finder.tracker() if speech is None and find_speech else None
+                for block in decoded.blocks():
+                    scorer.push(block)
+                    meter.push(block)
+                    if tracker is not None:
+                        tracker.push(block)
+                audio = decoded.audio(np.zeros(0, np.float32))
+            _check_long_enough(meter.num_samples)
+            if tracker is not None:
+                speech = tracker.presence()
+        scored = scorer.finish()
+        result = self._result(scored, geometry, protocol, audio, speech, meter.warnings(audio.sample_rate, speech))
+        result.file = str(source) if isinstance(source, (str, Path)) else None
+        return result
 
+    def _scorer(self, geometry: WindowGeometry, protocol: str, with_attention: bool, expected_samples: Optional[int],
+                progress: Optional[ProgressCallback]) -> SlidingWindowScorer:
+        return SlidingWindowScorer(self.backend.run, geometry, self.batch_size, first_only=protocol == "asvspoof",
+                                   with_attention=with_attention, expected_samples=expected_samples,
+                                   progress=progress)
+
+    def _result(self, scored: ScoredWindows, geometry: WindowGeometry, protocol: str, audio: Audio,
+                speech: Optional[SpeechPresence], warnings: list) -> DetectionResult:
+        """The verdict from the scored windows: aggregated (or the first window's, the authors' protocol), then
+        ``NO_SPEECH`` when what was scored holds too little speech."""
+        logits = scored.logits
         probabilities = spoof_probability_from_logits(logits)
         window_results = []
-        for start, p, logit in zip(starts, probabilities, logits):
-            start_s, end_s = geometry.span_seconds(start, len(waveform))
+        for start, p, logit in zip(scored.starts, probabilities, logits):
+            start_s, end_s = geometry.span_seconds(start, scored.num_samples)
             speech_s = None if speech is None else speech.seconds_between(start_s, end_s)
             window_results.append(WindowResult(start_s, end_s, float(p), float(logit[1]), speech_s))
 
@@ -397,7 +417,7 @@ class Detector:
             verdict = NO_SPEECH
 
         result = DetectionResult(
-            file=file,
+            file=None,
             model=self.model_name,
             protocol=protocol,
             spoof_probability=spoof_probability,
@@ -406,18 +426,19 @@ class Detector:
             duration_s=audio.duration_s,
             sample_rate=audio.sample_rate,
             windows=window_results,
-            warnings=diagnose(audio, speech),
+            warnings=warnings,
             weights_sha256=getattr(self.checkpoint, "sha256", None),
             weights_check=getattr(self.checkpoint, "sha256_note", None) or None,
             speech=speech,
         )
-        if attention is not None:
-            i = result.most_decisive_window
-            raw = {k: v[i] for k, v in attention.items()}
+        i = result.most_decisive_window
+        raw = scored.attention.get(i)
+        if raw is not None:
+            start = scored.starts[i]
             if is_filter_scaling_capture(raw):
-                result.filter_scaling = filter_scaling(raw, i, starts[i], tiled)
+                result.filter_scaling = filter_scaling(raw, i, start, scored.tiled)
             else:
-                result.attention = window_attention(raw, i, starts[i], tiled, node_layout(self.architecture))
+                result.attention = window_attention(raw, i, start, scored.tiled, node_layout(self.architecture))
         return result
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
@@ -444,6 +465,14 @@ class Detector:
                 progress(min(begin + self.batch_size, total), total)
         merged = {k: np.concatenate(v) for k, v in attention.items()} if with_attention else None
         return np.concatenate(logits), merged
+
+
+def _check_long_enough(num_samples: int) -> None:
+    if num_samples < MIN_SAMPLES:
+        raise AudioError(
+            f"The recording is too short to analyse ({num_samples / SAMPLE_RATE:.3f} s): the model needs at "
+            f"least {MIN_SAMPLES / SAMPLE_RATE:.2f} s, and 2 s or more for a meaningful result."
+        )
 
 
 def _enough_speech(speech: SpeechPresence, windows: list, protocol: str) -> bool:

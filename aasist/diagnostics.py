@@ -89,11 +89,10 @@ def input_level(audio_or_waveform: Audio | np.ndarray) -> InputLevel:
     seconds from a live microphone, and whether it lies where the pretrained models' verdict leans with loudness."""
     x = audio_or_waveform.waveform if isinstance(audio_or_waveform, Audio) else np.asarray(audio_or_waveform)
     levels = _frame_levels_db(x)
-    return _input_level(x, levels, *_speech_frames(levels))
+    return _input_level(float(np.max(np.abs(x))) if len(x) else 0.0, levels, *_speech_frames(levels))
 
 
-def _input_level(x: np.ndarray, levels: np.ndarray, loudest: float, speech: np.ndarray) -> InputLevel:
-    peak = float(np.max(np.abs(x))) if len(x) else 0.0
+def _input_level(peak: float, levels: np.ndarray, loudest: float, speech: np.ndarray) -> InputLevel:
     peak_dbfs = round(20 * math.log10(max(peak, 1e-6)), 1)  # -120 for digital silence, like the frame levels
     if loudest < SILENT_DBFS:
         return InputLevel(peak_dbfs, None, None, f"Input level: peak {round(peak_dbfs)} dBFS, no speech heard.")
@@ -119,16 +118,70 @@ def _input_level(x: np.ndarray, levels: np.ndarray, loudest: float, speech: np.n
 def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWarning]:
     """Warnings for ``audio``, most important first; an empty list for clean, wideband speech of 2 s or more.
     ``speech``: where the recording holds speech (``aasist.speech``), for the little-speech warning."""
-    x = audio.waveform
+    meter = SignalMeter()
+    meter.push(audio.waveform)
+    return meter.warnings(audio.sample_rate, speech)
+
+
+class SignalMeter:
+    """What ``diagnose`` measures, gathered block by block so that a long file never has to be in memory at once
+    (``Detector.analyze`` on a file): each 20 ms frame's level, the peak, the clipped samples, and each 32 ms
+    frame's power in the two bands of the phone-band test. It keeps about 4 MB per hour of audio."""
+
+    def __init__(self):
+        self.num_samples = 0
+        self.peak = 0.0
+        self.clipped = 0
+        self._levels: list = []
+        self._band_powers: list = []  # (frames, 2): mean power density in HIGH_BAND_HZ, MID_BAND_HZ
+        self._level_rest = np.zeros(0, np.float32)  # samples of a 20 ms frame not yet whole
+        self._spectrum_rest = np.zeros(0, np.float32)
+
+    def push(self, x: np.ndarray) -> None:
+        """The next mono 16 kHz samples."""
+        x = np.asarray(x, np.float32).reshape(-1)
+        if not len(x):
+            return
+        self.num_samples += len(x)
+        self.peak = max(self.peak, float(np.max(np.abs(x))))
+        self.clipped += int(np.count_nonzero(np.abs(x) >= CLIP_LEVEL))
+        whole, self._level_rest = _whole_frames(np.concatenate([self._level_rest, x]), FRAME)
+        if len(whole):
+            self._levels.append(_frame_levels_db(whole))
+        whole, self._spectrum_rest = _whole_frames(np.concatenate([self._spectrum_rest, x]), SPECTRUM_FRAME)
+        if len(whole):
+            self._band_powers.append(_band_powers(whole.reshape(-1, SPECTRUM_FRAME)))
+
+    def levels(self) -> np.ndarray:
+        """Every whole 20 ms frame's level in dBFS, as ``_frame_levels_db`` gives for the whole signal at once."""
+        if self._levels:
+            return np.concatenate(self._levels)
+        return _frame_levels_db(self._level_rest)  # under 20 ms: one short frame (or -120 for no samples)
+
+    def warnings(self, sample_rate: int, speech: SpeechPresence | None = None) -> list[InputWarning]:
+        """``diagnose``'s warnings for what was pushed (``sample_rate``: the input's, before resampling)."""
+        return _warnings(self, sample_rate, speech)
+
+    def band_powers(self) -> np.ndarray:
+        return np.concatenate(self._band_powers) if self._band_powers else np.zeros((0, 2))
+
+
+def _whole_frames(x: np.ndarray, frame: int) -> tuple:
+    """(the whole frames of ``x``, the rest)."""
+    whole = len(x) // frame * frame
+    return x[:whole], x[whole:].copy()
+
+
+def _warnings(meter: SignalMeter, sample_rate: int, speech_presence: SpeechPresence | None) -> list[InputWarning]:
     warnings = []
-    if speech is not None and speech.little:
+    duration_s = meter.num_samples / SAMPLE_RATE
+    if speech_presence is not None and speech_presence.little:
         warnings.append(InputWarning(
             "little_speech",
-            f"Only {_seconds(speech.seconds)} of the {_seconds(len(x) / SAMPLE_RATE)} recording is speech "
-            f"({share_percent_text(speech.share)}): the verdict rests on that alone, and the model's windows also "
-            "read the silence or sounds around it.",
+            f"Only {_seconds(speech_presence.seconds)} of the {_seconds(duration_s)} recording is speech "
+            f"({share_percent_text(speech_presence.share)}): the verdict rests on that alone, and the model's "
+            "windows also read the silence or sounds around it.",
         ))
-    duration_s = len(x) / SAMPLE_RATE
     if duration_s < SHORT_S:
         warnings.append(InputWarning(
             "too_short",
@@ -136,7 +189,7 @@ def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWa
             f"shorter than about {SHORT_S:.0f} s as spoof, so a \"spoof\" verdict may well be a false alarm.",
         ))
 
-    levels = _frame_levels_db(x)
+    levels = meter.levels()
     loudest, speech = _speech_frames(levels)
     if loudest < SILENT_DBFS:
         level = "all its samples are zero" if loudest <= -119 else f"its loudest moment is {loudest:.0f} dBFS"
@@ -146,19 +199,20 @@ def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWa
             "no speech to judge, so the verdict means nothing.",
         ))
 
-    band_limited = _band_limited_message(audio, x, speech, silent=loudest < SILENT_DBFS)
+    if speech_presence is not None and not speech_presence.enough:
+        # No speech: warnings about the speech's band, level and surrounding silences would mislead.
+        clipped_warning = _clipped_warning(meter)
+        return warnings + ([clipped_warning] if clipped_warning else [])
+
+    band_limited = _band_limited_message(sample_rate, meter.band_powers(), speech, silent=loudest < SILENT_DBFS)
     if band_limited:
         warnings.append(InputWarning("band_limited", band_limited))
 
-    clipped = float(np.mean(np.abs(x) >= CLIP_LEVEL)) if len(x) else 0.0
-    if clipped >= CLIP_FRACTION:
-        warnings.append(InputWarning(
-            "clipped",
-            f"The recording is clipped (distorted): {share_percent_text(clipped)} of its samples are at full scale, and the "
-            "model was not trained on distorted audio, so treat the verdict with caution.",
-        ))
+    clipped_warning = _clipped_warning(meter)
+    if clipped_warning:
+        warnings.append(clipped_warning)
 
-    level_warning = _level_warning(_input_level(x, levels, loudest, speech))
+    level_warning = _level_warning(_input_level(meter.peak, levels, loudest, speech))
     if level_warning:
         warnings.append(level_warning)
 
@@ -181,6 +235,17 @@ def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWa
                 "silence and try again.",
             ))
     return warnings
+
+
+def _clipped_warning(meter: SignalMeter) -> InputWarning | None:
+    clipped = meter.clipped / meter.num_samples if meter.num_samples else 0.0
+    if clipped < CLIP_FRACTION:
+        return None
+    return InputWarning(
+        "clipped",
+        f"The recording is clipped (distorted): {share_percent_text(clipped)} of its samples are at full scale, and "
+        "the model was not trained on distorted audio, so treat the verdict with caution.",
+    )
 
 
 def _level_warning(level: InputLevel) -> InputWarning | None:
@@ -217,19 +282,20 @@ def is_silent(x: np.ndarray) -> bool:
     return loudest_frame_dbfs(x) < SILENT_DBFS
 
 
-def _band_limited_message(audio: Audio, x: np.ndarray, speech: np.ndarray, silent: bool) -> str | None:
+def _band_limited_message(sample_rate: int, band_powers: np.ndarray, speech: np.ndarray,
+                          silent: bool) -> str | None:
     consequence = (
         "the model was trained on wideband 16 kHz speech and in our tests often labelled real recordings made "
         "at 8 kHz as spoof, so a \"spoof\" verdict may well be a false alarm."
     )
-    if audio.sample_rate <= BAND_LIMITED_RATE:
+    if sample_rate <= BAND_LIMITED_RATE:
         return (
-            f"The recording was sampled at {audio.sample_rate} Hz (phone quality), so it holds no sound above "
-            f"{audio.sample_rate / 2000:g} kHz: {consequence}"
+            f"The recording was sampled at {sample_rate} Hz (phone quality), so it holds no sound above "
+            f"{sample_rate / 2000:g} kHz: {consequence}"
         )
     if silent:
         return None
-    ratio_db = high_band_ratio_db(x, speech)
+    ratio_db = _band_ratio_db(band_powers, speech)
     if ratio_db is not None and ratio_db < BAND_LIMITED_DB:
         return (
             f"The recording has almost no sound above 4 kHz (the 4.5-7 kHz range is {-ratio_db:.0f} dB quieter "
@@ -245,19 +311,32 @@ def high_band_ratio_db(x: np.ndarray, speech: np.ndarray | None = None) -> float
     measure (too short, or no power at all in the 2-3.4 kHz band).
     """
     n = len(x) // SPECTRUM_FRAME
+    return _band_ratio_db(_band_powers(x[: n * SPECTRUM_FRAME].reshape(n, SPECTRUM_FRAME)), speech)
+
+
+def _band_powers(frames: np.ndarray) -> np.ndarray:
+    """(frames, 2): each 512-sample frame's mean power density in HIGH_BAND_HZ and in MID_BAND_HZ."""
+    power = np.abs(np.fft.rfft(frames * np.hanning(SPECTRUM_FRAME).astype(np.float32), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(SPECTRUM_FRAME, 1 / SAMPLE_RATE)
+    bands = [(freqs >= low) & (freqs < high) for low, high in (HIGH_BAND_HZ, MID_BAND_HZ)]
+    return np.stack([power[:, band].mean(axis=1) for band in bands], axis=1).astype(np.float64)
+
+
+def _band_ratio_db(band_powers: np.ndarray, speech: np.ndarray | None) -> float | None:
+    """The high-to-mid band ratio over the spectrum frames whose centre lies in a non-silent 20 ms frame (up to
+    ``SPECTRUM_MAX_FRAMES`` of them, evenly spaced). The mean of the frames' band means is the band mean of their
+    mean spectrum, so frames can be measured as they arrive."""
+    n = len(band_powers)
     if n == 0:
         return None
-    frames = x[: n * SPECTRUM_FRAME].reshape(n, SPECTRUM_FRAME)
+    chosen = band_powers
     if speech is not None and speech.any():
         # Map each spectrum frame to the 20 ms level frame at its centre.
         centre = (np.arange(n) * SPECTRUM_FRAME + SPECTRUM_FRAME // 2) // FRAME
-        frames = frames[speech[np.minimum(centre, len(speech) - 1)]]
-    if len(frames) > SPECTRUM_MAX_FRAMES:
-        frames = frames[np.linspace(0, len(frames) - 1, SPECTRUM_MAX_FRAMES).astype(int)]
-    power = np.mean(np.abs(np.fft.rfft(frames * np.hanning(SPECTRUM_FRAME).astype(np.float32), axis=1)) ** 2, axis=0)
-    freqs = np.fft.rfftfreq(SPECTRUM_FRAME, 1 / SAMPLE_RATE)
-    high = power[(freqs >= HIGH_BAND_HZ[0]) & (freqs < HIGH_BAND_HZ[1])].mean()
-    mid = power[(freqs >= MID_BAND_HZ[0]) & (freqs < MID_BAND_HZ[1])].mean()
+        chosen = chosen[speech[np.minimum(centre, len(speech) - 1)]]
+    if len(chosen) > SPECTRUM_MAX_FRAMES:
+        chosen = chosen[np.linspace(0, len(chosen) - 1, SPECTRUM_MAX_FRAMES).astype(int)]
+    high, mid = chosen.mean(axis=0)
     if mid <= 0:
         return None
     return float(10 * np.log10(max(high, 1e-30) / mid))

@@ -25,6 +25,9 @@ from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from .agreement import model_agreement
+import numpy as np
+
+from .audio import Audio, load_audio
 from .detector import DetectionResult, Detector, _as_audio
 
 # The stages, in the order they run; each counts its own steps.
@@ -67,7 +70,9 @@ class Pipeline:
         The result has ``.agreement`` when the pipeline has two or more detectors, ``.robustness`` with
         ``robustness=True``; ``.file`` is ``source`` when it is a path.
         """
-        audio = _as_audio(source, sample_rate)
+        # A file is not decoded here: each model reads it block by block (bounded memory at any length), and the
+        # robustness check decodes only the part it checks.
+        audio = _as_audio(source, sample_rate) if isinstance(source, np.ndarray) else source
         result = self.score(audio, with_attention=with_attention, progress=progress)
         result.file = str(source) if isinstance(source, (str, Path)) else None
         if len(self.detectors) > 1:
@@ -78,7 +83,7 @@ class Pipeline:
 
     def score(self, audio, *, with_attention: bool = False,
               progress: Optional[StageCallback] = None) -> DetectionResult:
-        """The main model's result for a decoded ``Audio`` (stage ``WINDOWS``)."""
+        """The main model's result for a decoded ``Audio`` or a file (stage ``WINDOWS``)."""
         on_windows = None if progress is None else _reporter(progress, WINDOWS)
         return self.main.analyze(audio, protocol=self.protocol, hop_s=self.hop_s, with_attention=with_attention,
                                  progress=on_windows)
@@ -115,8 +120,13 @@ class Pipeline:
 
         model = registered(self.main.model_name)
         limit = model.robustness_max_s if model is not None else MAX_CHECK_S
+        recording_s = None
+        if not isinstance(audio, Audio):  # a file: decode only what is checked
+            audio = load_audio(audio, max_duration_s=limit)
+            recording_s = result.duration_s
         result.robustness = check_robustness(self.main, audio, base=result, protocol=self.protocol,
-                                             hop_s=self.hop_s, progress=report, max_check_s=limit)
+                                             hop_s=self.hop_s, progress=report, max_check_s=limit,
+                                             recording_s=recording_s)
 
 
 def _reporter(progress: StageCallback, stage: str) -> Callable[[int, int], None]:

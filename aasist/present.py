@@ -86,6 +86,14 @@ def no_speech_reason(speech) -> str:
             "scores.")
 
 
+def speech_text(speech) -> str:
+    """How much speech was found (``speech``: a ``SpeechPresence``): "no speech", "3.2 s of speech, 64.0 % of the
+    recording"."""
+    if speech.seconds < 0.05:
+        return "no speech"
+    return f"{speech.seconds:.1f} s of speech, {share_percent_text(speech.share)} of the recording"
+
+
 def shown_probability(result) -> str:
     """The spoof probability as people read it: a percentage, or "not meaningful" without speech."""
     return "not meaningful" if result.verdict == "no_speech" else percent_text(float(result.spoof_probability))

@@ -245,18 +245,19 @@ EDITS_BY_NAME = {e.name: e for e in EDITS}
 
 def check_robustness(detector, audio, *, base=None, protocol: str = "full", hop_s: Optional[float] = None,
                      progress: Optional[Callable[[int, int], None]] = None,
-                     max_check_s: float = MAX_CHECK_S) -> RobustnessResult:
+                     max_check_s: float = MAX_CHECK_S, recording_s: Optional[float] = None) -> RobustnessResult:
     """Re-score ``audio`` (an ``aasist.audio.Audio``) with ``detector`` under every edit of ``EDITS``.
 
     ``base``: the recording's own ``DetectionResult`` with the same ``protocol`` and ``hop_s``, reused when the whole
     recording is checked (otherwise the unedited excerpt is scored first). ``progress(done, total)`` after each edit.
     ``max_check_s``: longer recordings are checked on their first ``max_check_s`` seconds (a slow model gets less).
-    ``pipeline.Pipeline.add_robustness`` calls this and attaches the result.
+    ``recording_s``: the whole recording's length when ``audio`` is only its beginning (a long file, decoded no
+    further than the check needs). ``pipeline.Pipeline.add_robustness`` calls this and attaches the result.
     """
     x = audio.waveform
     limit = round(max_check_s * SAMPLE_RATE)
-    duration_s = len(x) / SAMPLE_RATE
-    if len(x) > limit:
+    duration_s = len(x) / SAMPLE_RATE if recording_s is None else recording_s
+    if len(x) > limit or duration_s * SAMPLE_RATE > len(x) + 1:
         x = x[:limit]
         part = f"the first {max_check_s:g} s of {duration_s:.1f} s"
         base = None
