@@ -26,12 +26,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .model import SAMPLE_RATE, WINDOW_SAMPLES
-from .present import short_percent_text
+from .present import short_percent_text, shown_probability, speech_text, verdict_headline
+from .speech import MIN_SPEECH_S
 
 # --- style --------------------------------------------------------------------------------------------------------
 
 SPOOF_COLOR = "#dc2626"  # red
 BONAFIDE_COLOR = "#16a34a"  # green
+NO_SPEECH_COLOR = "#64748b"  # slate-500: no verdict (no speech), and windows with too little speech in them
+SPEECH_COLOR = "#0072b2"  # Okabe-Ito blue: where speech was found (apart from red, green and the magma map for all)
+SPEECH_STRIP_BG = "#eef2f7"
+NO_SPEECH_BG = "#f3f4f6"
 KEPT_COLOR = "#4f46e5"  # indigo: nodes the graph pooling kept
 DROPPED_COLOR = "#cbd5e1"  # slate-300: nodes it dropped
 INK = "#1f2937"  # text
@@ -193,40 +198,48 @@ def _window_waveform(x: np.ndarray, start_s: float) -> np.ndarray:
 
 
 def draw_spectrogram(audio, result) -> Figure:
-    """Spectrogram (dB, Hz) with the per-window spoof probability on the same time axis underneath."""
+    """Spectrogram (dB, Hz), a strip marking where speech was found (``result.speech``), and the per-window spoof
+    probability on the same time axis underneath; windows with too little speech in them are grey and dashed."""
     x = _waveform(audio)
     duration = len(x) / SAMPLE_RATE
-    fig = _new_figure(4.9, width_in=SPECTROGRAM_WIDTH_IN)
+    speech = getattr(result, "speech", None)
+    no_speech = result.verdict == "no_speech"
+    fig = _new_figure(5.2, width_in=SPECTROGRAM_WIDTH_IN)
+    found = "none" if speech is None or speech.seconds < 0.05 else speech_text(speech)
+    strip_note = "" if speech is None else f"; blue: where speech was found ({found})"
     _title(
         fig,
         "The recording, and how suspicious each part sounded to the model",
-        "Top: spectrogram (brighter = louder). Bottom: spoof probability of each ~4 s window the model analysed.",
+        f"Top: spectrogram (brighter = louder){strip_note}. Bottom: spoof probability of each ~4 s window.",
     )
     left, width = 0.75, SPECTROGRAM_WIDTH_IN - 1.45
-    spec = _axes(fig, left, 1.95, width, 2.05)
+    spec = _axes(fig, left, 2.25, width, 2.05)
     prob = _axes(fig, left, 0.55, width, 1.2, sharex=spec)
 
     image = _draw_spectrogram(spec, x, 0.0, duration)
     spec.set_ylabel("Frequency (Hz)")
     spec.tick_params(labelbottom=False)
     spec.set_xlim(0, duration)
-    cax = _axes(fig, left + width + 0.12, 1.95, 0.12, 2.05)
+    cax = _axes(fig, left + width + 0.12, 2.25, 0.12, 2.05)
     colorbar = fig.colorbar(image, cax=cax)
     colorbar.set_ticks([0, -20, -40, -60, -80])
     colorbar.ax.tick_params(labelsize=TICK_SIZE - 1, colors=MUTED, length=2)
     colorbar.outline.set_visible(False)
     colorbar.set_label("dB", fontsize=TICK_SIZE, color=MUTED, labelpad=2)
+    if speech is not None:
+        _draw_speech_strip(_axes(fig, left, 1.88, width, 0.22, sharex=spec), speech, duration)
 
-    # The probability timeline: light red above the threshold, light green below.
-    prob.axhspan(THRESHOLD, 1.0, color=SPOOF_BG, zorder=0, lw=0)
-    prob.axhspan(0.0, THRESHOLD, color=BONAFIDE_BG, zorder=0, lw=0)
+    # The probability timeline: light red above the threshold, light green below (grey without a verdict).
+    prob.axhspan(THRESHOLD, 1.0, color=NO_SPEECH_BG if no_speech else SPOOF_BG, zorder=0, lw=0)
+    prob.axhspan(0.0, THRESHOLD, color=NO_SPEECH_BG if no_speech else BONAFIDE_BG, zorder=0, lw=0)
     prob.axhline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
     prob.text(1.005, THRESHOLD, "0.5", transform=prob.get_yaxis_transform(), fontsize=TICK_SIZE - 0.5,
               color=MUTED, va="center", ha="left")
-    prob.text(1.005, 0.8, "spoof", transform=prob.transAxes, fontsize=TICK_SIZE, color=SPOOF_COLOR,
-              va="center", ha="left", fontweight="bold")
-    prob.text(1.005, 0.2, "bona\nfide", transform=prob.transAxes, fontsize=TICK_SIZE, color=BONAFIDE_COLOR,
-              va="center", ha="left", fontweight="bold", linespacing=1.0)
+    prob.text(1.005, 0.8, "spoof", transform=prob.transAxes, fontsize=TICK_SIZE,
+              color=MUTED if no_speech else SPOOF_COLOR, va="center", ha="left", fontweight="bold")
+    prob.text(1.005, 0.2, "bona\nfide", transform=prob.transAxes, fontsize=TICK_SIZE,
+              color=MUTED if no_speech else BONAFIDE_COLOR, va="center", ha="left", fontweight="bold",
+              linespacing=1.0)
     windows = list(result.windows)
     decisive = result.most_decisive_window if windows else -1
     if 0 <= decisive < len(windows):
@@ -238,17 +251,26 @@ def draw_spectrogram(audio, result) -> Figure:
                   fontsize=TICK_SIZE - 0.5, color="white", va="top", ha="left", zorder=5)
         prob.add_patch(Rectangle((w.start_s, 0.004), end - w.start_s, 0.992, fill=False, edgecolor=MUTED, lw=1.2,
                                  ls=(0, (5, 3)), zorder=4))
+    without_speech = False
     for i, w in enumerate(windows):
         p = float(w.spoof_probability)
-        color = SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR
+        has_speech = getattr(w, "has_speech", True) and not no_speech
+        without_speech |= not has_speech
+        color = (SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR) if has_speech else NO_SPEECH_COLOR
         end = min(float(w.end_s), duration) if duration > 0 else float(w.end_s)
         y = min(max(p, 0.025), 0.975)  # keep the line inside the panel
-        prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == decisive else 2.8, solid_capstyle="butt",
-                  zorder=3)
+        prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == decisive else 2.8,
+                  ls="-" if has_speech else (0, (2.5, 1.2)), solid_capstyle="butt", dash_capstyle="butt", zorder=3)
         if i == decisive:
             prob.annotate(short_percent_text(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
                           textcoords="offset points", ha="center", va="bottom", fontsize=TICK_SIZE,
                           fontweight="bold", color=color, zorder=5)
+    if no_speech:  # no verdict: say so over the numbers
+        prob.text(0.5, 0.5, f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}",
+                  transform=prob.transAxes, fontsize=LABEL_SIZE, fontweight="bold", color=INK, ha="center",
+                  va="center", zorder=6, bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=GRID, alpha=0.9))
+    if without_speech:
+        _legend_without_speech(fig)
     analysed_to = max((min(float(w.end_s), duration) for w in windows), default=duration)
     if result.protocol == "asvspoof" and analysed_to < duration - 1e-3:
         for ax in (spec, prob):
@@ -262,6 +284,37 @@ def draw_spectrogram(audio, result) -> Figure:
     prob.set_xlabel("Time (s)")
     prob.set_xlim(0, duration)
     return fig
+
+
+def _draw_speech_strip(ax, speech, duration: float) -> None:
+    """A thin band under the spectrogram, blue where speech was found (``SpeechPresence.regions``)."""
+    ax.set_facecolor(SPEECH_STRIP_BG)
+    ax.broken_barh([(start, end - start) for start, end in speech.regions], (0, 1), facecolors=SPEECH_COLOR,
+                   edgecolors="none")
+    ax.set_ylim(0, 1)
+    ax.set_xlim(0, duration)
+    ax.set_yticks([])
+    ax.tick_params(labelbottom=False, length=0)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.set_ylabel("Speech", rotation=0, ha="right", va="center", labelpad=6, color=SPEECH_COLOR,
+                  fontweight="bold")
+    if not speech.regions:
+        ax.text(0.5, 0.5, "no speech found", transform=ax.transAxes, fontsize=TICK_SIZE, color=MUTED,
+                ha="center", va="center")
+
+
+def _legend_without_speech(fig: Figure) -> None:
+    """The timeline's legend for grey windows, bottom right, on the time axis' label line."""
+    from matplotlib.lines import Line2D
+
+    handle = Line2D([0], [0], color=NO_SPEECH_COLOR, lw=2.8, ls=(0, (2.5, 1.2)), dash_capstyle="butt")
+    w, h = fig.get_size_inches()
+    legend = fig.legend([handle], [f"window with under {MIN_SPEECH_S:g} s of speech"],
+                        loc="lower right", bbox_to_anchor=(1 - 0.65 / w, 0.02 / h), fontsize=TICK_SIZE,
+                        frameon=False, handlelength=2.4)
+    for text in legend.get_texts():
+        text.set_color(INK)
 
 
 # --- attention ----------------------------------------------------------------------------------------------------

@@ -26,15 +26,18 @@ import numpy as np
 from .present import (
     MODEL_LIMITS,
     NO_INPUT_PROBLEMS,
+    NOT_RUN_WITHOUT_SPEECH,
     agreement_summary,
     cautions,
-    percent_text,
+    shown_probability,
+    speech_text,
     verdict_headline,
     warning_items_html,
 )
 
 FIGURE_CAPTIONS = {
-    "spectrogram": "The recording (spectrogram) and the spoof probability of each 4-second window.",
+    "spectrogram": "The recording (spectrogram), where speech was found (blue strip), and the spoof probability of "
+                   "each 4-second window (grey and dashed: a window with too little speech).",
     "robustness": "The spoof probability after each harmless edit, against the 0.5 threshold.",
     "spectral_attention": "Which frequency ranges the model relied on, in its most decisive window.",
     "temporal_attention": "Which moments the model relied on, in its most decisive window.",
@@ -44,6 +47,8 @@ FIGURE_CAPTIONS = {
     "filter_scaling": "RawNet2's most decisive window: what each fixed frequency band passed in, and the gate of each "
                       "learnt filter after each block (filters mix the bands).",
 }
+
+MAX_REGIONS_LISTED = 30  # speech regions listed in the details (a long recording has hundreds)
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: #1f2937;
@@ -55,6 +60,8 @@ h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { font-size: 1.2em; margin: 28px 0 
            border-radius: 6px; }
 .verdict.spoof { --verdict: #dc2626; --verdict-bg: #fef2f2; }
 .verdict.bonafide { --verdict: #16a34a; --verdict-bg: #f0fdf4; }
+.verdict.no-speech { --verdict: #475569; --verdict-bg: #f3f4f6; }
+.verdict.no-speech .verdict-prob + .caution { font-weight: 400; color: #1f2937; }  /* the reason */
 .verdict-headline { font-size: 1.5em; font-weight: 700; color: var(--verdict); }
 .verdict-prob { font-size: 1.1em; margin-top: 4px; }
 .caution { margin-top: 8px; font-weight: 600; color: #92400e; }
@@ -101,6 +108,8 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
         _verdict_section(result),
         _warnings_section(result.warnings),
     ]
+    if result.verdict == "no_speech":  # neither is run without speech: said, so that nobody looks for them
+        parts += [_not_run_section("robustness", "Robustness check"), _not_run_section("agreement", "Model agreement")]
     if result.robustness is not None:
         parts.append(_robustness_section(result.robustness))
     if result.agreement is not None:
@@ -149,14 +158,27 @@ def _e(text) -> str:
 
 
 def _verdict_section(result) -> str:
+    """The headline, the probability and the cautions; without speech a grey section whose headline says so, the
+    reason first among the cautions, and the probability marked not meaningful."""
     term = result.verdict
     caution_html = "".join(f'<div class="caution">{_e(c)}</div>' for c in cautions(result))
-    return (f'<section class="verdict {"spoof" if term == "spoof" else "bonafide"}" id="verdict" '
-            f'data-verdict="{term}"><div>Verdict</div>'
-            f'<div class="verdict-headline">{_e(verdict_headline(term))} ({term})</div>'
-            f'<div class="verdict-prob"><strong>{percent_text(float(result.spoof_probability))}</strong> spoof '
-            f'probability (threshold 50 %; exact value {float(result.spoof_probability):.6f}), model '
-            f"{_e(result.model)}</div>{caution_html}</section>")
+    p = float(result.spoof_probability)
+    if term == "no_speech":  # the term would repeat the headline
+        kind, headline = "no-speech", _e(verdict_headline(term))
+        probability = (f"Spoof probability: <strong>{_e(shown_probability(result))}</strong> (the model's output "
+                       f"was {p:.6f}), model {_e(result.model)}")
+    else:
+        kind, headline = ("spoof" if term == "spoof" else "bonafide"), f"{_e(verdict_headline(term))} ({term})"
+        probability = (f"<strong>{_e(shown_probability(result))}</strong> spoof probability (threshold 50 %; exact "
+                       f"value {p:.6f}), model {_e(result.model)}")
+    return (f'<section class="verdict {kind}" id="verdict" data-verdict="{term}"><div>Verdict</div>'
+            f'<div class="verdict-headline">{headline}</div><div class="verdict-prob">{probability}</div>'
+            f"{caution_html}</section>")
+
+
+def _not_run_section(section_id: str, title: str) -> str:
+    return (f'<section id="{section_id}" data-state="not_run"><h2>{_e(title)}</h2>'
+            f"<p>{_e(NOT_RUN_WITHOUT_SPEECH)}</p></section>")
 
 
 def _warnings_section(warnings: list) -> str:
@@ -223,6 +245,18 @@ def _model_rows(result) -> list:
     ]
 
 
+def _speech_rows(result) -> list:
+    """How much speech the recording holds and where (``result.speech``), when it was looked for."""
+    speech = getattr(result, "speech", None)
+    if speech is None:
+        return []
+    shown = MAX_REGIONS_LISTED
+    where = ", ".join(f"{start:.2f}–{end:.2f} s" for start, end in speech.regions[:shown]) or "none"
+    if len(speech.regions) > shown:
+        where += f" and {len(speech.regions) - shown} more"
+    return [("Speech found (Silero VAD)", speech_text(speech)), ("Speech regions", where)]
+
+
 def _details_section(result, audio, name: str, path, when: datetime, version: str) -> str:
     from .weights import file_sha256
 
@@ -236,6 +270,7 @@ def _details_section(result, audio, name: str, path, when: datetime, version: st
         ("File", name),
         ("File SHA-256", file_hash),
         ("Duration", f"{result.duration_s:.2f} s" + (" (truncated)" if getattr(audio, "truncated", False) else "")),
+        *_speech_rows(result),
         ("Sample rate", f"{result.sample_rate} Hz"),
         ("Channels, format", f"{getattr(audio, 'channels', 1)}, {fmt}"),
         ("Analysis", analysis),

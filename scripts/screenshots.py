@@ -3,6 +3,7 @@ streams one into the Live tab through Chromium's fake microphone.
 
     python scripts/screenshots.py                                                # writes docs/screenshots/*.png
     python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
+    python scripts/screenshots.py --only no_speech,analysis                      # retake only these shots
 
 Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
 Also prints how long each analysis took from the click to the last figure on screen.
@@ -99,7 +100,29 @@ def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16
     return {"x": 0, "y": y0, "width": page.viewport_size["width"], "height": bottom["y"] + bottom["height"] + margin - y0}
 
 
+SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "live")  # --only takes these names
+NO_SPEECH_NAME = "tone_440hz.wav"  # the sound the "no speech" shot analyses: 4 s of a 440 Hz tone
+
+
+def tone_file(folder: Path) -> Path:
+    """A 4-second 440 Hz tone as a WAV file: a sound without speech (at -29 dBFS, where no level warning applies)."""
+    import numpy as np
+    import soundfile as sf
+
+    t = np.arange(4 * 16000) / 16000
+    path = folder / NO_SPEECH_NAME
+    sf.write(path, (0.05 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+    return path
+
+
+def fresh(page) -> None:
+    page.reload()
+    page.wait_for_selector("#analyze-button")
+
+
 def main() -> None:
+    import tempfile
+
     from webapp.examples import example_label, find_examples
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,71 +130,86 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--chromium", default=os.environ.get("CHROMIUM", "/usr/bin/chromium"))
     parser.add_argument("--clip", type=Path, help="the recording to show (default: the first synthetic example)")
+    parser.add_argument("--only", help=f"take only these shots (comma-separated, of {', '.join(SHOTS)}; "
+                                       "analysis includes attention.png, cautions robustness.png)")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else set(SHOTS)
+    if only - set(SHOTS):
+        parser.error(f"unknown shots {', '.join(sorted(only - set(SHOTS)))}; choose from {', '.join(SHOTS)}")
 
     examples = find_examples()
     synthetic = [p for p in examples if example_label(p).startswith("Synthetic")]
     clip = args.clip or (synthetic or examples)[0]
     args.out.mkdir(parents=True, exist_ok=True)
+    taken = []
+
+    def shot(name: str, **kwargs) -> None:
+        path = args.out / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, **kwargs)
+        taken.append(path)
 
     from playwright.sync_api import sync_playwright
 
-    with running_app(args.url) as url, sync_playwright() as playwright:
+    with running_app(args.url) as url, sync_playwright() as playwright, tempfile.TemporaryDirectory() as scratch:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
         page.goto(url)
         page.wait_for_selector("#analyze-button")
-        seconds = analyze(page, clip)
-        print(f"{clip.name}: click to verdict and all figures in {seconds:.2f} s")
-        page.mouse.move(0, 0)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(args.out / "analysis.png"), clip=clip_between(page, "h1", "#spectrogram"),
-                        full_page=True)
-        page.screenshot(path=str(args.out / "attention.png"),
-                        clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"),
-                        full_page=True)
+        if "analysis" in only:
+            seconds = analyze(page, clip)
+            print(f"{clip.name}: click to verdict and all figures in {seconds:.2f} s")
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)
+            shot("analysis", clip=clip_between(page, "h1", "#spectrogram"))
+            shot("attention", clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"))
 
-        # The robustness check and the model comparison on a real clip whose verdict is fragile.
-        fragile = next((p for p in examples if p.name == FRAGILE_EXAMPLE), clip)
-        page.reload()
-        page.wait_for_selector("#analyze-button")
-        page.locator("#compare-option input").check()
-        analyze(page, fragile)
-        page.mouse.move(0, 0)
-        page.screenshot(path=str(args.out / "cautions.png"), clip=clip_between(page, "#verdict", "#report-button"),
-                        full_page=True)
-        page.screenshot(path=str(args.out / "robustness.png"),
-                        clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"),
-                        full_page=True)
+        if "cautions" in only:
+            # The robustness check and the model comparison on a real clip whose verdict is fragile.
+            fragile = next((p for p in examples if p.name == FRAGILE_EXAMPLE), clip)
+            fresh(page)
+            page.locator("#compare-option input").check()
+            analyze(page, fragile)
+            page.mouse.move(0, 0)
+            shot("cautions", clip=clip_between(page, "#verdict", "#report-button"))
+            shot("robustness", clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"))
 
         # A clip with an input warning: the phone-quality example, if there is one.
         phone = [p for p in examples if "phone" in p.name or "8khz" in p.name.lower()]
-        if phone:
-            page.reload()
-            page.wait_for_selector("#analyze-button")
+        if "warning" in only and phone:
+            fresh(page)
             analyze(page, phone[0])
             page.mouse.move(0, 0)
-            page.screenshot(path=str(args.out / "warning.png"), clip=clip_between(page, "h1", "#warnings"),
-                            full_page=True)
+            shot("warning", clip=clip_between(page, "h1", "#warnings"))
 
-        # The models of the registry, as the "API and about" tab lists them.
-        page.get_by_role("tab", name="API and about").click()
-        page.locator("#models-list").wait_for()
-        page.screenshot(path=str(args.out / "models.png"), clip=clip_between(page, "#models-list", "#models-list"),
-                        full_page=True)
-        page.get_by_role("tab", name="Analyze a recording").click()
+        if "no_speech" in only:
+            # A sound without speech: no verdict, and the robustness check and the comparison not run.
+            fresh(page)
+            page.locator("#compare-option input").check()
+            analyze(page, tone_file(Path(scratch)))
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)
+            shot("no_speech", clip=clip_between(page, "h1", "#robustness-summary"))
 
-        page.get_by_role("tab", name="Batch").click()
-        page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])
-        page.wait_for_timeout(1000)
-        page.click("#batch-button")
-        page.locator("#batch-csv a").first.wait_for(timeout=120_000)
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(args.out / "batch.png"), clip=clip_between(page, "h1", "#batch-csv"),
-                        full_page=True)
+        if "models" in only:
+            # The models of the registry, as the "API and about" tab lists them.
+            page.get_by_role("tab", name="API and about").click()
+            page.locator("#models-list").wait_for()
+            shot("models", clip=clip_between(page, "#models-list", "#models-list"))
+            page.get_by_role("tab", name="Analyze a recording").click()
+
+        if "batch" in only:
+            page.get_by_role("tab", name="Batch").click()
+            page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])
+            page.wait_for_timeout(1000)
+            page.click("#batch-button")
+            page.locator("#batch-csv a").first.wait_for(timeout=120_000)
+            page.wait_for_timeout(300)
+            shot("batch", clip=clip_between(page, "h1", "#batch-csv"))
         browser.close()
-        live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
-    for path in sorted(args.out.glob("*.png")):
+        if "live" in only:
+            live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
+            taken.append(args.out / "live.png")
+    for path in taken:
         print(path)
 
 

@@ -8,6 +8,7 @@ host are aborted (and recorded: the test fails if the page tried).
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
@@ -25,6 +26,7 @@ from webapp.examples import example_label, find_examples  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, LIMITS, MODELS, Limits  # noqa: E402
 from webapp.texts import api_text, limits_text  # noqa: E402
+from aasist.present import TABLE_COLUMNS  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -55,6 +57,17 @@ def phone_clip(examples, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("clips") / "phone_call.wav"
     sf.write(path, y, 8000)
     return path
+
+
+@pytest.fixture(scope="module")
+def no_speech_clips(tmp_path_factory) -> dict:
+    """A 440 Hz tone and white noise, 3 s each: sounds the model scores, but with no speech in them."""
+    folder = tmp_path_factory.mktemp("no-speech")
+    t = np.arange(3 * 16000) / 16000
+    clips = {"tone": folder / "tone_440hz.wav", "noise": folder / "white_noise.wav"}
+    sf.write(clips["tone"], (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+    sf.write(clips["noise"], (0.1 * np.random.default_rng(20).standard_normal(len(t))).astype(np.float32), 16000)
+    return clips
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +133,34 @@ def verdict_of(page) -> str:
     return page.locator("#verdict [data-verdict]").get_attribute("data-verdict")
 
 
+def colour_pixels(page, elem_id: str, colour: str, tolerance: int = 4) -> int:
+    """How many pixels of the figure ``#elem_id`` on the page are ``colour`` ("#rrggbb"), within ``tolerance``."""
+    rgb = [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
+    return page.evaluate(
+        """([id, rgb, tol]) => {
+            const img = document.querySelector('#' + id + ' img');
+            const canvas = document.createElement('canvas');
+            canvas.width = img.naturalWidth;
+            canvas.height = img.naturalHeight;
+            const context = canvas.getContext('2d');
+            context.drawImage(img, 0, 0);
+            const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+            let n = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (Math.abs(data[i] - rgb[0]) <= tol && Math.abs(data[i + 1] - rgb[1]) <= tol
+                    && Math.abs(data[i + 2] - rgb[2]) <= tol) n++;
+            }
+            return n;
+        }""",
+        [elem_id, rgb, tolerance],
+    )
+
+
+def wait_for_report(page) -> None:
+    """The last step of an analysis on the page: the report is ready to download."""
+    page.wait_for_function("() => !document.querySelector('#report-button').disabled", timeout=ANALYSIS_TIMEOUT_MS)
+
+
 # --- the page in a browser --------------------------------------------------------------------------------------
 
 
@@ -138,6 +179,12 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     assert "%" in text
     assert examples["real"].name in text
     assert "Likely" in text
+    # Where speech was found: the blue strip under the spectrogram, and its seconds next to the verdict.
+    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+
+    assert colour_pixels(page, "spectrogram", SPEECH_COLOR) > 2000
+    assert colour_pixels(page, "spectrogram", NO_SPEECH_COLOR) < 50  # every window holds speech: none grey
+    assert "s of speech" in text
     # The warnings area always says something: a warning list or that the input looks fine.
     assert page.locator("#warnings").inner_text().strip()
     # Every figure is an image that rendered, at (about) display resolution, and is shown on the page.
@@ -225,6 +272,44 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
     assert "<script" not in text.lower()
 
 
+def test_page_says_no_speech_for_a_tone_and_for_noise(page, server, no_speech_clips):
+    """No verdict without speech: a grey card with the reason and no probability shown as meaningful; the robustness
+    check and the model comparison, both asked for, say they were not run; the figure marks no speech."""
+    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
+    from aasist.speech import SpeechPresence
+
+    reason = no_speech_reason(SpeechPresence(0.0, 0.0))
+    grey = "rgb({}, {}, {})".format(*(int(NO_SPEECH_COLOR[i:i + 2], 16) for i in (1, 3, 5)))
+    for n, clip in enumerate(no_speech_clips.values()):
+        if n:
+            page.reload()
+            page.wait_for_selector("#analyze-button")
+        page.locator("#compare-option input").check()
+        assert page.locator("#robustness-option input").is_checked()
+        upload(page, clip)
+        page.click("#analyze-button")
+        page.wait_for_selector('#verdict [data-verdict="no_speech"]', timeout=ANALYSIS_TIMEOUT_MS)
+        wait_for_report(page)
+        card = page.locator("#verdict .verdict")
+        assert page.locator("#verdict .verdict-headline").inner_text().strip() == verdict_headline("no_speech")
+        text = card.inner_text()
+        assert reason in text, (clip.name, text)
+        assert "Spoof probability: not meaningful" in text and "%" not in text.split(reason)[0], text
+        assert page.locator("#verdict .verdict-bar").count() == 0
+        assert card.evaluate("e => getComputedStyle(e).borderLeftColor") == grey
+        assert page.locator("#verdict .verdict-headline").evaluate("e => getComputedStyle(e).color") == grey
+        for area in ("#robustness-summary", "#agreement"):
+            assert NOT_RUN_WITHOUT_SPEECH in page.locator(f'{area} [data-state="not_run"]').inner_text(), area
+        assert page.locator("#agreement tr[data-model]").count() == 0
+        assert page.locator("#robustness img").count() == 0
+        page.wait_for_function("() => { const img = document.querySelector('#spectrogram img');"
+                               " return img && img.complete && img.naturalWidth > 0; }", timeout=ANALYSIS_TIMEOUT_MS)
+        assert colour_pixels(page, "spectrogram", SPEECH_COLOR) == 0  # no speech region drawn
+        assert colour_pixels(page, "spectrogram", NO_SPEECH_COLOR) > 500  # the windows, grey
+        assert clip.name in page.locator("#verdict").inner_text()
+
+
 def test_page_reports_a_bad_file_and_keeps_serving(page, tmp_path, examples):
     bad = tmp_path / "not_audio.wav"
     bad.write_bytes(b"this is not a recording " * 200)
@@ -261,9 +346,10 @@ def test_example_runs_with_one_click(page, examples):
     assert examples["synthetic"].name in page.locator("#verdict").inner_text()
 
 
-def test_batch_tab_gives_a_table_and_a_csv(page, examples, tmp_path):
+def test_batch_tab_gives_a_table_and_a_csv(page, examples, no_speech_clips, tmp_path):
     page.get_by_role("tab", name="Batch").click()
-    page.locator("#batch-files input[type=file]").set_input_files([str(examples["real"]), str(examples["synthetic"])])
+    files = [examples["real"], examples["synthetic"], no_speech_clips["tone"]]
+    page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in files])
     page.wait_for_function(
         "name => document.querySelector('#batch-files').innerText.replace(/\\s/g, '').includes(name)",
         arg=examples["synthetic"].stem, timeout=ANALYSIS_TIMEOUT_MS)
@@ -272,13 +358,19 @@ def test_batch_tab_gives_a_table_and_a_csv(page, examples, tmp_path):
     link.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
     table = page.locator("#batch-table").inner_text()
     assert examples["real"].name in table and examples["synthetic"].name in table
+    headers = page.locator("#batch-table th").all_inner_texts()
+    assert [h.strip() for h in headers if h.strip()][:8] == [header for _, header in TABLE_COLUMNS]
     with page.expect_download() as download:
         link.click()
     csv_path = tmp_path / "batch.csv"
     download.value.save_as(csv_path)
-    lines = csv_path.read_text().splitlines()
-    assert lines[0].startswith("file,verdict,spoof_probability")
-    assert len(lines) == 3
+    with open(csv_path) as f:
+        rows = {row["file"]: row for row in csv.DictReader(f)}
+    assert list(rows) == [p.name for p in files]
+    assert float(rows[examples["real"].name]["speech_s"]) > 1.0
+    tone = rows[no_speech_clips["tone"].name]
+    assert tone["verdict"] == "no_speech" and float(tone["speech_s"]) == 0.0
+    assert "no_speech" in table
 
 
 # --- the API ------------------------------------------------------------------------------------------------------
@@ -339,6 +431,16 @@ def test_api_robustness_and_model_agreement(client, examples):
     plain = client.predict(handle_file(str(examples["synthetic"])), api_name="/analyze")
     assert "robustness" not in plain and "agreement" not in plain
     assert plain["spoof_probability"] == result["spoof_probability"]
+
+
+def test_api_says_no_speech_and_runs_no_check(client, no_speech_clips):
+    from gradio_client import handle_file
+
+    result = client.predict(handle_file(str(no_speech_clips["tone"])), robustness=True, compare_models=True,
+                            api_name="/analyze")
+    assert result["verdict"] == "no_speech" and result["spoof_probability_meaningful"] is False
+    assert result["speech"] == {"seconds": 0.0, "share": 0.0, "regions": []}
+    assert "robustness" not in result and "agreement" not in result
 
 
 def test_api_analyze_with_rawnet2(client, examples):

@@ -236,3 +236,100 @@ def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
     aasist_result = detector.analyze(audio, with_attention=True)
     assert aasist_result.attention is not None and aasist_result.filter_scaling is None
     assert plots.draw_filter_scaling(audio, aasist_result) is None
+
+
+# --- speech presence: the strip under the spectrogram, and windows without speech -----------------------------------
+
+
+def _tone(seconds: float, hz: float = 440.0) -> np.ndarray:
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    return (0.3 * np.sin(2 * np.pi * hz * t)).astype(np.float32)
+
+
+def _speech_strip(fig):
+    return _axis_by_label(fig, ylabel="Speech")
+
+
+def _strip_spans(strip) -> list:
+    """The (start, end) seconds of the blue spans drawn in the speech strip."""
+    from matplotlib.colors import to_hex
+
+    spans = []
+    for collection in strip.collections:
+        colours = {to_hex(c) for c in collection.get_facecolors()}
+        assert colours <= {plots.SPEECH_COLOR}, colours
+        for path in collection.get_paths():
+            xs = path.vertices[:, 0]
+            spans.append((float(xs.min()), float(xs.max())))
+    return sorted(spans)
+
+
+def _window_lines(prob) -> list:
+    """(colour, dashed) of each window's line in the timeline (the threshold line left out)."""
+    from matplotlib.colors import to_hex
+
+    return [(to_hex(line.get_color()), line.get_linestyle() != "-") for line in prob.get_lines()
+            if len(set(line.get_ydata())) == 1 and line.get_ydata()[0] != 0.5 and len(line.get_xdata()) == 2
+            and line.get_xdata()[0] != line.get_xdata()[1]]
+
+
+def _legend_texts(fig) -> list:
+    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_spectrogram_marks_where_speech_was_found(detector, real_clip):
+    audio = load_audio(real_clip)
+    result = detector.analyze(audio)
+    assert result.verdict in ("spoof", "bona fide") and result.speech.regions
+    fig = plots.draw_spectrogram(audio, result)
+    strip = _speech_strip(fig)
+    spec = _axis_by_label(fig, ylabel="Frequency (Hz)")
+    assert strip.get_shared_x_axes().joined(spec, strip) and strip.get_xlim() == pytest.approx((0, audio.duration_s))
+    spans = _strip_spans(strip)
+    assert np.asarray(spans) == pytest.approx(np.asarray(result.speech.regions), abs=1e-6)
+    assert f"{result.speech.seconds:.1f} s of speech" in _texts(fig)
+    # Every window holds speech: coloured by its probability, solid, and no legend for grey windows.
+    prob = _axis_by_label(fig, xlabel="Time (s)")
+    assert all(w.has_speech for w in result.windows)
+    assert {colour for colour, _ in _window_lines(prob)} <= {plots.SPOOF_COLOR, plots.BONAFIDE_COLOR}
+    assert not any(dashed for _, dashed in _window_lines(prob)) and _legend_texts(fig) == []
+
+
+def test_windows_without_speech_are_grey_with_a_legend(detector, real_clip):
+    """Speech followed by 9 s of silence: a verdict, but the windows of silence are grey, dashed and explained."""
+    speech = load_audio(real_clip).waveform
+    audio = prepare_waveform(np.concatenate([speech, np.zeros(9 * SAMPLE_RATE, np.float32)]), SAMPLE_RATE)
+    result = detector.analyze(audio)
+    assert result.verdict in ("spoof", "bona fide")
+    without = [not w.has_speech for w in result.windows]
+    assert any(without) and not all(without)
+    fig = plots.draw_spectrogram(audio, result)
+    lines = _window_lines(_axis_by_label(fig, xlabel="Time (s)"))
+    assert len(lines) == len(result.windows)
+    for (colour, dashed), grey in zip(lines, without):
+        assert (colour == plots.NO_SPEECH_COLOR) == grey and dashed == grey
+    assert _legend_texts(fig) == ["window with under 0.5 s of speech"]
+    assert max(end for _, end in _strip_spans(_speech_strip(fig))) < len(speech) / SAMPLE_RATE + 0.1
+
+
+def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
+    from aasist.present import shown_probability, verdict_headline
+
+    audio = prepare_waveform(_tone(5.0), SAMPLE_RATE)
+    result = detector.analyze(audio, with_attention=True)
+    assert result.verdict == "no_speech" and result.speech.regions == ()
+    figures = plots.draw_all(audio, result)
+    fig = figures.figures["spectrogram"]
+    assert _strip_spans(_speech_strip(fig)) == []
+    text = _texts(fig)
+    assert "no speech found" in text and "where speech was found (none)" in text
+    assert f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}" in text
+    lines = _window_lines(_axis_by_label(fig, xlabel="Time (s)"))
+    assert lines and all(colour == plots.NO_SPEECH_COLOR and dashed for colour, dashed in lines)
+    assert _legend_texts(fig) == ["window with under 0.5 s of speech"]
+    # No red or green in the timeline's background either: grey without a verdict.
+    from matplotlib.colors import to_hex
+
+    prob = _axis_by_label(fig, xlabel="Time (s)")
+    assert {to_hex(patch.get_facecolor()) for patch in prob.patches if patch.get_fill()} == {plots.NO_SPEECH_BG}
+    assert figures.spectrogram.std() > 10

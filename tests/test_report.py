@@ -19,28 +19,26 @@ CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
 
 
 @pytest.fixture(scope="module")
-def analysed(weights_dir, onnx_cache_dir):
+def detectors(weights_dir, onnx_cache_dir):
     from aasist.detector import Detector
-    from aasist.pipeline import Pipeline
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
         patch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
-        detectors = [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
+        return [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
+
+
+@pytest.fixture(scope="module")
+def analysed(detectors):
+    from aasist.pipeline import Pipeline
+
     audio = load_audio(CLIP)
     result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
     return detectors[0], audio, result
 
 
-def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tmp_path):
-    from aasist import __version__
-    from aasist.report import write_report
-
-    detector, audio, result = analysed
-    when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
-    path = write_report(result, audio, tmp_path / "reports", source_path=CLIP, generated_at=when)
-    assert path == tmp_path / "reports" / "synthetic_flite_slt_a0009-report.html"
-
+def open_offline(browser, path: Path):
+    """(context, page, attempted): the report opened with the network off, every other request aborted and listed."""
     context = browser.new_context(offline=True, viewport={"width": 1300, "height": 900})
     attempted = []
 
@@ -54,6 +52,20 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     page = context.new_page()
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
+    return context, page, attempted
+
+
+def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tmp_path):
+    from aasist import __version__
+    from aasist.present import speech_text
+    from aasist.report import write_report
+
+    detector, audio, result = analysed
+    when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    path = write_report(result, audio, tmp_path / "reports", source_path=CLIP, generated_at=when)
+    assert path == tmp_path / "reports" / "synthetic_flite_slt_a0009-report.html"
+
+    context, page, attempted = open_offline(browser, path)
 
     verdict = page.locator("#verdict")
     assert verdict.is_visible()
@@ -70,7 +82,8 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     for expected in (result.robustness.summary_sentence(), "Model agreement", detector.checkpoint.sha256,
                      f"aasist {__version__}", "synthetic_flite_slt_a0009.wav", "2025-03-04 05:06:07 UTC",
                      "16000 Hz", f"{result.duration_s:.2f} s", "never as proof",
-                     f"{detector.checkpoint.sha256} (matches the published SHA-256)"):
+                     f"{detector.checkpoint.sha256} (matches the published SHA-256)",
+                     f"Speech found (Silero VAD)\t{speech_text(result.speech)}"):
         assert expected in text, expected
     from aasist.weights import file_sha256
 
@@ -81,3 +94,41 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     # A second report of the same file does not overwrite the first.
     again = write_report(result, audio, tmp_path / "reports", source_path=CLIP, generated_at=when)
     assert again.name == "synthetic_flite_slt_a0009-report-2.html" and path.read_text() == again.read_text()
+
+
+def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
+    """A 440 Hz tone: no verdict. The report says so in grey with the reason, marks the probability not meaningful,
+    says that the robustness check and the model agreement were not run, and how much speech there was."""
+    import numpy as np
+
+    from aasist.audio import prepare_waveform
+    from aasist.pipeline import Pipeline
+    from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
+    from aasist.report import write_report
+
+    t = np.arange(5 * 16000) / 16000
+    audio = prepare_waveform((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
+    result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
+    assert result.verdict == "no_speech" and result.robustness is None and result.agreement is None
+    path = write_report(result, audio, tmp_path)
+    context, page, attempted = open_offline(browser, path)
+
+    verdict = page.locator("#verdict")
+    assert verdict.get_attribute("data-verdict") == "no_speech"
+    assert page.locator("#verdict .verdict-headline").inner_text() == verdict_headline("no_speech")
+    text = verdict.inner_text()
+    assert no_speech_reason(result.speech) in text and "Spoof probability: not meaningful" in text
+    assert "spoof probability (threshold" not in text  # no percentage as if it were a verdict
+    colours = page.evaluate("""() => [...document.querySelectorAll('#verdict, #verdict .verdict-headline')]
+        .map(e => [getComputedStyle(e).borderLeftColor, getComputedStyle(e).color])""")
+    red, green = "rgb(220, 38, 38)", "rgb(22, 163, 74)"
+    assert not {red, green} & {c for pair in colours for c in pair}, colours
+    for section in ("robustness", "agreement"):
+        assert page.locator(f"#{section}").get_attribute("data-state") == "not_run"
+        assert NOT_RUN_WITHOUT_SPEECH in page.locator(f"#{section}").inner_text()
+    details = page.locator("#details").inner_text()
+    assert "Speech found (Silero VAD)\tno speech" in details and "Speech regions\tnone" in details
+    figures = page.eval_on_selector_all("figure", "fs => fs.map(f => f.dataset.figure)")
+    assert "spectrogram" in figures and "robustness" not in figures
+    assert attempted == [], f"the report tried to load {attempted}"
+    context.close()

@@ -117,7 +117,7 @@ class AnalysisTab:
                 result = self.pool.analyze(loaded, model, analysis, with_attention=bool(include_attention))
                 result.file = file_name(audio)
                 add_demo_warnings(result, loaded, self.limits.max_duration_s)
-                if compare_models:
+                if compare_models:  # neither runs without speech (ModelPool)
                     self.pool.add_agreement(result, loaded)
                 if robustness:
                     self.pool.add_robustness(result, loaded)
@@ -157,21 +157,30 @@ class AnalysisTab:
             result = self.pool.analyze(loaded, model, analysis, with_attention=True, progress=on_stage)
             result.file = file_name(audio)
             add_demo_warnings(result, loaded, self.limits.max_duration_s, capture_settings(capture))
+            # Without speech there is no verdict: the robustness check and the comparison are not run, and say so.
+            no_speech = result.no_speech
+            compare, check = compare_models and not no_speech, robustness and not no_speech
+            if no_speech:
+                robustness_summary = views.robustness_html(None, no_speech=True)
+            else:
+                robustness_summary = KEEP if robustness else views.robustness_html(None)
             yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started),
                                warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
-                               robustness_summary=KEEP if robustness else views.robustness_html(None), agreement="")
+                               robustness_summary=robustness_summary,
+                               robustness_plot=gr.update(value=None) if no_speech else KEEP,
+                               agreement=views.agreement_html(None, no_speech=no_speech and compare_models))
             figures = draw_all(loaded, result)
             yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures, result))
-            if compare_models:
+            if compare:
                 self.pool.add_agreement(result, loaded, progress=on_stage, on_load=on_load)
-            if robustness:
+            if check:
                 self.pool.add_robustness(result, loaded, progress=on_stage)
                 figures.robustness = render_figure(draw_robustness(result))
-            if compare_models or robustness:
+            if compare or check:
                 yield ResultUpdate(
                     verdict=views.verdict_html(result, time.perf_counter() - started), result_json=result.to_dict(),
-                    robustness_summary=views.robustness_html(result.robustness) if robustness else KEEP,
-                    robustness_plot=figures.robustness if robustness else gr.update(value=None),
+                    robustness_summary=views.robustness_html(result.robustness) if check else KEEP,
+                    robustness_plot=figures.robustness if check else gr.update(value=None),
                     agreement=views.agreement_html(result.agreement))
             report = write_report(result, loaded, results_folder("aasist-reports"), source_path=audio,
                                   figures=figures)

@@ -24,6 +24,11 @@ from .updates import bind, update_of
 log = logging.getLogger("aasist.app")
 
 
+# The width of each column of the table (``TABLE_COLUMNS``), in all 100 %.
+COLUMN_WIDTHS = {"file": "20%", "verdict": "10%", "spoof_probability": "11%", "duration_s": "9%", "speech_s": "9%",
+                 "windows": "8%", "warnings": "13%", "error": "20%"}
+
+
 @dataclass
 class BatchView:
     table: gr.Dataframe
@@ -84,7 +89,7 @@ class BatchTab:
                 button = gr.Button("Analyze all", variant="primary", elem_id="batch-button")
         table = gr.Dataframe(headers=[header for _, header in TABLE_COLUMNS], interactive=False, label="Results",
                              elem_id="batch-table", wrap=True,
-                             column_widths=["22%", "10%", "12%", "10%", "8%", "14%", "24%"])
+                             column_widths=[COLUMN_WIDTHS[column] for column, _ in TABLE_COLUMNS])
         csv_file = gr.File(label="Download as CSV", interactive=False, elem_id="batch-csv")
         callback, outputs = bind(self.analyze, BatchView(table, csv_file))
         button.click(callback, inputs=[files, model, analysis], outputs=outputs, api_visibility="private",

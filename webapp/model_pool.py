@@ -163,9 +163,12 @@ class ModelPool:
                       on_load=None) -> None:
         """Score the recording with every other model too, and attach the agreement. A model that cannot be loaded
         (say RawNet2 with no network) is left out, and the agreement says why. ``on_load(model)`` is called before
-        a model is loaded for it and may return its ``download_progress`` (the page shows both)."""
+        a model is loaded for it and may return its ``download_progress`` (the page shows both). Nothing without
+        speech (verdict "no_speech"): no model is loaded or run for it."""
         from aasist.pipeline import Pipeline
 
+        if result.no_speech:
+            return
         detectors, unavailable = [self.get(result.model)], {}
         for model in self.others(result.model):
             download = None
@@ -183,9 +186,12 @@ class ModelPool:
                                                                         unavailable=unavailable)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
-        """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check."""
+        """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check; nothing
+        without speech."""
         from aasist.pipeline import Pipeline
 
+        if result.no_speech:
+            return
         pipeline = Pipeline([self.get(result.model)], protocol=result.protocol)
         with self.compute_slot():
             pipeline.add_robustness(result, audio, progress=progress)

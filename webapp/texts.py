@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from aasist.present import MODEL_LIMITS
+from aasist.speech import MIN_SPEECH_S
 
 from .settings import Limits
 
@@ -18,11 +19,13 @@ TITLE = (
 # The model's limits, first sentence of each paragraph in bold: the same text as every report.
 CAVEAT = "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in MODEL_LIMITS)
 
-HOW_TO_READ_TIMELINE = """
+HOW_TO_READ_TIMELINE = f"""
 **How to read this.** Top: the spectrogram: time runs left to right, pitch from low (bottom) to high (top), and
-brighter means louder. Bottom: the model listens in slices of about 4 seconds; each bar is one slice, above the
-dashed line it sounded more synthetic than genuine, below it more genuine. The verdict is the average of the
-slices. The slice that pushed hardest towards the verdict is framed: the plots below look inside it.
+brighter means louder. Under it, the blue strip marks where speech was found: the model can only judge speech, and
+with less than {MIN_SPEECH_S:g} s of it there is no verdict. Bottom: the model listens in slices of about 4 seconds;
+each bar is one slice, above the dashed line it sounded more synthetic than genuine, below it more genuine; a grey
+dashed bar is a slice with almost no speech, whose number means little. The verdict is the average of the slices.
+The slice that pushed hardest towards the verdict is framed: the plots below look inside it.
 """
 
 HOW_TO_READ = """
@@ -191,7 +194,8 @@ def truncated_text(max_duration_s: float) -> str:
 def limits_text(limits: Limits) -> str:
     longest = duration_text(limits.max_duration_s)
     return (f"Limits: files up to {limits.max_file_size.upper().replace('MB', ' MB')}; recordings longer than "
-            f"{longest} are analysed up to {longest}; at least 0.15 s of audio (2 s or more for a meaningful result). "
+            f"{longest} are analysed up to {longest}; at least 0.15 s of audio (2 s or more for a meaningful result), "
+            f"and {MIN_SPEECH_S:g} s of speech for a verdict. "
             f"{limits.concurrency} analyses run at a time; others wait in line (up to {limits.queue_size}). "
             "Recordings are not kept: the server deletes uploads after about an hour.")
 
@@ -229,9 +233,11 @@ print(result["verdict"], result["spoof_probability"])
 # compare_models=True (every model side by side), robustness=True
 ```
 
-The dictionary holds `verdict` ("spoof" or "bona fide"), `spoof_probability` (0 to 1), `score` (the model's bona
-fide logit), `duration_s`, `sample_rate`, `windows` (start, end and spoof probability of each 4 s window),
-`warnings` (input problems, each with a `code` and a `message`), `model`, `protocol` and `file`.
+The dictionary holds `verdict` ("spoof", "bona fide", or "no_speech" when the recording holds too little speech to
+judge), `spoof_probability` (0 to 1; `spoof_probability_meaningful` is false without speech), `score` (the model's
+bona fide logit), `duration_s`, `sample_rate`, `speech` (seconds of speech found, their share of the recording and
+the regions), `windows` (start, end, spoof probability and seconds of speech of each 4 s window), `warnings` (input
+problems, each with a `code` and a `message`), `model`, `protocol` and `file`.
 
 ### Limits
 {limits_text(limits)}
