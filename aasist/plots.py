@@ -813,10 +813,11 @@ def draw_live_chart(updates, threshold: float, now_s: float, span_s: float = LIV
         points = " ".join(f"{a:.1f},{b:.1f}" for a, b in smoothed)
         parts.append(f'<polyline points="{points}" fill="none" stroke="{INK}" stroke-width="2"/>')
     for u in shown:
-        if u.status == "silent":
-            parts.append(f'<circle class="window silent" cx="{x(u.t_end_s):.1f}" cy="{y(0):.1f}" r="4" fill="none" '
-                         f'stroke="{SILENT_COLOR}" stroke-width="1.5"><title>{u.t_end_s:.1f} s: silent, not '
-                         'counted</title></circle>')
+        if u.status in ("silent", "no_speech"):  # not evidence: drawn on the axis, hollow, not counted
+            what = "silent" if u.status == "silent" else "no speech"
+            parts.append(f'<circle class="window {"silent" if u.status == "silent" else "no-speech"}" '
+                         f'cx="{x(u.t_end_s):.1f}" cy="{y(0):.1f}" r="4" fill="none" stroke="{SILENT_COLOR}" '
+                         f'stroke-width="1.5"><title>{u.t_end_s:.1f} s: {what}, not counted</title></circle>')
         else:
             color = SPOOF_COLOR if u.spoof_probability >= threshold else BONAFIDE_COLOR
             parts.append(f'<circle class="window" cx="{x(u.t_end_s):.1f}" cy="{y(u.spoof_probability):.1f}" r="4" '
@@ -824,7 +825,7 @@ def draw_live_chart(updates, threshold: float, now_s: float, span_s: float = LIV
                          f'{u.spoof_probability:.2f}</title></circle>')
     legend = (f'<text x="{_LIVE_LEFT}" y="18" fill="{INK}" font-size="12">'
               f'<tspan fill="{BONAFIDE_COLOR}">●</tspan>/<tspan fill="{SPOOF_COLOR}">●</tspan> each 4 s window   '
-              f'<tspan fill="{INK}">━</tspan> smoothed   <tspan fill="{SILENT_COLOR}">○</tspan> silent (not counted)'
+              f'<tspan fill="{INK}">━</tspan> smoothed   <tspan fill="{SILENT_COLOR}">○</tspan> silent or no speech (not counted)'
               f'   <tspan fill="{ALARM_BG}">■</tspan> alarm</text>')
     label = html.escape(f"Spoof probability over the last {span_s:.0f} s of the live stream")
     return (f'<svg class="live-chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {LIVE_WIDTH} {LIVE_HEIGHT}" '

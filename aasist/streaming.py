@@ -21,15 +21,19 @@ How it works:
 - **No provisional score before 4.04 s.** A window is never tiled from a shorter start: a tiled partial window is
   exactly the too-short input the model misjudges (real speech under 2 s, tiled to 4 s, is often called spoof), so
   the hops before the first full window are updates with status ``"waiting"`` and no probability.
-- **Smoothing**: ``smoothed_probability`` combines the last ``smoothing`` non-silent windows in log-odds, the rule
-  of the whole-recording result (``detector.aggregate_spoof_probability``). ``smoothing`` counts windows and
+- **Smoothing**: ``smoothed_probability`` combines the last ``smoothing`` windows with speech in log-odds, the
+  rule of the whole-recording result (``detector.aggregate_spoof_probability``). ``smoothing`` counts windows and
   ``min_hops`` hops, so their span in seconds follows the hop; the defaults (7 windows, 3 hops) were measured at 1 s.
 - **Alarm with hysteresis**: raised when the smoothed probability is at or above ``threshold`` for ``min_hops``
   consecutive scored hops, cleared when it falls below ``threshold - margin``; each change is an ``alarm_on`` /
   ``alarm_off`` event with its time.
-- **Silence is not evidence**: a window that ``diagnostics`` would call silent (loudest 20 ms frame below -60 dBFS)
-  is scored and reported with status ``"silent"``, but leaves the smoothing and the alarm as they were (an alarm
-  raised before a pause stays raised through it; the next speech decides).
+- **Only speech is evidence**: a window that ``diagnostics`` would call silent (loudest 20 ms frame below -60 dBFS)
+  is reported with status ``"silent"``; any other window is checked for speech (``aasist.speech``, Silero VAD on
+  the window's own 64600 samples, about 15 ms), and one with less than ``MIN_SPEECH_S`` (0.5 s) of speech is
+  reported with status ``"no_speech"`` (a tone, a chirp, noise, music, a pause). Both are scored and reported (the
+  model's number, which means nothing there, is kept for the record), but leave the smoothing and the alarm as they
+  were: an alarm raised before a pause stays raised through it, and the next speech decides. ``"silent"`` is kept
+  apart because it says more (the microphone may be muted or unplugged) and needs no speech check.
 - Faults: a chunk with NaN or infinite samples raises ``AudioError`` (one sentence) and is dropped, and the stream
   goes on; a sample rate that changes mid-stream flushes the old resampler and continues at the new rate (a
   ``sample_rate_changed`` event); a stream that stops before 4.04 s or mid-hop is summarised, saying what was not
@@ -52,6 +56,7 @@ from .audio import AudioError, StreamResampler, mono_samples
 from .detector import _round, aggregate_spoof_probability, spoof_probability_from_logits
 from .diagnostics import is_silent
 from .model import SAMPLE_RATE, WINDOW_SAMPLES
+from .speech import MIN_SPEECH_S, SpeechFinder
 from .stream_settings import (  # noqa: F401 - the stream's defaults, documented as this module's
     DEFAULT_HOP_S,
     DEFAULT_MARGIN,
@@ -68,7 +73,9 @@ from .stream_settings import (  # noqa: F401 - the stream's defaults, documented
 WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE  # 4.0375 s, the model's fixed input
 SCORE_GROUP = 8  # windows scored per backend call when one push crosses many hops (bounds memory)
 
-STATUSES = ("waiting", "scored", "silent")
+# "waiting": before the first full window; "scored": a window with speech, counted towards the smoothing and the
+# alarm; "silent" and "no_speech": scored and reported, not counted (see the module docstring).
+STATUSES = ("waiting", "scored", "silent", "no_speech")
 
 
 def _round_optional(x: Optional[float], digits: int = 6) -> Optional[float]:
@@ -89,13 +96,15 @@ class StreamEvent:
 @dataclass
 class StreamUpdate:
     t_end_s: float  # end of the window (the hop boundary), in seconds since the stream began
-    status: str  # "waiting" (less than one window received), "scored" or "silent" (scored, not counted)
-    spoof_probability: Optional[float]  # of the window; None while waiting
+    status: str  # one of STATUSES: "waiting" (less than one window received), "scored", or "silent" / "no_speech"
+    # (scored, not counted)
+    spoof_probability: Optional[float]  # of the window; None while waiting (without speech it means nothing)
     score: Optional[float]  # bona fide logit of the window; None while waiting
-    smoothed_probability: Optional[float]  # last `smoothing` non-silent windows in log-odds; None before the first
+    smoothed_probability: Optional[float]  # last `smoothing` windows with speech in log-odds; None before the first
     alarm: bool  # alarm state after this update
     events: list = field(default_factory=list)  # StreamEvent, in order
     skipped: int = 0  # stale hops not scored just before this one (push(latest_only=True))
+    speech_s: Optional[float] = None  # seconds of speech found in the window; None while waiting and when silent
 
     def to_dict(self) -> dict:
         return {
@@ -106,6 +115,7 @@ class StreamUpdate:
             "smoothed_probability": _round_optional(self.smoothed_probability),
             "alarm": self.alarm,
             "skipped": self.skipped,
+            "speech_s": _round_optional(self.speech_s, 3),
             "events": [e.to_dict() for e in self.events],
         }
 
@@ -113,12 +123,13 @@ class StreamUpdate:
 @dataclass
 class StreamSummary:
     duration_s: float  # 16 kHz audio received
-    hops_scored: int  # windows run through the model, silent ones included
+    hops_scored: int  # windows run through the model, silent ones and those without speech included
     silent_hops: int  # of those, silent: not counted towards the smoothing and the alarm
+    no_speech_hops: int  # of those, not silent but with less than MIN_SPEECH_S of speech: not counted either
     skipped_hops: int  # full windows not scored because a push(latest_only=True) moved past them
-    max_probability: Optional[float]  # over the non-silent scored windows; None when there were none
+    max_probability: Optional[float]  # over the counted windows (with speech); None when there were none
     mean_probability: Optional[float]
-    overall_probability: Optional[float]  # the non-silent windows in log-odds: the whole-recording rule
+    overall_probability: Optional[float]  # the counted windows in log-odds: the whole-recording rule
     alarms: list  # (on_s, off_s or None while still raised)
     alarm_raised: bool
     unscored_tail_s: float  # audio after the last hop boundary (less than one hop, or everything before 4.04 s)
@@ -126,11 +137,17 @@ class StreamSummary:
     events: list = field(default_factory=list)  # every StreamEvent
     notes: list = field(default_factory=list)  # plain sentences: what was not scored, and why
 
+    @property
+    def counted_hops(self) -> int:
+        """Scored windows with speech: those the smoothing, the alarm and the probabilities above are made of."""
+        return self.hops_scored - self.silent_hops - self.no_speech_hops
+
     def to_dict(self) -> dict:
         return {
             "duration_s": _round(self.duration_s, 4),
             "hops_scored": self.hops_scored,
             "silent_hops": self.silent_hops,
+            "no_speech_hops": self.no_speech_hops,
             "skipped_hops": self.skipped_hops,
             "max_probability": _round_optional(self.max_probability),
             "mean_probability": _round_optional(self.mean_probability),
@@ -156,7 +173,10 @@ class StreamingDetector:
         margin: float = DEFAULT_MARGIN,
         smoothing: int = DEFAULT_SMOOTHING,
         keep_audio_s: Optional[float] = None,
+        speech_finder: Optional[SpeechFinder] = None,
     ):
+        """``speech_finder``: the speech check of every window; by default the detector's (``Detector.speech_finder``,
+        shared by every stream of that detector), or a new one for a scorer that has none."""
         hop_s = checked_hop_s(hop_s)
         threshold = checked_threshold(threshold)
         margin = number(margin, "margin")
@@ -174,6 +194,7 @@ class StreamingDetector:
             raise ValueError(f"A StreamingDetector needs an aasist Detector, not {type(detector).__name__}.")
 
         self.detector = detector
+        self.speech_finder = speech_finder or getattr(detector, "speech_finder", None) or SpeechFinder()
         self.hop_s = hop_s
         self.hop_samples = round(hop_s * SAMPLE_RATE)
         self.threshold = threshold
@@ -196,15 +217,15 @@ class StreamingDetector:
             # The first hop boundary: the earliest one after 0 on the grid 64600 + k * hop.
             self._next_boundary = WINDOW_SAMPLES - (WINDOW_SAMPLES - 1) // self.hop_samples * self.hop_samples
             self._last_boundary = 0
-            self._recent: deque = deque(maxlen=self.smoothing)  # logits of the last non-silent windows
+            self._recent: deque = deque(maxlen=self.smoothing)  # logits of the last counted windows (with speech)
             self._smoothed: Optional[float] = None
             self._run = 0  # consecutive scored hops with the smoothed probability at or above the threshold
             self._alarm = False
             self._alarms: list = []
             self._events: list = []
             self._pending: list = []  # events waiting for the next update
-            self._scored = self._silent = self._skipped = 0
-            self._logits: list = []  # of every non-silent window
+            self._scored = self._silent = self._no_speech = self._skipped = 0
+            self._logits: list = []  # of every counted window (with speech)
             self._finished = False
 
     @property
@@ -314,10 +335,14 @@ class StreamingDetector:
                 notes.append(f"{hops} skipped because the scoring could not keep up.")
             if self._scored and self._silent == self._scored:
                 notes.append("Every scored window was silent, so there was no speech to judge.")
+            elif self._scored and self._silent + self._no_speech == self._scored:
+                notes.append(f"No scored window held speech (at least {MIN_SPEECH_S:g} s), so there was nothing to "
+                             "judge.")
             return StreamSummary(
                 duration_s=received / SAMPLE_RATE,
                 hops_scored=self._scored,
                 silent_hops=self._silent,
+                no_speech_hops=self._no_speech,
                 skipped_hops=self._skipped,
                 max_probability=float(p.max()) if len(p) else None,
                 mean_probability=float(p.mean()) if len(p) else None,
@@ -371,6 +396,11 @@ class StreamingDetector:
         if is_silent(window):
             self._silent += 1
             return StreamUpdate(t, "silent", probability, float(logits[1]), self._smoothed, self._alarm)
+        speech = self.speech_finder.find(window)
+        if not speech.enough:  # a tone, noise, music, a pause: the model's number means nothing
+            self._no_speech += 1
+            return StreamUpdate(t, "no_speech", probability, float(logits[1]), self._smoothed, self._alarm,
+                                speech_s=speech.seconds)
 
         self._logits.append(logits)
         self._recent.append(logits)
@@ -392,7 +422,8 @@ class StreamingDetector:
                 f"Alarm cleared: the smoothed spoof probability fell to {self._smoothed:.3f}, below "
                 f"{self.threshold - self.margin:.2f}."))
         self._events.extend(events)
-        return StreamUpdate(t, "scored", probability, float(logits[1]), self._smoothed, self._alarm, events)
+        return StreamUpdate(t, "scored", probability, float(logits[1]), self._smoothed, self._alarm, events,
+                            speech_s=speech.seconds)
 
 
 class _SampleBuffer:

@@ -1,13 +1,15 @@
 """The Live tab, in a real browser: Chromium's fake microphone streams an example clip into the page's live monitor.
 
 The page's own Record and Stop buttons drive it. The clip loops (no ``%noloop``), as a voice or a loudspeaker would go
-on. What the status and the chart show is read from their data attributes (``webapp.views.live_status_html``,
-``plots.draw_live_chart``), timed in the page by a MutationObserver. The faults of the live path (bad chunks, a
-changed sample rate, a visitor who leaves mid-stream) are tested in process and through the server.
+on; a tone instead of speech must show "no speech" and never an alarm. What the status and the chart show is read
+from their data attributes (``webapp.views.live_status_html``, ``plots.draw_live_chart``), timed in the page by a
+MutationObserver. The faults of the live path (bad chunks, a changed sample rate, a visitor who leaves mid-stream)
+are tested in process and through the server.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import threading
@@ -25,11 +27,13 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
+from webapp import views  # noqa: E402
 from webapp.examples import find_examples  # noqa: E402
 from webapp.live_session import LiveSessions  # noqa: E402
 from webapp.live_tab import LiveTab, LiveUpdate  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import DEFAULT_MODEL, LIMITS, Limits  # noqa: E402
+from webapp.updates import KEEP  # noqa: E402
 
 from aasist.stream_settings import DEFAULT_HOP_S as HOP_S  # noqa: E402
 FIRST_WINDOW_S = 4.0375
@@ -64,6 +68,11 @@ def server(demo_server):
 
 def example(prefix: str) -> Path:
     return next(p for p in find_examples() if p.name.startswith(prefix))
+
+
+def tone(seconds: float, rate: int = 16000, hz: float = 440.0) -> np.ndarray:
+    """A 440 Hz tone at 0.3 peak: loud, and no speech (the model alone calls it spoof, 0.9999)."""
+    return (0.3 * np.sin(2 * np.pi * hz * np.arange(round(seconds * rate)) / rate)).astype(np.float32)
 
 
 def open_live(playwright, url: str, clip: Path, loop: bool = True):
@@ -165,6 +174,33 @@ def test_no_alarm_on_real_speech(playwright, server):
     assert max(chart_steps(trace)) <= 2 * HOP_S + 1e-6, trace  # the chart updates at least every two hops
     print("seconds between chart updates in the page:", wall_gaps(trace))
     assert warnings == 0  # no browser processing
+
+
+def test_live_tone_says_no_speech_and_raises_no_alarm(playwright, server, tmp_path):
+    """A 440 Hz tone into the microphone (which the model alone calls spoof): the status says "no speech" while it
+    plays, the chart greys its windows, and no alarm is raised."""
+    clip = tmp_path / "tone.wav"
+    sf.write(clip, tone(6.0), 16000, subtype="PCM_16")  # 2640 whole periods: the loop has no click
+    browser, page = open_live(playwright, server.url, clip)
+    try:
+        page.evaluate(OBSERVE)
+        page.locator("#live-audio button:has-text('Record')").first.click()
+        status = page.locator('#live-status .live-status[data-state="no_speech"]')
+        status.wait_for(timeout=int(FIRST_WINDOW_S * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
+        text = status.inner_text()
+        wait_for_stream_time(page, FIRST_WINDOW_S + HOP_S)  # a second window
+        chart = page.locator("#live-chart svg")
+        points, greyed = int(chart.get_attribute("data-points")), chart.locator("circle.window.no-speech").count()
+        page.locator("#live-audio button:has-text('Stop')").first.click()
+        page.wait_for_selector('#live-status .live-status[data-state="stopped"]', timeout=ANALYSIS_TIMEOUT_MS)
+        trace = page.evaluate("() => window.liveTrace")
+        log = page.locator("#live-log").inner_text()
+    finally:
+        browser.close()
+    assert "no speech" in text.lower() and views.LIVE_NO_SPEECH in text
+    assert all(entry[1] not in ("alert", "leaning", "genuine") and entry[2] is None for entry in trace), trace
+    assert points >= 2 and greyed == points
+    assert "No scored window held speech" in log and "no alarm was raised" in log
 
 
 def test_record_pressed_before_the_recorder_loaded_still_streams(playwright, server):
@@ -321,7 +357,7 @@ def test_live_faults_get_a_message_and_the_stream_goes_on(live, live_session, tm
     assert "sample rate changed from 48000 Hz to 44100 Hz" in log
     session = live.sessions.get(live_session.session_hash)
     assert session.stream.received_s == pytest.approx(0.5 + 12 * 0.5, abs=0.01)
-    assert any(u.status == "scored" for u in session.updates)
+    assert any(u.score is not None for u in session.updates)  # windows scored (of noise: "no_speech")
 
 
 def test_a_chunk_that_races_stop_is_dropped_quietly(live, live_session, tmp_path):
@@ -357,6 +393,39 @@ def test_live_silence_is_not_evidence(live, live_session, tmp_path):
     assert session.updates and all(u.status in ("waiting", "silent") for u in session.updates)
     assert not session.stream.alarm
     assert 'data-state="stopped"' in live.stop(live_session).status
+
+
+def test_live_tone_is_no_speech_and_never_counted(live, live_session, tmp_path):
+    sound = tone(8.0)
+    for begin in range(0, len(sound), 8000):
+        update = send(live, live_session, tmp_path, sound[begin : begin + 8000], 16000)
+        if update.chart is not KEEP:
+            chart = update.chart
+    status = update.status
+    assert 'data-state="no_speech"' in status and "no speech" in status
+    assert html.escape(views.LIVE_NO_SPEECH) in status and "data-smoothed" not in status
+    session = live.sessions.get(live_session.session_hash)
+    windows = [u for u in session.updates if u.status != "waiting"]
+    assert len(windows) == 4 and all(u.status == "no_speech" and not u.alarm for u in windows)
+    # Greyed on the chart like silent windows: no dot at their probability, no smoothed line.
+    assert chart.count('class="window no-speech"') == 4 and "no speech, not counted" in chart
+    assert 'class="window"' not in chart and "<polyline" not in chart
+    stopped = live.stop(live_session)
+    assert "No scored window held speech" in stopped.log and "no alarm was raised" in stopped.log
+
+
+def test_live_alarm_holds_while_no_one_speaks(live, live_session, tmp_path):
+    """Synthetic speech raises the alarm (threshold 0.5); a tone afterwards does not clear it, and the status says
+    that the last window had no speech."""
+    synthetic, rate = sf.read(str(example("synthetic_flite_slt")), dtype="float32")
+    sound = np.concatenate([np.tile(synthetic, 3)[: 8 * rate], tone(5.0, rate)])
+    for begin in range(0, len(sound), rate // 2):
+        update = send(live, live_session, tmp_path, sound[begin : begin + rate // 2], rate)
+    session = live.sessions.get(live_session.session_hash)
+    assert session.updates[-1].status == "no_speech" and session.stream.alarm
+    assert 'data-state="alert"' in update.status and "no speech in the last window: not counted" in update.status
+    summary = live.stop(live_session).log
+    assert "the alarm was raised" in summary and "without speech not counted" in summary
 
 
 def test_live_session_stops_at_its_time_limit(pool, tmp_path):

@@ -1,5 +1,6 @@
 """Live streams: chunks of any size and rate in, the same window scores as the whole recording, an alarm with
-hysteresis, and faults (silence, early end, NaN chunks, rate changes) handled; the `stream` command in a subprocess."""
+hysteresis, windows without speech (tones, noise, chirps, music) kept out of it, and faults (silence, early end, NaN
+chunks, rate changes) handled; the `stream` command in a subprocess."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from scipy.signal import resample_poly
 from aasist import Detector
 from aasist.audio import AudioError, StreamResampler, load_audio, mono_samples, prepare_waveform, resample
 from aasist.model import WINDOW_SAMPLES
+from aasist.speech import MIN_SPEECH_S
 from aasist.streaming import StreamingDetector
 from numerics import assert_within_summation_bound, resampler_difference_bound
 
@@ -47,6 +49,47 @@ def synthetic() -> np.ndarray:
     """11 s of synthetic speech at 16 kHz (flite and espeak-ng voices)."""
     return np.concatenate([clip("synthetic_flite_awb_a0007.wav"), clip("synthetic_espeak_en_us.wav"),
                            clip("synthetic_flite_slt_a0009.wav")])
+
+
+# Sounds that are not speech, 0.3 peak (about -10 dBFS): none of them may ever count towards the smoothing or the
+# alarm, whatever the model makes of them (it calls the tone spoof with a probability of 0.9999).
+def tone(seconds: float, hz: float = 440.0) -> np.ndarray:
+    return (0.3 * np.sin(2 * np.pi * hz * np.arange(round(seconds * SR)) / SR)).astype(np.float32)
+
+
+def white_noise(seconds: float, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal(round(seconds * SR))
+    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+
+
+def pink_noise(seconds: float, seed: int = 1) -> np.ndarray:
+    """1/f power: white noise shaped in the frequency domain."""
+    n = round(seconds * SR)
+    spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(n))
+    x = np.fft.irfft(spectrum / np.sqrt(np.maximum(np.arange(len(spectrum)), 1)), n)
+    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+
+
+def chirp(seconds: float, f0: float = 100.0, f1: float = 6000.0) -> np.ndarray:
+    t = np.arange(round(seconds * SR)) / SR
+    return (0.3 * np.sin(2 * np.pi * (f0 * t + (f1 - f0) / (2 * seconds) * t**2))).astype(np.float32)
+
+
+def music(seconds: float, seed: int = 2) -> np.ndarray:
+    """A plucked melody: quarter-second notes with five harmonics and a decay, a chord under every fourth."""
+    rng, n, note = np.random.default_rng(seed), round(seconds * SR), SR // 4
+    x = np.zeros(n)
+    for i, begin in enumerate(range(0, n, note)):
+        t = np.arange(min(note, n - begin)) / SR
+        hz, decay = 220 * 2 ** (rng.integers(0, 24) / 12), np.exp(-6 * t)
+        x[begin : begin + len(t)] += decay * sum(np.sin(2 * np.pi * hz * k * t) / k for k in range(1, 6))
+        if i % 4 == 0:
+            x[begin : begin + len(t)] += 0.5 * decay * sum(np.sin(2 * np.pi * 110 * r * t) for r in (1, 1.25, 1.5))
+    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+
+
+NOT_SPEECH = {"tone 440 Hz": tone, "white noise": white_noise, "pink noise": pink_noise, "chirp": chirp,
+              "music": music}
 
 
 def random_chunks(n: int, rng: np.random.Generator, rate: int):
@@ -175,6 +218,61 @@ def test_no_alarm_on_real_speech(detector):
     summary = stream.summary()
     assert not summary.alarm_raised and summary.alarms == []
     assert summary.overall_probability < 0.5 and summary.hops_scored == 8 and summary.silent_hops == 0
+    assert summary.no_speech_hops == 0 and all(u.speech_s >= MIN_SPEECH_S for u in scored(updates))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Windows without speech
+
+
+@pytest.mark.parametrize("sound", NOT_SPEECH)
+def test_sounds_without_speech_are_never_counted(detector, sound):
+    # The most eager alarm there is (one window, one hop, at 0.5): any window that counted could raise it.
+    stream = StreamingDetector(detector, threshold=0.5, min_hops=1, smoothing=1, margin=0.0)
+    updates = stream_all(stream, NOT_SPEECH[sound](9.0), SR)
+    windows = [u for u in updates if u.status != "waiting"]
+    assert len(windows) == 5 and {u.status for u in windows} == {"no_speech"}
+    for u in windows:
+        assert u.spoof_probability is not None and u.score is not None  # scored and reported, not counted
+        assert u.speech_s < MIN_SPEECH_S and u.smoothed_probability is None and not u.alarm and not u.events
+        assert u.to_dict()["status"] == "no_speech" and u.to_dict()["speech_s"] == u.speech_s
+    summary = stream.summary()
+    assert summary.no_speech_hops == summary.hops_scored == 5 and summary.silent_hops == 0
+    assert summary.counted_hops == 0 and not summary.alarm_raised and summary.overall_probability is None
+    assert summary.max_probability is None and summary.to_dict()["no_speech_hops"] == 5
+    assert any("No scored window held speech" in note for note in summary.notes)
+
+
+def test_sounds_without_speech_leave_the_smoothing_and_the_alarm_as_they_were(detector, synthetic, real):
+    """Synthetic speech raises the alarm; a tone, then noise, neither clear it nor move the smoothing; real speech
+    afterwards picks up the smoothing where the synthetic speech left it, and clears the alarm."""
+    pause = np.concatenate([tone(3.0), white_noise(3.0)])
+    stream = StreamingDetector(detector, threshold=0.6, margin=0.2)
+    updates = stream_all(stream, np.concatenate([synthetic, pause, real]), SR)
+    synthetic_end, pause_end = len(synthetic) / SR, (len(synthetic) + len(pause)) / SR
+    without = [u for u in updates if u.status == "no_speech"]
+    # Windows that lie within the pause have no speech (those that reach into the speech on either side may).
+    assert {u.t_end_s for u in updates if synthetic_end + 0.5 < u.t_end_s - 4.0375 and u.t_end_s < pause_end - 0.5
+            } <= {u.t_end_s for u in without}
+    assert len(without) >= 2
+    assert stream.summary().no_speech_hops == len(without)
+
+    smoothed, alarm, recent = None, False, []
+    for u in updates:  # the rule, replayed from the counted windows' own probabilities only
+        if u.status == "scored":
+            recent = (recent + [math.log(u.spoof_probability / (1 - u.spoof_probability))])[-7:]
+            smoothed = 1 / (1 + math.exp(-np.mean(recent)))
+        elif u.status == "no_speech":
+            assert not u.events
+        if smoothed is not None:
+            assert u.smoothed_probability == pytest.approx(smoothed, abs=1e-6)
+        alarm = alarm or any(e.kind == "alarm_on" for e in u.events)
+        alarm = alarm and not any(e.kind == "alarm_off" for e in u.events)
+        assert u.alarm == alarm
+    assert all(u.alarm for u in without)  # raised by the synthetic speech, held through the pause
+    summary = stream.summary()
+    (on_s, off_s), = summary.alarms
+    assert on_s < synthetic_end and off_s is not None and off_s > pause_end  # cleared by the real speech
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -191,6 +289,7 @@ def test_silence_is_marked_and_neither_raises_nor_clears_the_alarm(detector, syn
     for u in silent:
         assert u.spoof_probability is not None and u.score is not None  # scored, shown, not counted
         assert u.alarm and u.smoothed_probability == before.smoothed_probability and not u.events
+        assert u.speech_s is None  # silence is not checked for speech
     summary = stream.summary()
     assert summary.silent_hops == len(silent) and summary.alarm_raised
 
@@ -207,7 +306,8 @@ def test_a_stream_that_stops_before_the_first_window_waits_and_says_so(detector,
     stream = StreamingDetector(detector, hop_s=0.5)
     updates = stream_all(stream, real[: int(2.5 * SR)], SR)
     assert [u.status for u in updates] == ["waiting"] * 5
-    assert all(u.spoof_probability is None and u.score is None and u.smoothed_probability is None for u in updates)
+    assert all(u.spoof_probability is None and u.score is None and u.smoothed_probability is None
+               and u.speech_s is None for u in updates)
     summary = stream.summary()
     assert summary.hops_scored == 0 and summary.duration_s == pytest.approx(2.5)
     assert summary.unscored_tail_s == pytest.approx(2.5) and "before the first full window" in summary.notes[0]
@@ -296,7 +396,8 @@ def test_kept_audio_and_results_are_json_ready(detector, real):
     np.testing.assert_array_equal(stream.audio(), real[6 * SR : 11 * SR])  # 16 kHz in: the samples as they are
     json.dumps([u.to_dict() for u in updates] + [stream.summary().to_dict()])
     assert set(updates[-1].to_dict()) == {"t_end_s", "status", "spoof_probability", "score", "smoothed_probability",
-                                          "alarm", "skipped", "events"}
+                                          "alarm", "skipped", "speech_s", "events"}
+    assert all(u.status == "scored" and u.to_dict()["speech_s"] >= MIN_SPEECH_S for u in updates)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -334,7 +435,7 @@ def test_cli_stdin_s16le_jsonl(model_env):
     assert [r["status"] for r in rows[:4]] == ["waiting", "waiting", "scored", "scored"]
     assert [r["t_end_s"] for r in rows[:4]] == [0.0375, 2.0375, 4.0375, 6.0375]
     assert set(rows[2]) == {"type", "t_end_s", "status", "spoof_probability", "score", "smoothed_probability",
-                            "alarm", "skipped", "events"}
+                            "alarm", "skipped", "speech_s", "events"}
     assert rows[-1]["duration_s"] == 6.05 and rows[-1]["alarm_raised"] is False and rows[-1]["hops_scored"] == 2
 
 
@@ -347,6 +448,28 @@ def test_cli_stdin_f32le_stereo_44k_raises_the_alarm(model_env):
     rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert rows[-1]["type"] == "summary" and rows[-1]["alarm_raised"] is True
     assert any(e["kind"] == "alarm_on" for r in rows[:-1] for e in r["events"])
+
+
+def test_cli_never_raises_the_alarm_on_sounds_without_speech(model_env, tmp_path):
+    """Every sound of NOT_SPEECH in one file, with the most eager alarm: exit status 0, every window "no speech"."""
+    sounds = tmp_path / "not-speech.wav"
+    sf.write(sounds, np.concatenate([make(5.0) for make in NOT_SPEECH.values()]), SR, subtype="PCM_16")
+    eager = ("--threshold", "0.5", "--min-hops", "1", "--smoothing", "1", "--margin", "0", "--hop", "2")
+    proc = run_stream(sounds, *eager, "--jsonl", env=model_env)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    windows = [r for r in rows[:-1] if r["status"] != "waiting"]
+    assert len(windows) == 11 and {r["status"] for r in windows} == {"no_speech"}
+    assert all(r["speech_s"] < MIN_SPEECH_S and r["smoothed_probability"] is None for r in windows)
+    summary = rows[-1]
+    assert summary["no_speech_hops"] == 11 and not summary["alarm_raised"] and summary["overall_probability"] is None
+
+    text = run_stream(sounds, *eager, env=model_env)
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.decode().splitlines()
+    assert "   4.04 s  no speech (not counted)" in lines and "ALARM" not in text.stdout.decode()
+    assert "summary: 25.00 s of audio, 11 windows scored (0 silent, 11 without speech, 0 skipped)" in lines
+    assert "no alarm raised" in lines and any(line.startswith("note: No scored window held speech") for line in lines)
 
 
 @pytest.mark.parametrize("args, data, fragment", [

@@ -1,9 +1,10 @@
 """The live monitor's sessions: one per visitor, each feeding a ``aasist.streaming.StreamingDetector``.
 
 The microphone streams its audio in chunks (``webapp.live_tab``); every hop the session's stream scores the newest
-4 s window, smooths and raises or clears the alarm. A session is kept here (not in ``gr.State``, so that it is freed
-as soon as the page is closed), with the 16 kHz recording for a whole-recording analysis afterwards. What the page
-shows (alarms, skipped windows, the threshold) is read from the stream itself.
+4 s window, smooths and raises or clears the alarm; a window without speech (silence, a tone, music, noise) is shown
+but changes neither. A session is kept here (not in ``gr.State``, so that it is freed as soon as the page is closed),
+with the 16 kHz recording for a whole-recording analysis afterwards. What the page shows (alarms, skipped windows,
+the threshold) is read from the stream itself.
 
 Sharing the CPU: a model run takes one of the pool's compute slots. A live session never waits for one: when all are
 busy (long analyses), its audio is kept and, once a slot is free, only the newest window is scored; the windows passed
@@ -192,9 +193,13 @@ class LiveSession:
             self.note("limit", f"The live session reached its limit of {duration_text(self.time_limit_s)} and "
                                "stopped; press Stop, then Record to start a new one.")
         verdict = "the alarm was raised" if summary.alarm_raised else "no alarm was raised"
+        counted, quiet = summary.counted_hops, summary.silent_hops + summary.no_speech_hops
         overall = ("" if summary.overall_probability is None else
-                   f"; all {summary.hops_scored - summary.silent_hops} windows with speech together: spoof "
-                   f"probability {percent_text(summary.overall_probability)}")
+                   f"; {'the one window' if counted == 1 else f'all {counted} windows'} with speech"
+                   f"{'' if counted == 1 else ' together'}: spoof probability "
+                   f"{percent_text(summary.overall_probability)}")
+        if quiet and counted:  # (with none counted, the stream's note says so)
+            overall += f"; {quiet} window{'s' if quiet != 1 else ''} without speech not counted"
         self.note("summary", f"{summary.duration_s:.1f} s listened to, {verdict}{overall}. " + " ".join(summary.notes))
 
     def _push_pending(self) -> None:

@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Optional
 
 from aasist.present import (
     NO_INPUT_PROBLEMS,
+    NOT_RUN_WITHOUT_SPEECH,
     agreement_summary,
     cautions,
     model_facts,
     percent_text,
     short_percent_text,
+    shown_probability,
+    speech_text,
     verdict_headline,
     warning_items_html,
 )
@@ -33,29 +36,43 @@ LIVE_LOG_EMPTY = '<div class="live-log-empty">Alarms and other events appear her
 
 
 def verdict_html(result, elapsed_s: Optional[float] = None) -> str:
-    """The verdict card: headline, spoof probability, what was analysed, and the cautions."""
-    from aasist.plots import BONAFIDE_COLOR, SPOOF_COLOR
+    """The verdict card: headline, spoof probability, what was analysed, and the cautions. Without speech
+    (verdict "no_speech") the card is grey, says why there is no verdict, and shows no probability as if it meant
+    something."""
+    from aasist.plots import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
 
-    spoof = result.verdict == "spoof"
-    color = SPOOF_COLOR if spoof else BONAFIDE_COLOR
-    p = float(result.spoof_probability)
     term = result.verdict
+    no_speech = term == "no_speech"
+    kind = "no-speech" if no_speech else ("spoof" if term == "spoof" else "bonafide")
+    color = {"no-speech": NO_SPEECH_COLOR, "spoof": SPOOF_COLOR}.get(kind, BONAFIDE_COLOR)
+    p = float(result.spoof_probability)
     analysis = ("whole recording, " + (f"{len(result.windows)} windows" if len(result.windows) > 1 else "1 window")
                 if result.protocol == "full" else "first 4 seconds (authors' protocol)")
     details = f"{result.model} · {analysis} · {result.duration_s:.1f} s of audio"
+    speech = getattr(result, "speech", None)
+    if speech is not None:
+        details += f" · {speech_text(speech)}"
     if result.file:
         details = f"{result.file} · {details}"
     if elapsed_s is not None:
         details += f" · analysed in {elapsed_s:.1f} s"
     caution_html = "".join(f'<div class="verdict-caution">{html.escape(text)}</div>' for text in cautions(result))
+    if no_speech:  # the technical term would only repeat the headline; no number, no bar
+        headline = html.escape(verdict_headline(term))
+        probability = (f'<div class="verdict-prob" data-meaningful="false">Spoof probability: '
+                       f'<b>{html.escape(shown_probability(result))}</b></div>')
+    else:
+        headline = f'{html.escape(verdict_headline(term))} <span class="verdict-term">({term})</span>'
+        number = html.escape(shown_probability(result))
+        probability = f"""<div class="verdict-prob"><span class="verdict-number">{number}</span> spoof probability</div>
+  <div class="verdict-bar"><span style="width:{max(p * 100, 0.8):.1f}%"></span><i title="threshold 50 %"></i></div>
+  <div class="verdict-scale"><span>bona fide</span><span>50 %</span><span>spoof</span></div>"""
     return f"""
-<div class="verdict {'is-spoof' if spoof else 'is-bonafide'}" style="--verdict:{color}" data-verdict="{term}"
+<div class="verdict is-{kind}" style="--verdict:{color}" data-verdict="{term}"
      data-spoof-probability="{p:.6f}">
   <div class="verdict-label">Verdict</div>
-  <div class="verdict-headline">{html.escape(verdict_headline(term))} <span class="verdict-term">({term})</span></div>
-  <div class="verdict-prob"><span class="verdict-number">{html.escape(percent_text(p))}</span> spoof probability</div>
-  <div class="verdict-bar"><span style="width:{max(p * 100, 0.8):.1f}%"></span><i title="threshold 50 %"></i></div>
-  <div class="verdict-scale"><span>bona fide</span><span>50 %</span><span>spoof</span></div>
+  <div class="verdict-headline">{headline}</div>
+  {probability}
   <div class="verdict-details">{html.escape(details)}</div>
   {caution_html}
 </div>"""
@@ -68,8 +85,12 @@ def warnings_html(warnings: list) -> str:
             f"<ul>{warning_items_html(warnings)}</ul></div>")
 
 
-def agreement_html(agreement) -> str:
-    """Every model's result side by side, and whether they agree."""
+def agreement_html(agreement, no_speech: bool = False) -> str:
+    """Every model's result side by side, and whether they agree; with ``no_speech``, that the comparison was not
+    run."""
+    if no_speech:
+        return (f'<div class="not-run" data-state="not_run"><b>Model comparison.</b> '
+                f"{html.escape(NOT_RUN_WITHOUT_SPEECH)}</div>")
     if agreement is None:
         return ""
     rows = "".join(
@@ -81,7 +102,10 @@ def agreement_html(agreement) -> str:
             f'<div class="agreement-note">{html.escape(agreement_summary(agreement))}</div></div>')
 
 
-def robustness_html(check) -> str:
+def robustness_html(check, no_speech: bool = False) -> str:
+    """The robustness check's sentence, what to tick to get one, or (``no_speech``) that it was not run."""
+    if no_speech:
+        return f'<div class="not-run" data-state="not_run">{html.escape(NOT_RUN_WITHOUT_SPEECH)}</div>'
     if check is None:
         return ('<div class="robustness-off">Tick <b>Check robustness</b> and analyse again to see whether harmless '
                 "edits (volume, silence, window position, phone band, noise, compression) change the verdict.</div>")
@@ -112,22 +136,31 @@ def model_status_html(loading: LoadingState) -> str:
 
 # --- the live monitor -------------------------------------------------------------------------------------------
 
+# While the newest window holds no speech (aasist.streaming's "no_speech"): the status line's sentence.
+LIVE_NO_SPEECH = ("The monitor waits for someone to speak: sound without speech (a tone, music, noise, a pause) is "
+                  "not judged and changes neither the smoothed probability nor the alarm.")
+# Under the ALERT (which a pause does not clear), what the newest window was.
+_LAST_WINDOW_NOT_COUNTED = {"silent": "the last window was silent: not counted",
+                            "no_speech": "no speech in the last window: not counted"}
+
 
 def live_status_html(session: Optional[LiveSession]) -> str:
-    """The large status of the live monitor: listening / waiting for 4 s / likely genuine / ALERT."""
+    """The large status of the live monitor: listening / waiting for 4 s / no speech / likely genuine / ALERT."""
     if session is None:
         return LIVE_IDLE_STATUS
     state, headline = _live_headline(session)
     last = session.updates[-1] if session.updates else None
     smoothed = last.smoothed_probability if last is not None else None
     details = []
+    if state == "no_speech":
+        details.append(html.escape(LIVE_NO_SPEECH))
     if smoothed is not None:
         stream = session.stream
         details.append(f"smoothed spoof probability <b>{html.escape(percent_text(smoothed))}</b> (last "
-                       f"{stream.smoothing} windows; alarm at {short_percent_text(stream.threshold)} for "
+                       f"{stream.smoothing} windows with speech; alarm at {short_percent_text(stream.threshold)} for "
                        f"{stream.min_hops} hops in a row)")
-    if last is not None and last.status == "silent":
-        details.append("the last window was silent: not counted")
+    if last is not None and last.status in _LAST_WINDOW_NOT_COUNTED and state not in ("no_speech", "silent"):
+        details.append(_LAST_WINDOW_NOT_COUNTED[last.status])
     if session.level is not None:
         details.append(html.escape(session.level.message))
     if session.skipped:
@@ -159,8 +192,12 @@ def _live_headline(session: LiveSession) -> tuple[str, str]:
         return "alert", "ALERT: likely synthetic speech"
     if last is None or last.status == "waiting":
         return "waiting", f"Listening: waiting for 4 s of speech ({received:.1f} s so far)"
-    if last.smoothed_probability is None:
-        return "silent", "Listening: silence so far (silence is not evidence)"
+    # The newest window decides while nobody speaks (the smoothing keeps the last speech; the detail line shows it).
+    if last.status == "silent":
+        so_far = " so far" if last.smoothed_probability is None else ""
+        return "silent", f"Listening: silence{so_far} (silence is not evidence)"
+    if last.status == "no_speech":
+        return "no_speech", "Listening: no speech"
     if last.smoothed_probability >= stream.threshold:
         return "leaning", "Leaning synthetic (below the alarm's required duration)"
     return "genuine", "Likely genuine speech"
