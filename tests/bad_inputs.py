@@ -80,6 +80,7 @@ class Case:
     make: Callable[[Path], None] = field(repr=False)
     error: Optional[str] = None
     warnings: tuple = ()
+    verdicts: tuple = ("spoof", "bona fide")  # what its result may say
     same_as_reference: bool = False
     sample_rate: int = 16000
 
@@ -100,9 +101,9 @@ CASES = [
     Case("clip_50ms", "short.wav", lambda p: sf.write(p, reference()[0][:800], 16000), error="too short to analyse"),
     Case("nan_samples", "nan.wav", _with(np.nan), error="NaN or infinity"),
     Case("inf_samples", "inf.wav", _with(np.inf), error="NaN or infinity"),
-    # Analysed, with a warning.
+    # Analysed, with a warning (and no verdict: nothing to judge).
     Case("silence", "silence.wav", lambda p: sf.write(p, np.zeros(3 * 16000, np.int16), 16000),
-         warnings=("silent",)),
+         warnings=("silent",), verdicts=("no_speech",)),
     Case("rate_8000", "phone.wav", _rate(8000), warnings=("band_limited",), sample_rate=8000),
     # Analysed.
     Case("rate_44100", "cd.wav", _rate(44100), sample_rate=44100),

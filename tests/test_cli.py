@@ -49,7 +49,7 @@ def test_json_for_real_and_synthetic_speech_and_a_bad_file(cli_env, tmp_path):
         assert row["model"] == "AASIST"
         assert row["verdict"] == ("spoof" if row["spoof_probability"] >= 0.5 else "bona fide")
         for window in row["windows"]:
-            assert set(window) == {"start_s", "end_s", "spoof_probability", "score"}
+            assert set(window) == {"start_s", "end_s", "spoof_probability", "score", "speech_s"}
     assert real["verdict"] == "bona fide" and real["warnings"] == []
     assert synthetic["verdict"] == "spoof"
     assert phone["sample_rate"] == 8000

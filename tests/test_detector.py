@@ -42,7 +42,8 @@ def test_asvspoof_protocol_reproduces_the_reference(detector, reference):
     x = reference["input/x_64600_batch2"]
     logits = reference["AASIST/x_64600_batch2/logits"]
     for i in range(2):
-        result = detector.analyze(x[i], sample_rate=SR, protocol="asvspoof")
+        # The reference inputs are noise: the model's own verdict, without the speech check.
+        result = detector.analyze(x[i], sample_rate=SR, protocol="asvspoof", find_speech=False)
         assert result.score == pytest.approx(float(logits[i, 1]), abs=1e-4)
         expected_p = float(torch.softmax(torch.from_numpy(logits[i]), 0)[0])
         assert result.spoof_probability == pytest.approx(expected_p, abs=5e-5)  # logits 1e-4 -> probability 5e-5
@@ -107,8 +108,8 @@ def test_batching_does_not_change_scores(model, reference):
 
 def test_attention_of_the_most_decisive_window(detector, reference):
     x = np.concatenate([reference["input/x_64600_batch2"][0], reference["input/x_64600_batch2"][1]])
-    result = detector.analyze(x, sample_rate=SR, with_attention=True)
-    assert result.verdict == "spoof"
+    result = detector.analyze(x, sample_rate=SR, with_attention=True, find_speech=False)  # noise, as above
+    assert result.verdict == "spoof" and result.speech is None
     att = result.attention
     # The second half is the reference utterance the model calls spoof with a logit margin of ~12.
     assert att.window_index == result.most_decisive_window == 1
@@ -172,11 +173,15 @@ def test_short_recording_is_tiled_and_warned_about(detector, reference):
 
 def test_result_dictionary(detector, reference):
     d = detector.analyze(reference["input/x_100000"][0], sample_rate=SR).to_dict()
-    assert set(d) >= {"file", "model", "spoof_probability", "score", "verdict", "duration_s", "sample_rate",
-                      "windows", "warnings"}
-    assert set(d["windows"][0]) == {"start_s", "end_s", "spoof_probability", "score"}
-    assert d["verdict"] in ("spoof", "bona fide")
+    assert set(d) >= {"file", "model", "spoof_probability", "spoof_probability_meaningful", "score", "verdict",
+                      "duration_s", "sample_rate", "speech", "windows", "warnings"}
+    assert set(d["windows"][0]) == {"start_s", "end_s", "spoof_probability", "score", "speech_s"}
+    assert set(d["speech"]) == {"seconds", "share", "regions"}
+    assert d["verdict"] == "no_speech" and d["spoof_probability_meaningful"] is False  # the input is noise
     assert 0.0 <= d["spoof_probability"] <= 1.0
+    without = detector.analyze(reference["input/x_100000"][0], sample_rate=SR, find_speech=False).to_dict()
+    assert "speech" not in without and set(without["windows"][0]) == {"start_s", "end_s", "spoof_probability", "score"}
+    assert without["verdict"] in ("spoof", "bona fide") and without["spoof_probability_meaningful"] is True
 
 
 def test_unknown_protocol(detector):

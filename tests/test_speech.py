@@ -15,7 +15,7 @@ import soundfile as sf
 from aasist.audio import load_audio
 from aasist.detector import NO_SPEECH
 from aasist.pipeline import Pipeline
-from aasist.speech import MIN_SPEECH_S, SpeechFinder
+from aasist.speech import MAX_GAIN_DB, MIN_SPEECH_S, SpeechFinder, vad_gain_db
 from signals import SR, non_speech
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def finder():
 
 
 def test_regions_are_the_packages_own(finder):
-    """Our frames, state and regions are silero-vad's sequence path, exactly."""
+    """Our frames, state and regions are silero-vad's sequence path on the audio at the VAD's gain, exactly."""
     import torch
 
     threads = torch.get_num_threads()
@@ -38,14 +38,32 @@ def test_regions_are_the_packages_own(finder):
     torch.set_num_threads(threads)
     model = load_silero_vad(sequence=True)
     for path in EXAMPLES:
-        x = load_audio(path).waveform
-        theirs = get_speech_timestamps_sequence(x, model, sampling_rate=SR, return_seconds=False)
-        ours = finder.find(x).regions
-        assert [(r["start"] / SR, min(r["end"], len(x)) / SR) for r in theirs] == list(ours), path.name
+        for gain_db in (0, -30):  # as it is (no gain), and 30 dB quieter (the VAD hears it turned up)
+            x = load_audio(path).waveform * np.float32(10 ** (gain_db / 20))
+            heard = x * np.float32(10 ** (vad_gain_db(x) / 20))
+            theirs = get_speech_timestamps_sequence(heard, model, sampling_rate=SR, return_seconds=False)
+            ours = finder.find(x).regions
+            assert [(r["start"] / SR, min(r["end"], len(x)) / SR) for r in theirs] == list(ours), path.name
+
+
+def test_quiet_speech_is_heard_and_quiet_noise_stays_noise(finder):
+    """The VAD hears quiet speech turned up (far-field talkers were what it missed), and turning up quiet sounds
+    without words does not make them speech."""
+    rng = np.random.default_rng(2)
+    speech = load_audio(EXAMPLES[0]).waveform
+    far = np.convolve(speech, np.exp(-np.arange(8000) / 1600) * rng.standard_normal(8000) * 0.05)[: len(speech)]
+    far = far / np.sqrt(np.mean(far ** 2)) * 10 ** (-52 / 20) + 10 ** (-62 / 20) * rng.standard_normal(len(far))
+    assert vad_gain_db(far) == MAX_GAIN_DB or vad_gain_db(far) > 20
+    assert finder.find(far.astype(np.float32)).enough
+    for name, x in NON_SPEECH.items():
+        quiet = x * np.float32(10 ** (-40 / 20))
+        assert finder.find(quiet).seconds == 0, name
 
 
 def test_blocks_of_any_size_give_the_same_presence(finder):
-    x = np.concatenate([load_audio(p).waveform for p in EXAMPLES[:3]])
+    # Over several of the VAD's 16.4 s blocks, one part 30 dB quieter (its block is turned up).
+    x = np.concatenate([load_audio(p).waveform * np.float32(0.03 if i == 4 else 1) for i, p in
+                        enumerate(EXAMPLES * 2)])
     whole = finder.find(x)
     rng = np.random.default_rng(1)
     tracker = finder.tracker()
@@ -55,7 +73,7 @@ def test_blocks_of_any_size_give_the_same_presence(finder):
         tracker.push(x[begin : begin + size])
         begin += size
     assert tracker.presence() == whole
-    assert whole.seconds > 5 and 0 < whole.share <= 1
+    assert whole.seconds > 40 and 0.8 < whole.share <= 1
 
 
 def test_finding_speech_leaves_torchs_thread_count_alone():
