@@ -146,6 +146,41 @@ def model_facts(name: str) -> str:
     return model.facts() if model is not None else ""
 
 
+# --- an evaluation on labelled recordings (aasist.evaluation) -------------------------------------------------------
+
+EVALUATION_LIMITS = (
+    "An EER on your recordings says how well a model separates these recordings, at the best threshold for them. "
+    "It does not promise the same on other voices, microphones, codecs or voice generators, and a small set gives "
+    "a wide interval."
+)
+
+
+def evaluation_notes(evaluation) -> list[str]:
+    """What to keep in mind when reading an evaluation, in plain sentences: left-out recordings, the interval's
+    width on a small set, what the threshold at the EER would change. Page, report and CLI print these."""
+    from .evaluation import FEW_PER_CLASS
+
+    notes = []
+    failed, no_speech = len(evaluation.failed_files), len(evaluation.no_speech_files)
+    if failed or no_speech:
+        parts = ([f"{failed} could not be decoded"] if failed else []) + \
+            ([f"{no_speech} hold no speech"] if no_speech else [])
+        notes.append(f"Of {len(evaluation.files)} recordings, {' and '.join(parts)}: they are listed apart and "
+                     "left out of the numbers.")
+    if evaluation.models:
+        first = evaluation.models[0]
+        if min(first.n_bonafide, first.n_spoof) < FEW_PER_CLASS:
+            notes.append(f"With {first.n_bonafide} bona fide and {first.n_spoof} spoof recordings (under "
+                         f"{FEW_PER_CLASS} in a class) the 95 % interval is wide: another set of the same kind "
+                         "could give any EER inside it.")
+    for m in evaluation.models:
+        notes.append(f"{m.model}: at the threshold of its EER ({m.threshold_at_eer:.6g} instead of 0.5) it would "
+                     f"make {m.false_alarms_at_eer} false alarms and {m.misses_at_eer} misses on this set instead "
+                     f"of {m.false_alarms_at_05} and {m.misses_at_05}; a threshold chosen on one set may not carry "
+                     "to other audio.")
+    return notes
+
+
 # --- a result as a row --------------------------------------------------------------------------------------------
 
 # The CSV of the Batch tab and of `python -m aasist detect --csv`.
