@@ -268,6 +268,220 @@ def run_models(args: argparse.Namespace) -> int:
     return 0
 
 
+EVALUATION_MODELS = ("AASIST", "AASIST-L")  # `evaluate` without --models: both packaged, so it runs offline
+
+
+def _count(least: int):
+    """An argparse type: a whole number of at least ``least``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"expected a whole number of at least {least}, got '{text}'")
+        return value
+    return parse
+
+
+def add_evaluate_parser(subparsers) -> None:
+    from .evaluation import BOOTSTRAP_ROUNDS
+    from .training.evaluate import add_database_arguments
+
+    p = subparsers.add_parser(
+        "evaluate", help="EER of the models on your own labelled recordings (or an ASVspoof database: --database)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="How well do the models tell your bona fide recordings from your spoofed ones? Every labelled "
+                    "recording is\nscored by each model; each model's EER is printed with its 95 % bootstrap "
+                    "interval, its threshold at the\nEER, and its false alarms and misses at the demo's threshold "
+                    "0.5. Labels come from folders named bonafide\n(or real, genuine) and spoof (or fake, synthetic), "
+                    "at any depth and in any case, or from a CSV of file,label\n(--labels). Recordings that cannot "
+                    "be decoded, and those without speech, are listed apart and left out.\nExit status: 0, or 2 "
+                    "(one sentence on stderr) when the recordings cannot be evaluated.\n\n"
+                    "With --database, scores an ASVspoof 2019 protocol with a checkpoint instead (the training "
+                    "pipeline's\nevaluation: score file, EER and min t-DCF).",
+        epilog="examples:\n"
+               "  python -m aasist evaluate my_set/                   # my_set/real/*.wav, my_set/fake/*.wav\n"
+               "  python -m aasist evaluate --labels labels.csv --models AASIST,RawNet2 --report out/\n"
+               "  python -m aasist evaluate my_set/ --json > evaluation.json\n"
+               "  python -m aasist evaluate --database DB --checkpoint AASIST --scores scores.txt")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="audio files, or folders searched at any depth (with --labels: may be left out, the CSV's "
+                        "files are evaluated)")
+    p.add_argument("--labels", metavar="CSV", default=None,
+                   help="labels from a CSV of file,label rows (label bonafide/real or spoof/fake; files relative to "
+                        "the CSV's folder; a header row is allowed) instead of folder names")
+    p.add_argument("--models", metavar="A,B", default=None,
+                   help=f"models to evaluate, separated by commas (default: {','.join(EVALUATION_MODELS)}, packaged "
+                        "with aasist, offline; RawNet2 and W2V2-AASIST are downloaded from the Hub when named)")
+    p.add_argument("--json", action="store_true",
+                   help="print the evaluation as JSON: models [model, eer, eer_ci95, threshold_at_eer, "
+                        "false_alarms_at_0.5, misses_at_0.5, n_bonafide, n_spoof, ...] and files [file, label, "
+                        "spoof_probability per model, or error]")
+    p.add_argument("--report", metavar="DIR", default=None,
+                   help="also write a self-contained HTML report of the evaluation into DIR")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="show a progress bar on stderr (default: when stderr is a terminal)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+    p.add_argument("--bootstrap", type=_count(1), default=None, metavar="N",
+                   help=f"bootstrap rounds of the 95 %% interval (default {BOOTSTRAP_ROUNDS})")
+    p.add_argument("--seed", type=_count(0), default=None, metavar="N",
+                   help="seed of the bootstrap, for a reproducible interval (default 0)")
+    add_database_arguments(p.add_argument_group(
+        "an ASVspoof 2019 database, with --database DB --checkpoint C --scores OUT (of the options above, "
+        "only --no-progress applies)"), required=False)
+    p.set_defaults(handler=run_evaluate)
+
+
+# `evaluate`'s labelled-recordings options (destination -> how the user wrote it), which --database does not take.
+_RECORDINGS_OPTIONS = {"paths": "PATH...", "labels": "--labels", "models": "--models", "json": "--json",
+                       "report": "--report", "bootstrap": "--bootstrap", "seed": "--seed"}
+
+
+def _evaluation_model_names(models: Optional[str]) -> list:
+    if models is None:
+        return list(EVALUATION_MODELS)
+    names = [name.strip() for name in models.split(",") if name.strip()]
+    if not names:
+        raise ValueError("--models needs model names separated by commas, e.g. --models AASIST,AASIST-L.")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"--models names {twice[0]} twice; name each model once.")
+    return names
+
+
+class RecordingsBar:
+    """A progress bar on stderr over the recordings of an evaluation (tqdm), fed by ``evaluate``'s
+    ``progress(done, total)``. ``enabled`` None: only when stderr is a terminal, as ``ProgressBar``."""
+
+    def __init__(self, total: int, enabled: Optional[bool] = None):
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, desc="evaluate", unit="recording", leave=False, file=sys.stderr,
+                         disable=None if enabled is None else not enabled, dynamic_ncols=True)
+
+    def update(self, done: int, total: int) -> None:
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+def _print_evaluation(evaluation, out, report: str = "") -> None:
+    """The evaluation for people: a table of the models, the notes, then the recordings left out."""
+    from .present import EVALUATION_LIMITS, evaluation_notes
+
+    width = max([12] + [len(m.model) for m in evaluation.models])
+    header = (f"{'model':<{width}} {'EER':>8}  {'95 % interval':<15} {'threshold':>9}  {'false alarms at 0.5':<19}  "
+              f"{'misses at 0.5':<15} {'bona fide':>9} {'spoof':>6}")
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for m in evaluation.models:
+        low, high = m.eer_ci95
+        false_alarms = f"{m.false_alarms_at_05} ({m.false_alarm_rate_at_05:.1f} %)"
+        misses = f"{m.misses_at_05} ({m.miss_rate_at_05:.1f} %)"
+        print(f"{m.model:<{width}} {m.eer:>6.2f} %  {f'{low:.2f}-{high:.2f} %':<15} {m.threshold_at_eer:>9.6f}  "
+              f"{false_alarms:<19}  {misses:<15} {m.n_bonafide:>9} {m.n_spoof:>6}", file=out)
+    print("EER and its 95 % interval: percent of the recordings. Threshold: the spoof probability at the EER.\n"
+          "A false alarm is bona fide speech called spoof; a miss, spoof called bona fide.", file=out)
+    print(file=out)
+    for note in evaluation_notes(evaluation):
+        print(f"note: {note}", file=out)
+    print(f"note: {EVALUATION_LIMITS}", file=out)
+    if evaluation.failed_files:
+        print(f"\nnot decoded ({len(evaluation.failed_files)}, left out):", file=out)
+        for f in evaluation.failed_files:
+            print(f"  {f.file} [{f.label}]: {f.error}", file=out)
+    if evaluation.no_speech_files:
+        print(f"\nno speech found ({len(evaluation.no_speech_files)}, left out):", file=out)
+        for f in evaluation.no_speech_files:
+            speech = "" if f.speech_s is None else f" ({f.speech_s:.1f} s of speech)"
+            print(f"  {f.file} [{f.label}]{speech}", file=out)
+    if report:
+        print(f"\nreport: {report}", file=out)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``evaluate``: the labelled recordings, or under ``--database`` the training pipeline's ASVspoof scoring."""
+    if args.database is not None:
+        return _run_database_evaluation(args)
+    from .training.evaluate import DATABASE_DESTS, add_database_arguments
+
+    probe = argparse.ArgumentParser()
+    add_database_arguments(probe, required=False)
+    defaults = vars(probe.parse_args([]))
+    database_only = [f"--{dest.replace('_', '-')}" for dest in DATABASE_DESTS if getattr(args, dest) != defaults[dest]]
+    if database_only:
+        print(f"error: {', '.join(database_only)} {'applies' if len(database_only) == 1 else 'apply'} only with "
+              "--database (an ASVspoof database); for your own recordings give PATH... or --labels CSV.",
+              file=sys.stderr)
+        return 2
+    if not args.paths and args.labels is None:
+        print("error: Give the recordings to evaluate: folders named bonafide/real and spoof/fake, or --labels CSV "
+              "(or --database DB for an ASVspoof database).", file=sys.stderr)
+        return 2
+
+    from .detector import Detector
+    from .evaluation import BOOTSTRAP_ROUNDS, EvaluationError, evaluate, labelled_files
+
+    try:
+        names = _evaluation_model_names(args.models)
+        files = labelled_files(args.paths, labels_csv=args.labels)
+        detectors = [Detector.from_pretrained(name) for name in names]
+    except Exception as error:  # labels, weights and backend errors are already one user-facing sentence
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 2
+    bar = RecordingsBar(len(files), enabled=args.progress)
+    try:
+        evaluation = evaluate(files, detectors, progress=bar.update,
+                              bootstrap_rounds=BOOTSTRAP_ROUNDS if args.bootstrap is None else args.bootstrap,
+                              seed=0 if args.seed is None else args.seed)
+    except EvaluationError as error:
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 2
+    except Exception as error:  # not expected (each recording's errors are caught): still one sentence
+        print(f"error: {one_sentence(error)}", file=sys.stderr)
+        return 1
+    finally:
+        bar.close()
+
+    report, status = "", 0
+    if args.report:
+        from .evaluation_report import write_evaluation_report
+
+        try:
+            report = str(write_evaluation_report(evaluation, args.report))
+        except Exception as error:  # the numbers are still printed
+            why = error.strerror if isinstance(error, OSError) and error.strerror else one_sentence(error)
+            print(f"error: could not write the report into {args.report}: {why.rstrip('.')}.", file=sys.stderr)
+            status = 1
+    if args.json:
+        data = evaluation.to_dict()
+        if report:
+            data["report"] = report
+        json.dump(data, sys.stdout, indent=2)
+        print()
+    else:
+        _print_evaluation(evaluation, sys.stdout, report)
+    return status
+
+
+def _run_database_evaluation(args: argparse.Namespace) -> int:
+    from .training.evaluate import run_evaluate as run_database_evaluation
+
+    given = [flag for dest, flag in _RECORDINGS_OPTIONS.items() if getattr(args, dest) not in (None, False, [])]
+    if given:
+        print(f"error: {', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply with --database, which "
+              "scores an ASVspoof protocol with --checkpoint.", file=sys.stderr)
+        return 2
+    missing = [flag for flag in ("--checkpoint", "--scores") if getattr(args, flag[2:]) is None]
+    if missing:
+        print(f"error: --database needs {' and '.join(missing)}.", file=sys.stderr)
+        return 2
+    args.no_progress = args.progress is False  # as before: a bar unless --no-progress
+    return run_database_evaluation(args)
+
+
 STREAM_BLOCK_S = 0.1  # seconds of audio read and pushed at a time by `stream`
 EXIT_ALARM = 3  # `stream`: an alarm was raised
 
@@ -420,10 +634,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(subparsers)
 
     from .onnx_backend import add_export_parser
-    from .training.cli import add_training_parsers
+    from .training.cli import add_push_parser, add_train_parser
 
     add_export_parser(subparsers)
-    add_training_parsers(subparsers)
+    add_train_parser(subparsers)
+    add_evaluate_parser(subparsers)  # labelled recordings; the training pipeline's ASVspoof scoring under --database
+    add_push_parser(subparsers)
     return parser
 
 

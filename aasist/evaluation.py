@@ -95,15 +95,22 @@ class ModelEvaluation:
     spoof_scores: np.ndarray = field(repr=False)  # and of the spoof ones
     weights_sha256: Optional[str] = None
     architecture: Optional[str] = None
+    # The EER threshold on the metric's own scores (1 - p): the counts below use it, since 1 - (1 - p) may round
+    # past p and move the recording at the threshold to the other side.
+    metric_threshold: Optional[float] = field(default=None, repr=False)
 
     @property
     def false_alarms_at_eer(self) -> int:
-        """Bona fide recordings called spoof at the threshold of the EER (a spoof probability at or above it)."""
-        return int(np.sum(self.bonafide_scores >= self.threshold_at_eer))
+        """Bona fide recordings called spoof at the threshold of the EER (``metrics``: rejected when 1 - p <= t)."""
+        return int(np.sum(1 - self.bonafide_scores <= self._t))
 
     @property
     def misses_at_eer(self) -> int:
-        return int(np.sum(self.spoof_scores < self.threshold_at_eer))
+        return int(np.sum(1 - self.spoof_scores > self._t))
+
+    @property
+    def _t(self) -> float:
+        return 1 - self.threshold_at_eer if self.metric_threshold is None else self.metric_threshold
 
     @property
     def false_alarm_rate_at_05(self) -> float:
@@ -311,7 +318,7 @@ def model_evaluation(model: str, bonafide: np.ndarray, spoof: np.ndarray, bootst
         threshold_at_eer=float(1 - threshold),
         false_alarms_at_05=int(np.sum(bonafide >= DEMO_THRESHOLD)), misses_at_05=int(np.sum(spoof < DEMO_THRESHOLD)),
         n_bonafide=len(bonafide), n_spoof=len(spoof), bonafide_scores=bonafide, spoof_scores=spoof,
-        weights_sha256=weights_sha256, architecture=architecture)
+        weights_sha256=weights_sha256, architecture=architecture, metric_threshold=float(threshold))
 
 
 def eer_interval(bonafide: np.ndarray, spoof: np.ndarray, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> tuple:

@@ -213,24 +213,41 @@ def print_report(report: EvaluationReport, out=None) -> None:
         print(f"  EER {attack}: {eer:.6f} %", file=out)
 
 
+# The options of the ASVspoof database mode, by destination: ``python -m aasist evaluate --database DB`` (aasist.cli)
+# offers them beside the labelled-recordings mode, and tells the modes apart by them.
+DATABASE_DESTS = ("checkpoint", "database", "scores", "track", "split", "asv_scores", "batch_size", "workers",
+                  "device", "revision")
+
+
+def add_database_arguments(parser, required: bool = True) -> None:
+    """The ASVspoof database options (all but ``--no-progress``) on ``parser`` or an argument group. ``required``
+    False: ``--checkpoint``, ``--database`` and ``--scores`` may be left out, for a command with another mode (its
+    handler then checks them when ``--database`` is given)."""
+    parser.add_argument("--checkpoint", required=required,
+                        help="checkpoint folder (or a training output folder: its best/), built-in name or Hub repo "
+                             "id")
+    parser.add_argument("--database", required=required, metavar="DB",
+                        help="folder holding LA/ or PA/ as distributed")
+    parser.add_argument("--scores", required=required, metavar="OUT", help="score file to write")
+    parser.add_argument("--track", choices=("LA", "PA"), default=None, help="default: the checkpoint's, else LA")
+    parser.add_argument("--split", choices=("eval", "dev"), default="eval")
+    parser.add_argument("--asv-scores", default=None, help="ASV score file (default: the database's, if present)")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="data loading processes")
+    parser.add_argument("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
+    parser.add_argument("--revision", default="main", help="Hub revision, for a Hub repo id")
+
+
 def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
+    """The database-only ``evaluate`` (``training.cli.add_training_parsers``); ``python -m aasist evaluate`` is
+    aasist.cli's, which adds the labelled-recordings mode and runs this one's ``run_evaluate`` under ``--database``."""
     p = subparsers.add_parser(
         "evaluate",
         help="score an ASVspoof 2019 protocol and print EER and min t-DCF",
         description="Score the eval (or dev) protocol of ASVspoof 2019 with a checkpoint, write the score file "
         "(utterance attack key score) and print the EER and, where the ASV scores exist, the min t-DCF.",
     )
-    p.add_argument("--checkpoint", required=True,
-                   help="checkpoint folder (or a training output folder: its best/), built-in name or Hub repo id")
-    p.add_argument("--database", required=True, metavar="DB", help="folder holding LA/ or PA/ as distributed")
-    p.add_argument("--scores", required=True, metavar="OUT", help="score file to write")
-    p.add_argument("--track", choices=("LA", "PA"), default=None, help="default: the checkpoint's, else LA")
-    p.add_argument("--split", choices=("eval", "dev"), default="eval")
-    p.add_argument("--asv-scores", default=None, help="ASV score file (default: the database's, if present)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--workers", type=int, default=2, help="data loading processes")
-    p.add_argument("--device", default=None, help="cuda, cuda:1 or cpu (default: cuda when available)")
-    p.add_argument("--revision", default="main", help="Hub revision, for a Hub repo id")
+    add_database_arguments(p)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(handler=run_evaluate)
     return p
