@@ -181,6 +181,66 @@ def evaluation_notes(evaluation) -> list[str]:
     return notes
 
 
+def eer_text(eer: float) -> str:
+    """An equal error rate in percent for people: '0.83 %', '12.3 %'."""
+    return f"{eer:.2f} %" if eer < 10 else f"{eer:.1f} %"
+
+
+def eer_interval_text(interval) -> str:
+    """A 95 % interval of the EER (percent): '8.1–16.0 %'."""
+    low, high = interval
+    return f"{eer_text(low)[:-2]}–{eer_text(high)}"
+
+
+def evaluation_set_text(evaluation) -> str:
+    """The set's size in one sentence: what was counted, per class, and what was left out and why."""
+    from .evaluation import BONA_FIDE
+
+    counted = evaluation.counted_files
+    n_bonafide = sum(f.label == BONA_FIDE for f in counted)
+    text = (f"{len(evaluation.files)} recording{'s' if len(evaluation.files) != 1 else ''}: {len(counted)} counted "
+            f"({n_bonafide} bona fide, {len(counted) - n_bonafide} spoof)")
+    failed, no_speech = len(evaluation.failed_files), len(evaluation.no_speech_files)
+    if failed:
+        text += f", {failed} could not be decoded"
+    if no_speech:
+        text += f", {no_speech} {'holds' if no_speech == 1 else 'hold'} no speech"
+    return text + "."
+
+
+EVALUATION_DET_CAPTION = (
+    "DET curves: at every threshold, the share of bona fide recordings called spoof (false alarms, across) and of "
+    "spoof recordings called bona fide (misses, up), on normal-deviate scales as in the ASVspoof and NIST tools. "
+    "Lower left is better; each model's marked point is its equal error rate, where its curve crosses the dashed "
+    "diagonal."
+)
+EVALUATION_SCORES_CAPTION = (
+    "Each model's spoof probability for every counted recording, bona fide above and spoof below. Dashed: the "
+    "demo's threshold 0.5; solid: the model's threshold at its EER. Dots on the wrong side of a line are errors at "
+    "that threshold."
+)
+EVALUATION_MOST_WRONG_INTRO = (
+    "The recordings the models get most wrong at the threshold 0.5, the furthest past it first: listen to these "
+    "first, they show what fools a model (or a wrong label)."
+)
+EVALUATION_NOTHING_WRONG = "No model calls any counted recording wrong at the threshold 0.5."
+EVALUATION_MODELS_INTRO = (
+    "EER: the equal error rate on the counted recordings, with its 95 % bootstrap interval. A false alarm is a bona "
+    "fide recording called spoof, a miss a spoof recording called bona fide; the demo calls a spoof probability of "
+    "0.5 and above spoof."
+)
+EVALUATION_RECORDINGS_INTRO = (
+    "Every recording in the order given; in bold red, a call that is wrong at the threshold 0.5."
+)
+EVALUATION_LEFT_OUT_INTRO = (
+    "Left out of the numbers: recordings that could not be decoded, with the reason, and recordings that hold no "
+    "speech (the models can only judge speech)."
+)
+EVALUATION_NOTHING_LEFT_OUT = "None: every recording was counted."
+EVALUATION_NOT_DECODED = "could not be decoded"  # a recording's state in the tables
+EVALUATION_NO_SPEECH = "holds no speech"
+
+
 # --- a result as a row --------------------------------------------------------------------------------------------
 
 # The CSV of the Batch tab and of `python -m aasist detect --csv`.

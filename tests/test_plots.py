@@ -333,3 +333,139 @@ def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
     prob = _axis_by_label(fig, xlabel="Time (s)")
     assert {to_hex(patch.get_facecolor()) for patch in prob.patches if patch.get_fill()} == {plots.NO_SPEECH_BG}
     assert figures.spectrogram.std() > 10
+
+
+# --- an evaluation on labelled recordings: DET curves and score distributions ----------------------------------------
+
+
+def _evaluation(models: dict, n_bonafide: int, n_spoof: int, seed: int = 0):
+    """An ``Evaluation`` of made-up models, no audio: ``models`` maps a name to how far apart (in logits) it puts
+    the two classes; each class's spoof probabilities are logistic of a normal around -/+ that."""
+    from aasist.evaluation import Evaluation, model_evaluation
+
+    rng = np.random.default_rng(seed)
+    built = []
+    for name, separation in models.items():
+        bonafide = 1 / (1 + np.exp(-rng.normal(-separation, 1.5, n_bonafide)))
+        spoof = 1 / (1 + np.exp(-rng.normal(separation, 1.5, n_spoof)))
+        built.append(model_evaluation(name, bonafide, spoof, bootstrap_rounds=50, seed=seed))
+    return Evaluation(built, [], "2025-03-04T05:06:07+00:00", 50, seed)
+
+
+def _by_gid(fig, gid: str):
+    found = [artist for artist in fig.findobj(lambda a: a.get_gid() == gid)]
+    assert len(found) == 1, (gid, found)
+    return found[0]
+
+
+FOUR_MODELS = {"AASIST": 2.5, "AASIST-L": 1.2, "RawNet2": 0.4, "W2V2-AASIST": 3.5}
+
+
+@pytest.mark.parametrize("n_bonafide, n_spoof", [(250, 250), (2, 1), (40, 7)])
+def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bonafide, n_spoof):
+    from matplotlib.colors import to_hex
+    from scipy.stats import norm
+
+    from aasist import metrics
+    from aasist.present import eer_text
+
+    evaluation = _evaluation(FOUR_MODELS, n_bonafide, n_spoof)
+    fig = plots.draw_det_curves(evaluation)
+    low, high = plots.det_axis_range(evaluation)
+    ax = _axis_by_label(fig, xlabel="False alarm rate (%): bona fide recordings called spoof")
+    assert ax.get_ylabel() == "Miss rate (%): spoof recordings called bona fide"
+    # Normal-deviate axes, ticked at the DET tools' rates.
+    shown = [r for r in (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95, 0.99) if r <= high]
+    for axis in (ax.xaxis, ax.yaxis):
+        assert axis.get_ticklocs() == pytest.approx(norm.ppf(shown))
+        assert [t.get_text() for t in axis.get_ticklabels()] == [f"{r * 100:g}" for r in shown]
+    assert ax.get_xlim() == pytest.approx(norm.ppf([low, high])) and ax.get_ylim() == ax.get_xlim()
+    diagonal = _by_gid(fig, "eer-line")
+    assert diagonal.get_xdata() == pytest.approx(diagonal.get_ydata())
+
+    colours = set()
+    legend = " ".join(_legend_texts(fig))
+    for m in evaluation.models:
+        eer, _ = metrics.compute_eer(1 - m.bonafide_scores, 1 - m.spoof_scores)  # bona fide is the target class
+        point = _by_gid(fig, f"eer-point:{m.model}")
+        assert point.get_xdata()[0] == pytest.approx(norm.ppf(np.clip(eer, low, high)))
+        assert point.get_ydata()[0] == pytest.approx(point.get_xdata()[0])
+        curve = _by_gid(fig, f"det-curve:{m.model}")
+        miss, false_alarm, _ = m.det_curve()
+        assert curve.get_xdata() == pytest.approx(norm.ppf(np.clip(false_alarm, low, high)))
+        assert curve.get_ydata() == pytest.approx(norm.ppf(np.clip(miss, low, high)))
+        assert np.isfinite(curve.get_xydata()).all()  # rates of 0 and 1 are clipped onto the edges
+        assert eer_text(m.eer) in _texts(fig) and f"{m.model}\nEER {eer_text(m.eer)}" in legend
+        assert point.get_color() == curve.get_color()
+        colours.add(to_hex(curve.get_color()))
+    assert colours == set(plots.MODEL_COLORS[:4])  # one colour-blind-safe colour each
+    image = plots.render_figure(fig)
+    assert image.shape[1] == 960 and image.std() > 10
+
+
+def test_det_axes_widen_for_an_eer_near_chance():
+    from scipy.stats import norm
+
+    evaluation = _evaluation({"coin": 0.0}, 200, 200, seed=4)
+    assert evaluation.models[0].eer > 45
+    low, high = plots.det_axis_range(evaluation)
+    assert high > 0.95
+    fig = plots.draw_det_curves(evaluation)
+    point = _by_gid(fig, "eer-point:coin")
+    ax = point.axes
+    assert ax.get_xlim()[0] < point.get_xdata()[0] < ax.get_xlim()[1] - 0.5  # not on the edge
+    assert point.get_xdata()[0] == pytest.approx(norm.ppf(evaluation.models[0].eer / 100))
+
+
+def test_det_curves_of_one_perfect_model_with_three_recordings():
+    """Perfectly separated: EER 0, drawn in the lower left corner; the curve lies on the edges, all finite."""
+    evaluation = _evaluation({"AASIST": 8.0}, 2, 1)
+    assert evaluation.models[0].eer == 0
+    fig = plots.draw_det_curves(evaluation)
+    point = _by_gid(fig, "eer-point:AASIST")
+    assert point.get_xdata()[0] == pytest.approx(point.axes.get_xlim()[0])
+    assert np.isfinite(_by_gid(fig, "det-curve:AASIST").get_xydata()).all()
+    assert "few: the curves are coarse steps" in _texts(fig)
+    assert plots.render_figure(fig).std() > 10
+
+
+@pytest.mark.parametrize("names, n_bonafide, n_spoof", [(["AASIST"], 2, 1), (list(FOUR_MODELS), 250, 250),
+                                                         (["AASIST", "RawNet2"], 30, 12)])
+def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
+    from aasist.present import eer_text
+
+    evaluation = _evaluation({name: FOUR_MODELS[name] for name in names}, n_bonafide, n_spoof)
+    fig = plots.draw_score_distributions(evaluation)
+    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
+    assert len(panels) == len(names)
+    for ax, m in zip(panels, evaluation.models):
+        assert ax.get_title(loc="left").startswith(f"{m.model}: EER {eer_text(m.eer)}")
+        assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 1
+        for label, scores in (("bona fide", m.bonafide_scores), ("spoof", m.spoof_scores)):
+            dots = _by_gid(fig, f"scores:{m.model}:{label}")
+            assert dots.axes is ax
+            assert np.asarray(dots.get_offsets())[:, 0] == pytest.approx(scores)  # a dot per recording
+        threshold = _by_gid(fig, f"eer-threshold:{m.model}")
+        assert threshold.get_xdata()[0] == pytest.approx(m.threshold_at_eer) and threshold.axes is ax
+        assert any(line.get_xdata()[0] == 0.5 and line.get_linestyle() != "-" for line in ax.get_lines())
+        text = _texts(fig)
+        assert f"{m.false_alarms_at_05} of {m.n_bonafide} called spoof" in text
+        assert f"{m.misses_at_05} of {m.n_spoof} called bona fide" in text
+        # Histograms behind the dots only where a lane holds enough recordings to show a shape.
+        assert bool(ax.patches) == (max(n_bonafide, n_spoof) >= 20)
+    image = plots.render_figure(fig)
+    assert image.shape[1] == 1100 and image.std() > 10
+    assert fig.get_size_inches()[1] < 2.5 + 2.05 * len(names)  # grows with the models, not the recordings
+
+
+def test_evaluation_figures_of_a_large_set():
+    """4 models and 1000 recordings (2000 would change nothing: a DET curve has a point per recording, the score
+    panels a dot each); how long each figure takes is printed."""
+    evaluation = _evaluation(FOUR_MODELS, 500, 500)
+    for draw in (plots.draw_det_curves, plots.draw_score_distributions):
+        plots.render_figure(draw(evaluation))  # fonts loaded
+        started = time.perf_counter()
+        image = plots.render_figure(draw(evaluation))
+        took = time.perf_counter() - started
+        assert image.std() > 10
+        print(f"\n{draw.__name__}, 4 models x 1000 recordings: {took * 1000:.0f} ms")
