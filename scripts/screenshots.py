@@ -100,7 +100,7 @@ def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16
     return {"x": 0, "y": y0, "width": page.viewport_size["width"], "height": bottom["y"] + bottom["height"] + margin - y0}
 
 
-SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "live")  # --only takes these names
+SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "evaluate", "live")  # --only takes these
 NO_SPEECH_NAME = "tone_440hz.wav"  # the sound the "no speech" shot analyses: 4 s of a 440 Hz tone
 
 
@@ -113,6 +113,26 @@ def tone_file(folder: Path) -> Path:
     path = folder / NO_SPEECH_NAME
     sf.write(path, (0.05 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
     return path
+
+
+def evaluation_set(folder: Path, examples: list) -> tuple[list, list]:
+    """The Evaluate shot's labelled set: the example clips, plus the real ones 6 dB below full scale and the synthetic
+    ones quiet (peak 0.03 and 0.06), where loudness sways the model (README, "Microphone capture"): (bona fide,
+    spoof) files."""
+    import numpy as np
+    import soundfile as sf
+
+    real = [p for p in examples if p.name.startswith("real_")]
+    synthetic = [p for p in examples if p.name.startswith("synthetic_")]
+    bonafide, spoof = list(real), list(synthetic)
+    for clips, peaks, into in ((real, (0.5,), bonafide), (synthetic, (0.03, 0.06), spoof)):
+        for clip in clips:
+            x, sr = sf.read(clip, dtype="float32")
+            for peak in peaks:
+                path = folder / f"{clip.stem}_peak{peak:g}.wav"
+                sf.write(path, (x * peak / max(float(np.abs(x).max()), 1e-6)).astype(np.float32), sr)
+                into.append(path)
+    return bonafide, spoof
 
 
 def fresh(page) -> None:
@@ -205,6 +225,22 @@ def main() -> None:
             page.locator("#batch-csv a").first.wait_for(timeout=120_000)
             page.wait_for_timeout(300)
             shot("batch", clip=clip_between(page, "h1", "#batch-csv"))
+
+        if "evaluate" in only:
+            # The Evaluate tab on a small labelled set: the table, the notes and the DET chart.
+            bonafide, spoof = evaluation_set(Path(scratch), examples)
+            page.get_by_role("tab", name="Evaluate").click()
+            for elem_id, files in (("evaluate-bonafide", bonafide), ("evaluate-spoof", spoof)):
+                page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
+                page.wait_for_function(
+                    "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
+                    arg=[elem_id, files[-1].stem], timeout=120_000)
+            page.click("#evaluate-button")
+            page.wait_for_function("() => { const i = document.querySelector('#evaluate-det img');"
+                                   " return i && i.complete && i.naturalWidth > 0; }", timeout=300_000)
+            page.mouse.move(0, 0)
+            page.wait_for_timeout(300)
+            shot("evaluate", clip=clip_between(page, "#evaluate-summary", "#evaluate-det"))
         browser.close()
         if "live" in only:
             live(playwright, args.chromium, url, clip, 10, args.out / "live.png")

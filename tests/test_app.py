@@ -462,9 +462,9 @@ def test_api_analyze_rejects_a_bad_file_with_a_message(client, tmp_path):
         client.predict(handle_file(str(bad)), api_name="/analyze")
 
 
-def test_api_lists_only_analyze(client):
+def test_api_lists_only_analyze_and_evaluate(client):
     endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(endpoints) == ["/analyze"]
+    assert list(endpoints) == ["/analyze", "/evaluate"]
     parameters = endpoints["/analyze"]["parameters"]
     assert [p["parameter_name"] for p in parameters] == ["audio", "model", "analysis", "include_attention",
                                                          "robustness", "compare_models"]

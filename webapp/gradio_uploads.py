@@ -242,8 +242,10 @@ class ApiUploads:
             paths = kept_paths(self.demo)
             for event in queued_events(self.demo):
                 for value in event_inputs(event):
-                    if isinstance(value, dict) and isinstance(value.get("path"), str):
-                        paths.add(value["path"])
+                    # One file, or a list of them (the Evaluate endpoint's file drops).
+                    for item in value if isinstance(value, list) else [value]:
+                        if isinstance(item, dict) and isinstance(item.get("path"), str):
+                            paths.add(item["path"])
             return paths
         except GradioInternalsChanged as err:
             self._warn(err)

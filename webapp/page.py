@@ -1,4 +1,4 @@
-"""The whole page: the title, the model's status line, the four tabs, and how it is launched (theme, style, the
+"""The whole page: the title, the model's status line, the five tabs, and how it is launched (theme, style, the
 capture script, limits)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import gradio as gr
 from .about_tab import build_about_tab
 from .analysis_tab import AnalysisTab
 from .batch_tab import BatchTab
+from .evaluate_tab import EvaluateTab
 from .examples import find_examples
 from .gradio_uploads import ApiUploads
 from .live_session import LiveSessions
@@ -86,6 +87,7 @@ def build_demo(pool: Optional[ModelPool] = None, uploads: Optional[ApiUploads] =
     analysis = AnalysisTab(pool, uploads, limits)
     live = LiveTab(pool, sessions, limits)
     batch = BatchTab(pool, limits)
+    evaluation = EvaluateTab(pool, uploads, limits)
     # delete_cache: uploads and results are removed from the server an hour after they were made (checked every
     # 30 minutes), and all of them when it restarts.
     with gr.Blocks(title="AASIST: is this voice real?", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
@@ -98,6 +100,8 @@ def build_demo(pool: Optional[ModelPool] = None, uploads: Optional[ApiUploads] =
                 live.build(analysis, tabs)
             with gr.Tab("Batch", id="batch"):
                 batch.build()
+            with gr.Tab("Evaluate", id="evaluate"):
+                evaluation.build()
             with gr.Tab("API and about", id="about"):
                 build_about_tab(limits)
         demo.unload(live.unload)

@@ -30,6 +30,11 @@ class Limits:
     max_file_size: str = "50mb"  # per upload (launch(max_file_size=...)); larger files are refused by the server
     max_duration_s: float = 600  # longer recordings are analysed up to this point, with a warning
     max_batch_files: int = 20
+    # The Evaluate tab: recordings in one evaluation (both classes, drops and zip together), their total size
+    # (a zip's, unpacked) and their total length (read from the files' headers before anything is scored).
+    max_evaluation_files: int = 200
+    max_evaluation_mb: float = 200
+    max_evaluation_audio_s: float = 3600
     concurrency: int = 2  # analyses running at once (a free Space has 2 CPU cores); the rest wait in the queue
     queue_size: int = 20  # waiting requests beyond which new ones are refused
     live_time_limit_s: float = 300  # a live session stops after 5 minutes

@@ -205,6 +205,27 @@ def batch_intro(limits: Limits) -> str:
             "CSV file.")
 
 
+def evaluate_intro(limits: Limits) -> str:
+    """What the Evaluate tab is for, what it takes, and why a small set says little."""
+    from aasist.evaluation import FEW_PER_CLASS
+
+    size = f"{limits.max_evaluation_mb:g} MB"
+    return (
+        "**How well do the models do on your recordings?** Give recordings whose truth you know, real ones and "
+        "AI-generated ones, and see how well each model tells them apart on your kind of audio before you trust its "
+        "verdicts on it: its equal error rate (EER, where false alarms and misses are equally frequent) with a 95 % "
+        "interval, its mistakes at the page's threshold of 0.5, and the recordings it gets most wrong. A small set "
+        "gives a wide interval: with a handful of recordings of each kind the EER could be almost anything inside "
+        f"it, so give {FEW_PER_CLASS} or more of each. Up to {limits.max_evaluation_files} recordings, {size} and "
+        f"{duration_text(limits.max_evaluation_audio_s)} of audio at a time; the server deletes uploads after about "
+        "an hour."
+    )
+
+
+EVALUATE_ZIP_INFO = ("Or one zip: the real recordings in a folder named bonafide (or real), the AI-generated ones in "
+                     "spoof (or fake), at any depth; other files are ignored.")
+
+
 def live_intro(limits: Limits) -> str:
     return (
         "**Live monitor.** Press Record and speak, or play the audio you want to check near the microphone. Every "
@@ -239,6 +260,17 @@ judge), `spoof_probability` (0 to 1; `spoof_probability_meaningful` is false wit
 bona fide logit), `duration_s`, `sample_rate`, `speech` (seconds of speech found, their share of the recording and
 the regions), `windows` (start, end, spoof probability and seconds of speech of each 4 s window), `warnings` (input
 problems, each with a `code` and a `message`), `model`, `protocol` and `file`.
+
+Labelled recordings can be evaluated through `/evaluate` too (the Evaluate tab), returning the evaluation as a
+dictionary (`models`: each model's `eer` in percent with its `eer_ci95`, `threshold_at_eer`, `false_alarms_at_0.5`,
+`misses_at_0.5`, `n_bonafide`, `n_spoof`; `files`: each recording's label and spoof probabilities, or its `error`):
+
+```python
+evaluation = client.predict([handle_file("real1.wav"), handle_file("real2.wav")],       # bona fide
+                            [handle_file("fake1.wav"), handle_file("fake2.wav")],       # spoof
+                            api_name="/evaluate")   # or archive=handle_file("set.zip"); models=["AASIST"]
+print([(m["model"], m["eer"], m["eer_ci95"]) for m in evaluation["models"]])
+```
 
 ### Limits
 {limits_text(limits)}

@@ -1,6 +1,7 @@
-"""The page's HTML: a result (verdict, warnings, model agreement, robustness), the input level, the model status
-and the live monitor. Every function takes what it shows and returns HTML; the wording of a verdict and its cautions
-is ``aasist.present``'s, so that the page says what the report and the CLI say."""
+"""The page's HTML: a result (verdict, warnings, model agreement, robustness), the input level, the model status,
+an evaluation's summary and the live monitor. Every function takes what it shows and returns HTML; the wording of a
+verdict, its cautions and an evaluation's notes is ``aasist.present``'s, so that the page says what the report and
+the CLI say."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from aasist.present import (
     warning_items_html,
 )
 
-from .texts import LOADING_MODEL, duration_text
+from .texts import LOADING_MODEL, and_list, duration_text
 
 if TYPE_CHECKING:
     from .live_session import LiveSession
@@ -132,6 +133,28 @@ def model_status_html(loading: LoadingState) -> str:
     else:
         text = LOADING_MODEL
     return f'<div class="model-status" data-state="{loading.state}">{text}</div>'
+
+
+# --- an evaluation on labelled recordings (the Evaluate tab) -----------------------------------------------------
+
+EMPTY_EVALUATION = ('<div class="evaluation-empty">Give real and AI-generated recordings, or a zip of labelled folders, '
+                    "then press <b>Evaluate</b>. The results appear here.</div>")
+
+
+def evaluation_summary_html(evaluation, elapsed_s: Optional[float] = None) -> str:
+    """What was evaluated (``evaluation_set_text``), by which models, then what to keep in mind when reading it
+    (``evaluation_notes``, a list)."""
+    from aasist.present import evaluation_notes, evaluation_set_text
+
+    first = evaluation.models[0]
+    left_out = len(evaluation.failed_files) + len(evaluation.no_speech_files)
+    models = [m.model for m in evaluation.models]
+    scored = f"Scored by {and_list(models)}" + (f" in {elapsed_s:.1f} s" if elapsed_s is not None else "") + "."
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in evaluation_notes(evaluation))
+    return (f'<div class="evaluation-summary" data-models="{html.escape(" ".join(models))}" '
+            f'data-n-bonafide="{first.n_bonafide}" data-n-spoof="{first.n_spoof}" data-left-out="{left_out}">'
+            f'<div class="evaluation-line">{html.escape(evaluation_set_text(evaluation))} {html.escape(scored)}</div>'
+            f'<ul class="evaluation-notes">{notes}</ul></div>')
 
 
 # --- the live monitor -------------------------------------------------------------------------------------------
