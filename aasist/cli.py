@@ -369,7 +369,7 @@ class RecordingsBar:
 
 def _print_evaluation(evaluation, out, report: str = "") -> None:
     """The evaluation for people: a table of the models, the notes, then the recordings left out."""
-    from .present import EVALUATION_LIMITS, evaluation_notes
+    from .present import EVALUATION_LIMITS, EVALUATION_MODELS_INTRO, evaluation_notes
 
     width = max([12] + [len(m.model) for m in evaluation.models])
     header = (f"{'model':<{width}} {'EER':>8}  {'95 % interval':<15} {'threshold':>9}  {'false alarms at 0.5':<19}  "
@@ -382,8 +382,7 @@ def _print_evaluation(evaluation, out, report: str = "") -> None:
         misses = f"{m.misses_at_05} ({m.miss_rate_at_05:.1f} %)"
         print(f"{m.model:<{width}} {m.eer:>6.2f} %  {f'{low:.2f}-{high:.2f} %':<15} {m.threshold_at_eer:>9.6f}  "
               f"{false_alarms:<19}  {misses:<15} {m.n_bonafide:>9} {m.n_spoof:>6}", file=out)
-    print("EER and its 95 % interval: percent of the recordings. Threshold: the spoof probability at the EER.\n"
-          "A false alarm is bona fide speech called spoof; a miss, spoof called bona fide.", file=out)
+    print(EVALUATION_MODELS_INTRO, file=out)
     print(file=out)
     for note in evaluation_notes(evaluation):
         print(f"note: {note}", file=out)

@@ -225,9 +225,9 @@ EVALUATION_MOST_WRONG_INTRO = (
 )
 EVALUATION_NOTHING_WRONG = "No model calls any counted recording wrong at the threshold 0.5."
 EVALUATION_MODELS_INTRO = (
-    "EER: the equal error rate on the counted recordings, with its 95 % bootstrap interval. A false alarm is a bona "
-    "fide recording called spoof, a miss a spoof recording called bona fide; the demo calls a spoof probability of "
-    "0.5 and above spoof."
+    "EER: the equal error rate on the counted recordings, with its 95 % bootstrap interval; the threshold at the EER "
+    "is the spoof probability where it is reached. A false alarm is a bona fide recording called spoof, a miss a "
+    "spoof recording called bona fide; the demo calls a spoof probability of 0.5 and above spoof."
 )
 EVALUATION_RECORDINGS_INTRO = (
     "Every recording in the order given; in bold red, a call that is wrong at the threshold 0.5."
