@@ -25,6 +25,7 @@ from .present import (
     EVALUATION_DET_CAPTION,
     EVALUATION_LEFT_OUT_INTRO,
     EVALUATION_LIMITS,
+    EVALUATION_MODEL_COLUMNS,
     EVALUATION_MODELS_INTRO,
     EVALUATION_MOST_WRONG_INTRO,
     EVALUATION_NO_SPEECH,
@@ -34,8 +35,7 @@ from .present import (
     EVALUATION_RECORDINGS_INTRO,
     EVALUATION_SCORES_CAPTION,
     MODEL_LIMITS,
-    eer_interval_text,
-    eer_text,
+    evaluation_model_row,
     evaluation_notes,
     evaluation_set_text,
     model_facts,
@@ -138,10 +138,6 @@ def _probability(p: float) -> str:
     return f"{float(p):.6g}"
 
 
-def _count_of(count: int, total: int) -> str:
-    return f"{count} of {total}" + (f" ({100 * count / total:.1f} %)" if total else "")
-
-
 def _table(header: list, rows: list, table_id: str = "", scroll: bool = False) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     table = f'<table{f" id={chr(34)}{table_id}{chr(34)}" if table_id else ""}><tr>{head}</tr>{"".join(rows)}</table>'
@@ -162,22 +158,10 @@ def _set_section(evaluation) -> str:
 def _models_section(evaluation) -> str:
     rows = []
     for m in evaluation.models:
-        cells = [
-            (m.model, ""),
-            (eer_text(m.eer), "num"),
-            (eer_interval_text(m.eer_ci95), "num"),
-            (_probability(m.threshold_at_eer), "num"),
-            (_count_of(m.false_alarms_at_05, m.n_bonafide), "num"),
-            (_count_of(m.misses_at_05, m.n_spoof), "num"),
-            (_count_of(m.false_alarms_at_eer, m.n_bonafide), "num"),
-            (_count_of(m.misses_at_eer, m.n_spoof), "num"),
-            (f"{m.n_bonafide} / {m.n_spoof}", "num"),
-        ]
-        rows.append(f'<tr data-model="{_e(m.model)}">'
-                    + "".join(f'<td class="{kind}">{_e(text)}</td>' if kind else f"<td>{_e(text)}</td>"
-                              for text, kind in cells) + "</tr>")
-    header = ["model", "EER", "95 % interval", "threshold at the EER", "false alarms at 0.5", "misses at 0.5",
-              "false alarms at the EER threshold", "misses at the EER threshold", "n (bona fide / spoof)"]
+        texts = evaluation_model_row(m)
+        rows.append(f'<tr data-model="{_e(m.model)}"><td>{_e(texts[0])}</td>'
+                    + "".join(f'<td class="num">{_e(text)}</td>' for text in texts[1:]) + "</tr>")
+    header = [title for _, title in EVALUATION_MODEL_COLUMNS]
     return (f'<section id="models"><h2>Results per model</h2><p>{_e(EVALUATION_MODELS_INTRO)}</p>'
             + _table(header, rows, "models-table", scroll=True) + "</section>")
 

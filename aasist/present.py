@@ -192,6 +192,30 @@ def eer_interval_text(interval) -> str:
     return f"{eer_text(low)[:-2]}–{eer_text(high)}"
 
 
+# One model's line of an evaluation, for the page's table and the report's: (key, header for people).
+EVALUATION_MODEL_COLUMNS = (
+    ("model", "Model"), ("eer", "EER"), ("eer_ci95", "95 % interval"), ("threshold_at_eer", "Threshold at the EER"),
+    ("false_alarms_at_05", "False alarms at 0.5"), ("misses_at_05", "Misses at 0.5"),
+    ("false_alarms_at_eer", "False alarms at the EER threshold"), ("misses_at_eer", "Misses at the EER threshold"),
+    ("n_bonafide", "Bona fide"), ("n_spoof", "Spoof"),
+)
+
+
+def evaluation_model_row(m) -> list:
+    """A ``ModelEvaluation`` as the texts of ``EVALUATION_MODEL_COLUMNS``."""
+    def count_of(count: int, total: int) -> str:
+        return f"{count} of {total}" + (f" ({100 * count / total:.1f} %)" if total else "")
+
+    texts = {"model": m.model, "eer": eer_text(m.eer), "eer_ci95": eer_interval_text(m.eer_ci95),
+             "threshold_at_eer": f"{m.threshold_at_eer:.6g}",
+             "false_alarms_at_05": count_of(m.false_alarms_at_05, m.n_bonafide),
+             "misses_at_05": count_of(m.misses_at_05, m.n_spoof),
+             "false_alarms_at_eer": count_of(m.false_alarms_at_eer, m.n_bonafide),
+             "misses_at_eer": count_of(m.misses_at_eer, m.n_spoof),
+             "n_bonafide": m.n_bonafide, "n_spoof": m.n_spoof}
+    return [texts[key] for key, _ in EVALUATION_MODEL_COLUMNS]
+
+
 def evaluation_set_text(evaluation) -> str:
     """The set's size in one sentence: what was counted, per class, and what was left out and why."""
     from .evaluation import BONA_FIDE

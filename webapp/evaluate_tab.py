@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Optional
 
 import gradio as gr
 
+from aasist.present import EVALUATION_MODEL_COLUMNS
+
 from . import views
 from .analysis_tab import FIGURE
 from .errors import user_error
@@ -52,9 +54,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aasist.app")
 
-# The tables (the columns of the HTML report's): each model's numbers, the calls most wrong, the recordings left out.
-MODEL_COLUMNS = ("Model", "EER", "95 % interval", "Threshold at the EER", "False alarms at 0.5", "Misses at 0.5",
-                 "Bona fide", "Spoof")
+# The tables: each model's numbers (the report's columns, aasist.present), the calls most wrong, those left out.
+MODEL_COLUMNS = tuple(title for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
 LEFT_OUT_COLUMNS = ("Recording", "Label", "Why it was left out")
 MOST_WRONG = 10  # rows of the most-wrong table
@@ -439,12 +440,9 @@ class EvaluateTab:
 def model_table(evaluation: Evaluation):
     """Each model's numbers, a row per model (``MODEL_COLUMNS``), worded as in the HTML report."""
     import pandas as pd
-    from aasist.present import eer_interval_text, eer_text
+    from aasist.present import evaluation_model_row
 
-    rows = [[m.model, eer_text(m.eer), eer_interval_text(m.eer_ci95), f"{m.threshold_at_eer:.6g}",
-             _count_of(m.false_alarms_at_05, m.n_bonafide), _count_of(m.misses_at_05, m.n_spoof), m.n_bonafide,
-             m.n_spoof] for m in evaluation.models]
-    return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
+    return pd.DataFrame([evaluation_model_row(m) for m in evaluation.models], columns=list(MODEL_COLUMNS))
 
 
 def most_wrong_table(evaluation: Evaluation):
@@ -468,11 +466,6 @@ def left_out_table(evaluation: Evaluation):
     return pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))
 
 
-def _count_of(count: int, total: int) -> str:
-    """'1 of 4 (25.0 %)'."""
-    return f"{count} of {total}" + (f" ({100 * count / total:.1f} %)" if total else "")
-
-
 def _path_of(upload) -> str:
     """An upload's path (Gradio gives a path; older clients an object with ``.name``)."""
     return str(getattr(upload, "name", upload))
@@ -491,4 +484,3 @@ def _length_text(seconds: float) -> str:
         return f"{seconds:.0f} s"
     minutes = round(seconds / 60)
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
-
