@@ -40,7 +40,7 @@ from .present import (
     evaluation_set_text,
     model_facts,
 )
-from .report import STYLE, _e, png_data_uri
+from .report import STYLE, _e, png_data_uri, write_new_file
 
 EVALUATION_STYLE = STYLE + """
 td.wrong { color: #b91c1c; font-weight: 600; }
@@ -97,15 +97,7 @@ def write_evaluation_report(evaluation, folder: Union[str, os.PathLike], *,
     document = evaluation_report_html(evaluation, figures=figures)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for n in range(1, 10_000):
-        target = folder / ("evaluation-report.html" if n == 1 else f"evaluation-report-{n}.html")
-        try:
-            with open(target, "x", encoding="utf-8") as f:  # "x": fails when the file exists, never overwrites
-                f.write(document)
-            return target
-        except FileExistsError:
-            continue
-    raise OSError(f"could not find a free evaluation report file name in {folder}.")
+    return write_new_file(folder, "evaluation-report", document)
 
 
 def evaluation_figures(evaluation) -> dict:

@@ -138,16 +138,21 @@ def write_report(result, audio, directory: Union[str, os.PathLike], *,
     directory.mkdir(parents=True, exist_ok=True)
     path = source_path if source_path is not None else result.file
     stem = re.sub(r"[^\w.-]+", "_", Path(path).stem).strip("._") if path else ""
-    stem = stem or "recording"
+    return write_new_file(directory, f"{stem or 'recording'}-report", document)
+
+
+def write_new_file(directory: Path, stem: str, document: str) -> Path:
+    """Write ``document`` to ``directory/stem.html``, or ``stem-2.html``, ``stem-3.html``, ... when that exists: a
+    report is never overwritten."""
     for n in range(1, 10_000):
-        target = directory / (f"{stem}-report.html" if n == 1 else f"{stem}-report-{n}.html")
+        target = directory / (f"{stem}.html" if n == 1 else f"{stem}-{n}.html")
         try:
             with open(target, "x", encoding="utf-8") as f:  # "x": fails when the file exists, never overwrites
                 f.write(document)
             return target
         except FileExistsError:
             continue
-    raise OSError(f"could not find a free report file name for {stem!r} in {directory}.")
+    raise OSError(f"could not find a free file name for {stem!r} in {directory}.")
 
 
 # --- sections -----------------------------------------------------------------------------------------------------
