@@ -132,7 +132,8 @@ def test_results_and_live_chunks_stay_in_gradios_cache(tmp_path, monkeypatch):
     mine.write_bytes(b"RIFF")
     gradio_uploads.discard_upload(str(chunk))
     gradio_uploads.discard_upload(str(mine))
-    assert not chunk.parent.exists() and mine.exists()
+    # The chunk is gone; its folder stays for delete_cache (an identical chunk may be arriving into it).
+    assert not chunk.exists() and chunk.parent.is_dir() and mine.exists()
 
 
 def test_a_changed_component_keeps_the_examples_to_delete_cache(caplog):

@@ -126,27 +126,31 @@ def keep_example_copies(component) -> None:
 
 
 def discard_upload(path: str) -> None:
-    """Delete a file Gradio received for one use only (a live chunk), with its folder when that is left empty;
-    never a file outside Gradio's cache."""
+    """Delete a file Gradio received for one use only (a live chunk); never a file outside Gradio's cache.
+
+    Its folder is left for Gradio's cache cleaning: the folder is named after the content, and a chunk with the same
+    bytes (two visitors' first chunks from the same source) may be arriving into it at that moment; Gradio creates the
+    folder and then moves the file in, so removing it in between made that upload fail with a traceback."""
     try:
         inside = Path(path).resolve().is_relative_to(upload_folder().resolve())
     except OSError as err:
         log.warning("could not delete the upload %s: %s", Path(path).name, err)
         return
     if inside:
-        _delete(Path(path))
+        _delete(Path(path), remove_folder=False)
 
 
-def _delete(path: Path) -> bool:
-    """Delete an upload, and its folder (named after the content) when nothing else is in it; False when the file
-    could not be deleted (logged)."""
+def _delete(path: Path, remove_folder: bool = True) -> bool:
+    """Delete an upload, and (``remove_folder``) its folder (named after the content) when nothing else is in it;
+    False when the file could not be deleted (logged)."""
     try:
         path.unlink(missing_ok=True)
     except OSError as err:
         log.warning("could not delete the upload %s: %s", path.name, err)
         return False
-    with suppress(OSError):
-        path.parent.rmdir()
+    if remove_folder:
+        with suppress(OSError):
+            path.parent.rmdir()
     return True
 
 
