@@ -8,6 +8,7 @@ these tests never skip.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,3 +30,28 @@ MISSING = ("Chromium is needed for the browser tests and was not found at {path}
 def launch(playwright, *extra_args: str):
     """A new headless Chromium with the project's flags and ``extra_args``."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
+
+
+@contextmanager
+def local_page(browser, server: str, width: int = 1400, height: int = 1000):
+    """A fresh page on the app at ``server``, loaded and ready; any request to another host is aborted, and makes
+    the test fail when the page closes. Yields (page, its context)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    outside = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(server.rstrip("/")) or url.startswith(("data:", "blob:")):
+            return route.continue_()
+        outside.append(url)
+        return route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(server)
+    page.wait_for_selector("#analyze-button")
+    try:
+        yield page
+    finally:
+        context.close()
+    assert not outside, f"the page tried to reach other hosts: {outside}"

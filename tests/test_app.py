@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from browser import local_page
 import soundfile as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -79,24 +80,9 @@ def server(demo_server) -> str:
 @pytest.fixture
 def page(browser, server, tmp_path):
     """A fresh page on the app; any request to another host is aborted and makes the test fail."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    outside = []
-
-    def only_local(route):
-        url = route.request.url
-        if url.startswith(server.rstrip("/")) or url.startswith(("data:", "blob:")):
-            return route.continue_()
-        outside.append(url)
-        return route.abort()
-
-    page.route("**/*", only_local)
-    page.goto(server)
-    page.wait_for_selector("#analyze-button")
-    yield page
-    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-    context.close()
-    assert not outside, f"the page tried to reach other hosts: {outside}"
+    with local_page(browser, server) as page:
+        yield page
+        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

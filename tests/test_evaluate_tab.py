@@ -18,6 +18,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
+from browser import local_page
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -275,23 +276,8 @@ def server(demo_server) -> str:
 @pytest.fixture
 def page(browser, server):
     """A fresh page on the app; any request to another host is aborted and makes the test fail."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    outside = []
-
-    def only_local(route):
-        url = route.request.url
-        if url.startswith(server.rstrip("/")) or url.startswith(("data:", "blob:")):
-            return route.continue_()
-        outside.append(url)
-        return route.abort()
-
-    page.route("**/*", only_local)
-    page.goto(server)
-    page.wait_for_selector("#analyze-button")
-    yield page
-    context.close()
-    assert not outside, f"the page tried to reach other hosts: {outside}"
+    with local_page(browser, server) as page:
+        yield page
 
 
 def drop(page, elem_id: str, files: list) -> None:
