@@ -450,21 +450,9 @@ class Detector:
         if windows.ndim != 2 or windows.shape[1] != WINDOW_SAMPLES:
             raise ValueError(f"score_windows takes windows of exactly {WINDOW_SAMPLES} samples at 16 kHz, shaped "
                              f"(N, {WINDOW_SAMPLES}), not an array of shape {windows.shape}.")
-        logits, _ = self._run_windows(windows, False, None)
-        return logits
-
-    def _run_windows(self, windows: np.ndarray, with_attention: bool, progress: Optional[ProgressCallback]):
-        logits, attention = [], {}
-        total = len(windows)
-        for begin in range(0, total, self.batch_size):
-            batch_logits, batch_attention = self.backend.run(windows[begin : begin + self.batch_size], with_attention)
-            logits.append(batch_logits)
-            for key, value in (batch_attention or {}).items():
-                attention.setdefault(key, []).append(value)
-            if progress is not None:
-                progress(min(begin + self.batch_size, total), total)
-        merged = {k: np.concatenate(v) for k, v in attention.items()} if with_attention else None
-        return np.concatenate(logits), merged
+        batches = [self.backend.run(windows[begin : begin + self.batch_size], False)[0]
+                   for begin in range(0, len(windows), self.batch_size)]
+        return np.concatenate(batches)
 
 
 def _check_long_enough(num_samples: int) -> None:
