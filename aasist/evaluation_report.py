@@ -5,7 +5,7 @@ everything (figures as embedded PNG data, styles inline): no script, no external
 browser with the network off. It gives the set's size (what was counted, per class, what was left out and why), each
 model's EER with its 95 % bootstrap interval, its threshold at the EER and its errors at 0.5 and at that threshold,
 what to keep in mind (``present.evaluation_notes``), the DET curves and the score distributions
-(``plots.draw_det_curves``, ``plots.draw_score_distributions``), the recordings the models get most wrong, the ones
+(``evaluation_plots``), the recordings the models get most wrong, the ones
 left out, every recording's probabilities, with what it was computed (architecture, weights SHA-256, library version,
 bootstrap rounds and seed) and the limits of such a number. Every sentence in it comes from ``aasist.present``.
 
@@ -102,7 +102,8 @@ def write_evaluation_report(evaluation, folder: Union[str, os.PathLike], *,
 
 def evaluation_figures(evaluation) -> dict:
     """The evaluation's figures, rendered: ``{"det": image, "scores": image}`` (RGB uint8 arrays)."""
-    from .plots import draw_det_curves, draw_score_distributions, render_figure
+    from .evaluation_plots import draw_det_curves, draw_score_distributions
+    from .plots import render_figure
 
     return {"det": render_figure(draw_det_curves(evaluation)),
             "scores": render_figure(draw_score_distributions(evaluation))}

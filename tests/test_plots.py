@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aasist import plots
+from aasist import evaluation_plots, plots
 from aasist.audio import load_audio, prepare_waveform
 from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
 
@@ -370,8 +370,8 @@ def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bona
     from aasist.present import eer_text
 
     evaluation = _evaluation(FOUR_MODELS, n_bonafide, n_spoof)
-    fig = plots.draw_det_curves(evaluation)
-    low, high = plots.det_axis_range(evaluation)
+    fig = evaluation_plots.draw_det_curves(evaluation)
+    low, high = evaluation_plots.det_axis_range(evaluation)
     ax = _axis_by_label(fig, xlabel="False alarm rate (%): bona fide recordings called spoof")
     assert ax.get_ylabel() == "Miss rate (%): spoof recordings called bona fide"
     # Normal-deviate axes, ticked at the DET tools' rates.
@@ -398,7 +398,7 @@ def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bona
         assert eer_text(m.eer) in _texts(fig) and f"{m.model}\nEER {eer_text(m.eer)}" in legend
         assert point.get_color() == curve.get_color()
         colours.add(to_hex(curve.get_color()))
-    assert colours == set(plots.MODEL_COLORS[:4])  # one colour-blind-safe colour each
+    assert colours == set(evaluation_plots.MODEL_COLORS[:4])  # one colour-blind-safe colour each
     image = plots.render_figure(fig)
     assert image.shape[1] == 960 and image.std() > 10
 
@@ -408,9 +408,9 @@ def test_det_axes_widen_for_an_eer_near_chance():
 
     evaluation = _evaluation({"coin": 0.0}, 200, 200, seed=4)
     assert evaluation.models[0].eer > 45
-    low, high = plots.det_axis_range(evaluation)
+    low, high = evaluation_plots.det_axis_range(evaluation)
     assert high > 0.95
-    fig = plots.draw_det_curves(evaluation)
+    fig = evaluation_plots.draw_det_curves(evaluation)
     point = _by_gid(fig, "eer-point:coin")
     ax = point.axes
     assert ax.get_xlim()[0] < point.get_xdata()[0] < ax.get_xlim()[1] - 0.5  # not on the edge
@@ -421,7 +421,7 @@ def test_det_curves_of_one_perfect_model_with_three_recordings():
     """Perfectly separated: EER 0, drawn in the lower left corner; the curve lies on the edges, all finite."""
     evaluation = _evaluation({"AASIST": 8.0}, 2, 1)
     assert evaluation.models[0].eer == 0
-    fig = plots.draw_det_curves(evaluation)
+    fig = evaluation_plots.draw_det_curves(evaluation)
     point = _by_gid(fig, "eer-point:AASIST")
     assert point.get_xdata()[0] == pytest.approx(point.axes.get_xlim()[0])
     assert np.isfinite(_by_gid(fig, "det-curve:AASIST").get_xydata()).all()
@@ -435,7 +435,7 @@ def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
     from aasist.present import eer_text
 
     evaluation = _evaluation({name: FOUR_MODELS[name] for name in names}, n_bonafide, n_spoof)
-    fig = plots.draw_score_distributions(evaluation)
+    fig = evaluation_plots.draw_score_distributions(evaluation)
     panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
     assert len(panels) == len(names)
     for ax, m in zip(panels, evaluation.models):
@@ -462,7 +462,7 @@ def test_evaluation_figures_of_a_large_set():
     """4 models and 1000 recordings (2000 would change nothing: a DET curve has a point per recording, the score
     panels a dot each); how long each figure takes is printed."""
     evaluation = _evaluation(FOUR_MODELS, 500, 500)
-    for draw in (plots.draw_det_curves, plots.draw_score_distributions):
+    for draw in (evaluation_plots.draw_det_curves, evaluation_plots.draw_score_distributions):
         plots.render_figure(draw(evaluation))  # fonts loaded
         started = time.perf_counter()
         image = plots.render_figure(draw(evaluation))

@@ -270,7 +270,8 @@ class EvaluateTab:
         """The page's Evaluate button: the notes, the table, the charts, the most wrong and left-out recordings,
         the JSON and the report."""
         from aasist.evaluation_report import write_evaluation_report
-        from aasist.plots import draw_det_curves, draw_score_distributions, render_figure
+        from aasist.evaluation_plots import draw_det_curves, draw_score_distributions
+        from aasist.plots import render_figure
         from aasist.present import (
             EVALUATION_LEFT_OUT_INTRO,
             EVALUATION_MOST_WRONG_INTRO,
