@@ -40,7 +40,7 @@ from .present import (
     evaluation_set_text,
     model_facts,
 )
-from .report import STYLE, _e, png_data_uri, write_new_file
+from .report import STYLE, _e, figure_html, write_new_file
 
 EVALUATION_STYLE = STYLE + """
 td.wrong { color: #b91c1c; font-weight: 600; }
@@ -185,9 +185,7 @@ def _figures_section(figures: dict) -> str:
         image = figures.get(name)
         if image is None:
             continue
-        blocks.append(f'<figure data-figure="{name}"><img src="{png_data_uri(image)}" alt="{_e(caption)}" '
-                      f'width="{image.shape[1]}" height="{image.shape[0]}"><figcaption>{_e(caption)}</figcaption>'
-                      "</figure>")
+        blocks.append(figure_html(name, caption, image))
     return '<section id="figures"><h2>Figures</h2>' + "".join(blocks) + "</section>"
 
 

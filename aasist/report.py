@@ -86,6 +86,26 @@ def png_data_uri(image: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+# Small screens get the figures drawn for a phone (``aasist.layout.PHONE``), when the report has them.
+PHONE_MEDIA = "(max-width: 640px)"
+
+
+def figure_html(name: str, caption: str, image: np.ndarray, phone_image: Optional[np.ndarray] = None) -> str:
+    """A figure of a report: ``image`` (the desktop's), and ``phone_image`` in its place on a small screen
+    (``PHONE_MEDIA``), both embedded. Images drawn at 2 pixels per CSS px (``Layout.pixel_ratio``) are shown at
+    half their pixel size."""
+    phone = ""
+    if phone_image is not None:
+        from .layout import PHONE
+
+        height, width = phone_image.shape[:2]
+        phone = (f'<source media="{PHONE_MEDIA}" srcset="{png_data_uri(phone_image)} {PHONE.pixel_ratio:g}x" '
+                 f'width="{round(width / PHONE.pixel_ratio)}" height="{round(height / PHONE.pixel_ratio)}">')
+    return (f'<figure data-figure="{name}"><picture>{phone}<img src="{png_data_uri(image)}" alt="{_e(caption)}" '
+            f'width="{image.shape[1]}" height="{image.shape[0]}"></picture><figcaption>{_e(caption)}</figcaption>'
+            "</figure>")
+
+
 def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] = None, figures=None,
                   generated_at: Optional[datetime] = None) -> str:
     """The report of ``result`` (a ``DetectionResult``) for ``audio`` (the ``aasist.audio.Audio`` it analysed) as
@@ -226,9 +246,7 @@ def _figures_section(figures, result=None) -> str:
         if image is None:
             continue
         caption = FIGURE_CAPTIONS[f"{name}_features" if name == "spectral_attention" and learnt else name]
-        blocks.append(f'<figure data-figure="{name}"><img src="{png_data_uri(image)}" alt="{_e(caption)}" '
-                      f'width="{image.shape[1]}" height="{image.shape[0]}"><figcaption>{_e(caption)}</figcaption>'
-                      "</figure>")
+        blocks.append(figure_html(name, caption, image))
     return '<section><h2>Figures</h2>' + "".join(blocks) + "</section>"
 
 

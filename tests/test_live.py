@@ -2,7 +2,7 @@
 
 The page's own Record and Stop buttons drive it. The clip loops (no ``%noloop``), as a voice or a loudspeaker would go
 on; a tone instead of speech must show "no speech" and never an alarm. What the status and the chart show is read
-from their data attributes (``webapp.views.live_status_html``, ``plots.draw_live_chart``), timed in the page by a
+from their data attributes (``webapp.views.live_status_html``, ``live_chart.draw_live_chart``), timed in the page by a
 MutationObserver. The faults of the live path (bad chunks, a changed sample rate, a visitor who leaves mid-stream)
 are tested in process and through the server.
 """

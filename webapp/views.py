@@ -238,6 +238,6 @@ def live_log_html(session: Optional[LiveSession]) -> str:
 def live_chart_html(session: Optional[LiveSession]) -> str:
     if session is None:
         return ""
-    from aasist.plots import draw_live_chart
+    from aasist.live_chart import draw_live_chart
 
     return draw_live_chart(session.updates, session.threshold, session.received_s)
