@@ -12,15 +12,23 @@ bootstrap rounds and seed) and the limits of such a number. Every sentence in it
     evaluation = evaluate(labelled_files(["my_set/"]), detectors)      # aasist.evaluation
     write_evaluation_report(evaluation, "reports")                     # -> reports/evaluation-report.html
     evaluation_report_html(evaluation)                                 # the same document as a string
+
+The figures are embedded twice: drawn for the desktop, and for a phone (``aasist.layout.PHONE``), which a small
+screen shows instead (``report.figure_html``). ``evaluation_figures`` draws them for one screen; the web page passes
+those it shows, and the report draws the other layout.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Union
 
+import numpy as np
+
+from .layout import DESKTOP, PHONE, Layout, phone_sized
 from .present import (
     EVALUATION_DET_CAPTION,
     EVALUATION_LEFT_OUT_INTRO,
@@ -46,24 +54,48 @@ EVALUATION_STYLE = STYLE + """
 td.wrong { color: #b91c1c; font-weight: 600; }
 td.left-out { color: #6b7280; }
 ul.notes li, ul.left-out li { margin: 4px 0; }
-.table-scroll { overflow-x: auto; }
+ul.left-out li { overflow-wrap: anywhere; }
+td.file { overflow-wrap: anywhere; min-width: 9em; }
 """
+# On a phone the page never scrolls sideways: wide tables scroll inside their box (.table-scroll), file names and
+# error messages break anywhere rather than widen it.
 
 # Models whose limits the demo states next to every verdict (present.MODEL_LIMITS speaks of AASIST).
 MODEL_LIMITS_APPLY_TO = ("AASIST", "AASIST-L")
 
 
-def evaluation_report_html(evaluation, *, full_document: bool = True, figures: Optional[dict] = None) -> str:
+@dataclass
+class EvaluationFigures:
+    """The figures of an evaluation, rendered for one screen (``layout``): RGB uint8 arrays."""
+
+    det: np.ndarray  # the DET curves
+    scores: np.ndarray  # the score distributions
+    layout: Layout = DESKTOP
+
+
+def evaluation_figures(evaluation, layout: Layout = DESKTOP) -> EvaluationFigures:
+    """The evaluation's figures (``evaluation_plots``) drawn for ``layout`` and rendered: what the web page shows
+    and the report embeds."""
+    from .evaluation_plots import draw_det_curves, draw_score_distributions
+    from .plots import render_figure
+
+    return EvaluationFigures(det=render_figure(draw_det_curves(evaluation, layout)),
+                             scores=render_figure(draw_score_distributions(evaluation, layout)), layout=layout)
+
+
+def evaluation_report_html(evaluation, *, full_document: bool = True,
+                           figures: Optional[EvaluationFigures] = None) -> str:
     """The report of ``evaluation`` (an ``aasist.evaluation.Evaluation``) as one self-contained HTML document.
 
     ``full_document=False`` gives the same content as one ``<div class="evaluation-report">`` without the document's
-    head and styles, for a page that has its own (the web demo). ``figures``: ``{"det": image, "scores": image}``,
-    RGB uint8 arrays already rendered (drawn here when None).
+    head and styles, for a page that has its own (the web demo). ``figures``: the figures already drawn for one
+    screen (``evaluation_figures``); the report draws the other layout, and all of them when None.
     """
     from . import __version__
 
-    if figures is None:
-        figures = evaluation_figures(evaluation)
+    figures = figures if figures is not None else evaluation_figures(evaluation)
+    desktop = figures if not figures.layout.narrow else evaluation_figures(evaluation)
+    phone = figures if phone_sized(figures.layout) else evaluation_figures(evaluation, PHONE)
     parts = [
         '<header><h1>Is this voice real? Evaluation report</h1>'
         f'<p class="sub">{_e(_models_list(evaluation))} on {len(evaluation.files)} labelled recordings · '
@@ -72,7 +104,7 @@ def evaluation_report_html(evaluation, *, full_document: bool = True, figures: O
         _models_section(evaluation),
         _versions_section(evaluation, __version__),
         _notes_section(evaluation),
-        _figures_section(figures),
+        _figures_section(desktop, phone),
         _most_wrong_section(evaluation),
         _left_out_section(evaluation),
         _recordings_section(evaluation),
@@ -90,7 +122,7 @@ def evaluation_report_html(evaluation, *, full_document: bool = True, figures: O
 
 
 def write_evaluation_report(evaluation, folder: Union[str, os.PathLike], *,
-                            figures: Optional[dict] = None) -> Path:
+                            figures: Optional[EvaluationFigures] = None) -> Path:
     """Write ``evaluation_report_html(evaluation)`` into ``folder`` (created when missing) as
     ``evaluation-report.html`` and return its path. As ``report.write_report``, an existing file is never
     overwritten: the name gets ``-2``, ``-3``, ... instead."""
@@ -98,15 +130,6 @@ def write_evaluation_report(evaluation, folder: Union[str, os.PathLike], *,
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return write_new_file(folder, "evaluation-report", document)
-
-
-def evaluation_figures(evaluation) -> dict:
-    """The evaluation's figures, rendered: ``{"det": image, "scores": image}`` (RGB uint8 arrays)."""
-    from .evaluation_plots import draw_det_curves, draw_score_distributions
-    from .plots import render_figure
-
-    return {"det": render_figure(draw_det_curves(evaluation)),
-            "scores": render_figure(draw_score_distributions(evaluation))}
 
 
 # --- sections -----------------------------------------------------------------------------------------------------
@@ -179,13 +202,9 @@ def _notes_section(evaluation) -> str:
     return f'<section id="notes"><h2>Read this with the numbers</h2><ul class="notes">{notes}</ul></section>'
 
 
-def _figures_section(figures: dict) -> str:
-    blocks = []
-    for name, caption in (("det", EVALUATION_DET_CAPTION), ("scores", EVALUATION_SCORES_CAPTION)):
-        image = figures.get(name)
-        if image is None:
-            continue
-        blocks.append(figure_html(name, caption, image))
+def _figures_section(desktop: EvaluationFigures, phone: EvaluationFigures) -> str:
+    blocks = [figure_html(name, caption, getattr(desktop, name), getattr(phone, name))
+              for name, caption in (("det", EVALUATION_DET_CAPTION), ("scores", EVALUATION_SCORES_CAPTION))]
     return '<section id="figures"><h2>Figures</h2>' + "".join(blocks) + "</section>"
 
 
@@ -193,7 +212,7 @@ def _most_wrong_section(evaluation) -> str:
     wrong = evaluation.most_wrong(10)
     if not wrong:
         return f'<section id="most-wrong"><h2>Most wrong</h2><p>{_e(EVALUATION_NOTHING_WRONG)}</p></section>'
-    rows = [f"<tr><td>{_e(w.file)}</td><td>{_e(w.label)}</td><td>{_e(w.model)}</td>"
+    rows = [f'<tr><td class="file">{_e(w.file)}</td><td>{_e(w.label)}</td><td>{_e(w.model)}</td>'
             f'<td class="num wrong">{_probability(w.spoof_probability)}</td>'
             f'<td>{"spoof" if w.label == "bona fide" else "bona fide"}</td></tr>' for w in wrong]
     table = _table(["recording", "label", "model", "spoof probability", "called at 0.5"], rows, scroll=True)
@@ -216,7 +235,7 @@ def _recordings_section(evaluation) -> str:
     models = [m.model for m in evaluation.models]
     rows = []
     for f in evaluation.files:
-        cells = [f"<td>{_e(f.file)}</td>", f"<td>{_e(f.label)}</td>"]
+        cells = [f'<td class="file">{_e(f.file)}</td>', f"<td>{_e(f.label)}</td>"]
         if not f.counted:
             state = EVALUATION_NOT_DECODED if f.error else EVALUATION_NO_SPEECH
             cells += ['<td class="num left-out">—</td>' for _ in models]

@@ -77,3 +77,11 @@ def layout_for_width(shown_px) -> Layout:
     return Layout(width_px=int(max(MIN_NARROW_PX, round(width))))
 
 
+# A narrow page's figures serve as a report's phone figures when drawn about as wide as PHONE's (within this share):
+# a phone shows them at its own width, their text near the size it was drawn at. Others are drawn again.
+PHONE_SIZED = 0.15
+
+
+def phone_sized(layout: Layout) -> bool:
+    """Whether figures drawn for ``layout`` can stand in for ``PHONE``'s in a report."""
+    return layout.narrow and abs(layout.width_px - PHONE.width_px) <= PHONE_SIZED * PHONE.width_px

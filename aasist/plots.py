@@ -12,10 +12,16 @@ Built for speed on a 2-core CPU (the web demo draws them for every click):
     from aasist.plots import draw_all
     figures = draw_all(audio, result)        # result from Detector.analyze(..., with_attention=True)
     figures.spectrogram                      # (H, W, 3) uint8
+    draw_all(audio, result, PHONE)           # drawn for a phone (aasist.layout): panels stacked, larger type
+
+Each figure has two arrangements: the desktop's (``DESKTOP``, the default: as before narrow layouts existed, pixel for
+pixel) and a narrow one (``layout.narrow``), planned top down with ``_Column``. Both draw the same data with the same
+panel code; the ``_desktop_*`` and ``_narrow_*`` functions only place the panels and the labels that move.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Optional
@@ -110,19 +116,27 @@ def _style(ax, layout: Layout = DESKTOP) -> None:
 NARROW_MARGIN_IN = 0.12
 _LINE_SPACING = 1.3
 _GLYPH_EM = 0.58  # a generous average glyph width of DejaVu Sans, in em: wrapped lines never run off the figure
+_BOLD_GLYPH_EM = 0.64  # and of DejaVu Sans Bold
 
 
-def wrap_to_width(text: str, width_in: float, size: float) -> list:
+# Spaces a line must not break at: between a number and its unit ("4 s", "79.1 %"), and in "bona fide".
+_KEEP_TOGETHER = re.compile(r"(?<=\d) (?=(?:s|ms|Hz|kHz|dB|%)(?:\W|$))|(?<=bona) (?=fide)")
+_NO_BREAK = "\ue000"  # in place of those spaces while wrapping (textwrap breaks at ASCII whitespace only)
+
+
+def wrap_to_width(text: str, width_in: float, size: float, bold: bool = False) -> list:
     """``text`` (paragraphs split by newlines) wrapped into lines that fit ``width_in`` inches at ``size`` pt."""
     import textwrap
 
-    chars = max(12, int(width_in * 72 / (size * _GLYPH_EM)))
-    return [line for paragraph in text.split("\n") for line in (textwrap.wrap(paragraph, chars) or [""])]
+    chars = max(12, int(width_in * 72 / (size * (_BOLD_GLYPH_EM if bold else _GLYPH_EM))))
+    kept = _KEEP_TOGETHER.sub(_NO_BREAK, text)
+    return [line.replace(_NO_BREAK, " ") for paragraph in kept.split("\n")
+            for line in (textwrap.wrap(paragraph, chars) or [""])]
 
 
 def _title_lines(text: str, subtitle: str, layout: Layout) -> tuple:
     usable = layout.width_in(0) - 2 * NARROW_MARGIN_IN
-    return (wrap_to_width(text, usable, layout.title_size),
+    return (wrap_to_width(text, usable, layout.title_size, bold=True),
             wrap_to_width(subtitle, usable, layout.label_size) if subtitle else [])
 
 
@@ -154,8 +168,114 @@ def _title(fig: Figure, text: str, subtitle: str = "", layout: Layout = DESKTOP)
                  va="top", ha="left", linespacing=_LINE_SPACING)
 
 
-def _panel_title(ax, text: str, layout: Layout = DESKTOP) -> None:
+def _panel_title(ax, text: str, layout: Layout = DESKTOP, width_in: Optional[float] = None) -> None:
+    """A panel's title, over its left edge; in a narrow layout wrapped to ``width_in`` (by default as far as the
+    figure's right margin), as ``_Column.title_room`` plans it."""
+    if layout.narrow:
+        if width_in is None:
+            fig_width = ax.figure.get_size_inches()[0]
+            width_in = fig_width * (1 - ax.get_position().x0) - NARROW_MARGIN_IN
+        text = "\n".join(wrap_to_width(text, width_in, layout.label_size + 0.5))
     ax.set_title(text, fontsize=layout.label_size + 0.5, color=INK, loc="left", pad=6)
+
+
+def _small_size(layout: Layout, less: float) -> float:
+    """A secondary text's size: ``less`` pt under the tick labels' on the desktop; in a narrow layout the tick
+    labels' own, already the smallest text allowed there."""
+    return layout.tick_size if layout.narrow else TICK_SIZE - less
+
+
+def _lines_in(size: float, lines: int = 1) -> float:
+    """The height of ``lines`` lines of text at ``size`` pt, in inches."""
+    return lines * size * _LINE_SPACING / 72
+
+
+def _text_width_in(text: str, size: float) -> float:
+    """A generous estimate of a one-line text's width in inches (``_GLYPH_EM``), to place it before drawing."""
+    return len(text) * size * _GLYPH_EM / 72
+
+
+def _axes_width_in(ax) -> float:
+    return ax.get_position().width * ax.figure.get_size_inches()[0]
+
+
+def _inside(ax, text: str, size: float, x: float, ha: str) -> tuple:
+    """(x, ha) of a one-line text put at ``x`` aligned ``ha`` (data units), moved against the end of the axes' x
+    range it would run past (the range as set when called)."""
+    low, high = ax.get_xlim()
+    width = _text_width_in(text, size) * (high - low) / _axes_width_in(ax)
+    start = x - width * {"left": 0.0, "center": 0.5, "right": 1.0}[ha]
+    pad = 0.01 * (high - low)
+    if start + width > high - pad:
+        return high - pad, "right"
+    if start < low + pad:
+        return low + pad, "left"
+    return x, ha
+
+
+@dataclass
+class _Slot:
+    """A panel's place in a narrow figure: its top edge (inches down from the figure's top) and its height."""
+
+    top_in: float
+    height_in: float
+
+    @property
+    def bottom_in(self) -> float:
+        """Its bottom edge, inches down from the figure's top."""
+        return self.top_in + self.height_in
+
+
+@dataclass
+class _Column:
+    """A narrow figure planned from the top down, in inches: the title block, then panels one under the other, each
+    with the room its titles and labels take above and below it. ``figure()`` makes it once all is planned (a
+    figure's height is fixed when it is made); ``axes`` then places the panels, still without a layout engine."""
+
+    layout: Layout
+    title: str
+    subtitle: str = ""
+    used_in: float = field(init=False)
+    fig: Optional[Figure] = field(init=False, default=None)
+
+    def __post_init__(self):
+        self.used_in = title_height_in(self.title, self.subtitle, self.layout)
+
+    @property
+    def width_in(self) -> float:
+        return self.layout.width_in(0)
+
+    def slot(self, height_in: float, above_in: float = 0.0, below_in: float = 0.0) -> _Slot:
+        """The next panel down: ``above_in`` for its title, then ``height_in``, then ``below_in`` for its labels."""
+        slot = _Slot(self.used_in + above_in, height_in)
+        self.used_in = slot.bottom_in + below_in
+        return slot
+
+    def title_room(self, text: str, left_in: float, width_in: Optional[float] = None) -> float:
+        """The room above a panel at ``left_in`` for its title ``text`` (``_panel_title``: wrapped to ``width_in``, by
+        default as far as the right margin)."""
+        size = self.layout.label_size + 0.5
+        width_in = self.width_in - NARROW_MARGIN_IN - left_in if width_in is None else width_in
+        return 0.12 + _lines_in(size, len(wrap_to_width(text, width_in, size)))
+
+    def figure(self, bottom_in: float = NARROW_MARGIN_IN) -> Figure:
+        self.fig = _new_figure(self.used_in + bottom_in, layout=self.layout)
+        _title(self.fig, self.title, self.subtitle, self.layout)
+        return self.fig
+
+    def box(self, slot: _Slot, left_in: float, width_in: float) -> tuple:
+        """(left, bottom, width, height) in inches from the bottom-left corner, as ``_axes`` takes them."""
+        return left_in, self.fig.get_size_inches()[1] - slot.bottom_in, width_in, slot.height_in
+
+    def axes(self, slot: _Slot, left_in: float, width_in: float, **kwargs):
+        return _axes(self.fig, *self.box(slot, left_in, width_in), self.layout, **kwargs)
+
+    def y(self, down_in: float) -> float:
+        """The point ``down_in`` inches under the figure's top, as a fraction of its height (for legends)."""
+        return 1 - down_in / self.fig.get_size_inches()[1]
+
+    def x(self, left_in: float) -> float:
+        return left_in / self.fig.get_size_inches()[0]
 
 
 def render_figure(fig: Figure) -> np.ndarray:
@@ -233,46 +353,160 @@ def _window_waveform(x: np.ndarray, start_s: float) -> np.ndarray:
     start = int(round(start_s * SAMPLE_RATE))
     return tile_to_length(x[start : start + WINDOW_SAMPLES])
 
-
 # --- the spectrogram and the timeline -----------------------------------------------------------------------------
 
+SPECTROGRAM_TITLE = "The recording, and how suspicious each part sounded to the model"
+PROBABILITY_PANEL_TITLE = "Spoof probability of each window"  # the timeline's, when narrow
 
-def draw_spectrogram(audio, result) -> Figure:
-    """Spectrogram (dB, Hz), a strip marking where speech was found (``result.speech``), and the per-window spoof
-    probability on the same time axis underneath; windows with too little speech in them are grey and dashed."""
+
+@dataclass(frozen=True)
+class _Timeline:
+    """What the spectrogram figure shows, in either layout."""
+
+    x: np.ndarray
+    duration: float
+    speech: object  # speech.SpeechPresence; None when speech was not looked for
+    no_speech: bool  # no verdict
+    windows: list
+    decisive: int  # the window shown in the attention plots; -1 when there is none
+    analysed_to: Optional[float]  # the authors' protocol: where the part analysed ends, when before the end
+    no_verdict_note: str
+
+    @property
+    def subtitle(self) -> str:
+        speech = self.speech
+        found = "none" if speech is None or speech.seconds < 0.05 else speech_text(speech)
+        strip_note = "" if speech is None else f"; blue: where speech was found ({found})"
+        return (f"Top: spectrogram (brighter = louder){strip_note}. Bottom: spoof probability of each ~4 s "
+                "window.")
+
+    def has_speech(self, window) -> bool:
+        return getattr(window, "has_speech", True) and not self.no_speech
+
+    @property
+    def any_without_speech(self) -> bool:
+        """A window is drawn grey: the timeline's legend says what that means."""
+        return not all(self.has_speech(w) for w in self.windows)
+
+    def end_of(self, window) -> float:
+        return min(float(window.end_s), self.duration)
+
+
+def _timeline(audio, result) -> _Timeline:
     x = _waveform(audio)
     duration = len(x) / SAMPLE_RATE
-    speech = getattr(result, "speech", None)
-    no_speech = result.verdict == "no_speech"
+    windows = list(result.windows)
+    analysed_to = max((min(float(w.end_s), duration) for w in windows), default=duration)
+    cut = result.protocol == "asvspoof" and analysed_to < duration - 1e-3
+    return _Timeline(x=x, duration=duration, speech=getattr(result, "speech", None),
+                     no_speech=result.verdict == "no_speech", windows=windows,
+                     decisive=result.most_decisive_window if windows else -1,
+                     analysed_to=analysed_to if cut else None,
+                     no_verdict_note=f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}")
+
+
+@dataclass
+class _TimelinePanels:
+    """The spectrogram figure's axes, placed for one layout."""
+
+    fig: Figure
+    spec: object
+    prob: object
+    strip: object = None  # the speech strip, when speech was looked for
+    colorbar_in: Optional[tuple] = None  # (left, bottom, width, height) of the dB colour bar; None: left out
+    legend: dict = field(default_factory=dict)  # where the legend of grey windows goes (loc, bbox_to_anchor)
+
+
+def draw_spectrogram(audio, result, layout: Layout = DESKTOP) -> Figure:
+    """Spectrogram (dB, Hz), a strip marking where speech was found (``result.speech``), and the per-window spoof
+    probability on the same time axis underneath; windows with too little speech in them are grey and dashed."""
+    t = _timeline(audio, result)
+    panels = _narrow_timeline_panels(t, layout) if layout.narrow else _desktop_timeline_panels(t)
+    fig, spec, prob = panels.fig, panels.spec, panels.prob
+
+    image = _draw_spectrogram(spec, t.x, 0.0, t.duration)
+    spec.set_ylabel("Frequency (Hz)")
+    spec.tick_params(labelbottom=False)
+    spec.set_xlim(0, t.duration)
+    if panels.colorbar_in is not None:
+        _decibel_colorbar(fig, image, panels.colorbar_in)
+    if panels.strip is not None:
+        _draw_speech_strip(panels.strip, t.speech, t.duration, layout)
+
+    # The probability timeline: light red above the threshold, light green below (grey without a verdict).
+    prob.axhspan(THRESHOLD, 1.0, color=NO_SPEECH_BG if t.no_speech else SPOOF_BG, zorder=0, lw=0)
+    prob.axhspan(0.0, THRESHOLD, color=NO_SPEECH_BG if t.no_speech else BONAFIDE_BG, zorder=0, lw=0)
+    prob.axhline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
+    if layout.narrow:
+        _label_probability_narrow(prob, t.no_speech, layout)
+    else:
+        _label_probability_desktop(prob, t.no_speech)
+    if 0 <= t.decisive < len(t.windows):
+        _mark_decisive_window(spec, prob, t, layout)
+    _draw_windows(prob, t, layout)
+    if t.no_speech:  # no verdict: say so over the numbers
+        _say_no_verdict(prob, t.no_verdict_note, layout)
+    if t.any_without_speech:
+        _legend_without_speech(fig, panels.legend, layout)
+    if t.analysed_to is not None:
+        _shade_not_analysed(spec, prob, t, layout)
+    prob.set_ylim(0, 1)
+    prob.set_xlabel("Time (s)")
+    prob.set_xlim(0, t.duration)
+    return fig
+
+
+def _desktop_timeline_panels(t: _Timeline) -> _TimelinePanels:
     fig = _new_figure(5.2, width_in=SPECTROGRAM_WIDTH_IN)
-    found = "none" if speech is None or speech.seconds < 0.05 else speech_text(speech)
-    strip_note = "" if speech is None else f"; blue: where speech was found ({found})"
-    _title(
-        fig,
-        "The recording, and how suspicious each part sounded to the model",
-        f"Top: spectrogram (brighter = louder){strip_note}. Bottom: spoof probability of each ~4 s window.",
-    )
+    _title(fig, SPECTROGRAM_TITLE, t.subtitle)
     left, width = 0.75, SPECTROGRAM_WIDTH_IN - 1.45
     spec = _axes(fig, left, 2.25, width, 2.05)
     prob = _axes(fig, left, 0.55, width, 1.2, sharex=spec)
+    strip = None if t.speech is None else _axes(fig, left, 1.88, width, 0.22, sharex=spec)
+    w, h = fig.get_size_inches()
+    return _TimelinePanels(fig, spec, prob, strip, colorbar_in=(left + width + 0.12, 2.25, 0.12, 2.05),
+                           legend=dict(loc="lower right", bbox_to_anchor=(1 - 0.65 / w, 0.02 / h)))
 
-    image = _draw_spectrogram(spec, x, 0.0, duration)
-    spec.set_ylabel("Frequency (Hz)")
-    spec.tick_params(labelbottom=False)
-    spec.set_xlim(0, duration)
-    cax = _axes(fig, left + width + 0.12, 2.25, 0.12, 2.05)
-    colorbar = fig.colorbar(image, cax=cax)
+
+NARROW_LEFT_IN = 0.6  # room for a narrow figure's y tick labels and axis label
+NARROW_RIGHT_IN = 0.2  # half the last x tick label sticks out right of its axes
+NARROW_X_LABELS_IN = 0.42  # below a panel with x tick labels and an axis label
+
+
+def _narrow_timeline_panels(t: _Timeline, layout: Layout) -> _TimelinePanels:
+    """The spectrogram full width and taller, relative to its width, than on the desktop (2:3 rather than 1:5), the
+    speech strip and the timeline under it, the legend under the time axis. No colour bar: the subtitle says brighter
+    is louder, and its dB ticks (relative to the loudest cell) would take a tenth of a phone's width for nothing
+    a reader needs."""
+    col = _Column(layout, SPECTROGRAM_TITLE, t.subtitle)
+    width = col.width_in - NARROW_LEFT_IN - NARROW_RIGHT_IN
+    spec = col.slot(max(1.6, 0.62 * width), above_in=0.04)
+    strip = col.slot(0.2, above_in=0.07) if t.speech is not None else None
+    # Without a verdict the panel holds two notes, one over the other (_say_no_verdict, _shade_not_analysed).
+    prob = col.slot(1.3 if t.no_speech else 1.05, above_in=col.title_room(PROBABILITY_PANEL_TITLE, NARROW_LEFT_IN),
+                    below_in=NARROW_X_LABELS_IN)
+    legend_top = col.used_in
+    if t.any_without_speech:
+        col.slot(_lines_in(layout.tick_size) + 0.05)
+    fig = col.figure()
+    spec_ax = col.axes(spec, NARROW_LEFT_IN, width)
+    prob_ax = col.axes(prob, NARROW_LEFT_IN, width, sharex=spec_ax)
+    _panel_title(prob_ax, PROBABILITY_PANEL_TITLE, layout)
+    strip_ax = None if strip is None else col.axes(strip, NARROW_LEFT_IN, width, sharex=spec_ax)
+    return _TimelinePanels(fig, spec_ax, prob_ax, strip_ax,
+                           legend=dict(loc="upper left", bbox_to_anchor=(col.x(NARROW_MARGIN_IN), col.y(legend_top))))
+
+
+def _decibel_colorbar(fig: Figure, image, box_in: tuple) -> None:
+    colorbar = fig.colorbar(image, cax=_axes(fig, *box_in))
     colorbar.set_ticks([0, -20, -40, -60, -80])
     colorbar.ax.tick_params(labelsize=TICK_SIZE - 1, colors=MUTED, length=2)
     colorbar.outline.set_visible(False)
     colorbar.set_label("dB", fontsize=TICK_SIZE, color=MUTED, labelpad=2)
-    if speech is not None:
-        _draw_speech_strip(_axes(fig, left, 1.88, width, 0.22, sharex=spec), speech, duration)
 
-    # The probability timeline: light red above the threshold, light green below (grey without a verdict).
-    prob.axhspan(THRESHOLD, 1.0, color=NO_SPEECH_BG if no_speech else SPOOF_BG, zorder=0, lw=0)
-    prob.axhspan(0.0, THRESHOLD, color=NO_SPEECH_BG if no_speech else BONAFIDE_BG, zorder=0, lw=0)
-    prob.axhline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
+
+def _label_probability_desktop(prob, no_speech: bool) -> None:
+    """The threshold, "spoof" and "bona fide" right of the timeline; 0 and 1 on its axis."""
     prob.text(1.005, THRESHOLD, "0.5", transform=prob.get_yaxis_transform(), fontsize=TICK_SIZE - 0.5,
               color=MUTED, va="center", ha="left")
     prob.text(1.005, 0.8, "spoof", transform=prob.transAxes, fontsize=TICK_SIZE,
@@ -280,53 +514,79 @@ def draw_spectrogram(audio, result) -> Figure:
     prob.text(1.005, 0.2, "bona\nfide", transform=prob.transAxes, fontsize=TICK_SIZE,
               color=MUTED if no_speech else BONAFIDE_COLOR, va="center", ha="left", fontweight="bold",
               linespacing=1.0)
-    windows = list(result.windows)
-    decisive = result.most_decisive_window if windows else -1
-    if 0 <= decisive < len(windows):
-        w = windows[decisive]
-        end = min(float(w.end_s), duration)
-        spec.add_patch(Rectangle((w.start_s, 60), end - w.start_s, NYQUIST - 120, fill=False, edgecolor="white",
-                                 lw=1.6, ls=(0, (5, 3)), zorder=4))
-        spec.text(w.start_s + 0.008 * duration, NYQUIST - 260, "window shown in the attention plots",
-                  fontsize=TICK_SIZE - 0.5, color="white", va="top", ha="left", zorder=5)
-        prob.add_patch(Rectangle((w.start_s, 0.004), end - w.start_s, 0.992, fill=False, edgecolor=MUTED, lw=1.2,
-                                 ls=(0, (5, 3)), zorder=4))
-    without_speech = False
-    for i, w in enumerate(windows):
-        p = float(w.spoof_probability)
-        has_speech = getattr(w, "has_speech", True) and not no_speech
-        without_speech |= not has_speech
-        color = (SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR) if has_speech else NO_SPEECH_COLOR
-        end = min(float(w.end_s), duration) if duration > 0 else float(w.end_s)
-        y = min(max(p, 0.025), 0.975)  # keep the line inside the panel
-        prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == decisive else 2.8,
-                  ls="-" if has_speech else (0, (2.5, 1.2)), solid_capstyle="butt", dash_capstyle="butt", zorder=3)
-        if i == decisive:
-            prob.annotate(short_percent_text(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
-                          textcoords="offset points", ha="center", va="bottom", fontsize=TICK_SIZE,
-                          fontweight="bold", color=color, zorder=5)
-    if no_speech:  # no verdict: say so over the numbers
-        prob.text(0.5, 0.5, f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}",
-                  transform=prob.transAxes, fontsize=LABEL_SIZE, fontweight="bold", color=INK, ha="center",
-                  va="center", zorder=6, bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=GRID, alpha=0.9))
-    if without_speech:
-        _legend_without_speech(fig)
-    analysed_to = max((min(float(w.end_s), duration) for w in windows), default=duration)
-    if result.protocol == "asvspoof" and analysed_to < duration - 1e-3:
-        for ax in (spec, prob):
-            ax.axvspan(analysed_to, duration, color="white", alpha=0.55 if ax is spec else 0.8, lw=0, zorder=4)
-        prob.text((analysed_to + duration) / 2, 0.5, "not analysed (the authors' protocol reads the first 4 s)",
-                  fontsize=TICK_SIZE, color=MUTED, ha="center", va="center", zorder=6)
-    prob.set_ylim(0, 1)
     prob.set_yticks([0, 0.5, 1])
     prob.set_yticklabels(["0", "", "1"])
     prob.set_ylabel("Spoof\nprobability")
-    prob.set_xlabel("Time (s)")
-    prob.set_xlim(0, duration)
-    return fig
 
 
-def _draw_speech_strip(ax, speech, duration: float) -> None:
+def _label_probability_narrow(prob, no_speech: bool, layout: Layout) -> None:
+    """"spoof", the threshold and "bona fide" as the timeline's tick labels, left of it: no room on the right (the
+    panel's title says what the axis is)."""
+    prob.set_yticks([0.25, 0.5, 0.75])
+    labels = prob.set_yticklabels(["bona\nfide", "0.5", "spoof"])
+    for label, color in zip(labels, (BONAFIDE_COLOR, MUTED, SPOOF_COLOR)):
+        label.set_color(MUTED if no_speech else color)
+        label.set_fontweight("normal" if color == MUTED else "bold")
+        label.set_linespacing(1.0)
+    prob.tick_params(axis="y", length=0, labelsize=layout.tick_size)
+
+
+def _mark_decisive_window(spec, prob, t: _Timeline, layout: Layout) -> None:
+    """The window the attention plots show, dashed on the spectrogram and the timeline."""
+    w = t.windows[t.decisive]
+    end = t.end_of(w)
+    spec.add_patch(Rectangle((w.start_s, 60), end - w.start_s, NYQUIST - 120, fill=False, edgecolor="white",
+                             lw=1.6, ls=(0, (5, 3)), zorder=4))
+    label, x, ha = "window shown in the attention plots", w.start_s + 0.008 * t.duration, "left"
+    if layout.narrow:  # shorter, and inside the panel: from the window's end leftwards when it ends far right
+        label = "in the attention plots"
+        x, ha = _inside(spec, label, layout.tick_size, x, ha)
+        if ha == "right":
+            x, ha = _inside(spec, label, layout.tick_size, end - 0.008 * t.duration, "right")
+    spec.text(x, NYQUIST - 260, label, fontsize=_small_size(layout, 0.5), color="white", va="top", ha=ha, zorder=5)
+    prob.add_patch(Rectangle((w.start_s, 0.004), end - w.start_s, 0.992, fill=False, edgecolor=MUTED, lw=1.2,
+                             ls=(0, (5, 3)), zorder=4))
+
+
+def _draw_windows(prob, t: _Timeline, layout: Layout) -> None:
+    """A line per window at its spoof probability; the decisive one thicker, with its percentage."""
+    for i, w in enumerate(t.windows):
+        p = float(w.spoof_probability)
+        has_speech = t.has_speech(w)
+        color = (SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR) if has_speech else NO_SPEECH_COLOR
+        end = t.end_of(w) if t.duration > 0 else float(w.end_s)
+        y = min(max(p, 0.025), 0.975)  # keep the line inside the panel
+        prob.plot([w.start_s, end], [y, y], color=color, lw=4.0 if i == t.decisive else 2.8,
+                  ls="-" if has_speech else (0, (2.5, 1.2)), solid_capstyle="butt", dash_capstyle="butt", zorder=3)
+        if i == t.decisive:
+            prob.annotate(short_percent_text(p), xy=((w.start_s + end) / 2, y), xytext=(0, 5 if y < 0.8 else -15),
+                          textcoords="offset points", ha="center", va="bottom", fontsize=layout.tick_size,
+                          fontweight="bold", color=color, zorder=5)
+
+
+def _say_no_verdict(prob, note: str, layout: Layout) -> None:
+    if layout.narrow:
+        note = "\n".join(wrap_to_width(note, _axes_width_in(prob) - 0.3, layout.label_size))
+    prob.text(0.5, 0.5, note, transform=prob.transAxes, fontsize=layout.label_size, fontweight="bold", color=INK,
+              ha="center", va="center", zorder=6, bbox=dict(boxstyle="round,pad=0.35", fc="white", ec=GRID, alpha=0.9))
+
+
+def _shade_not_analysed(spec, prob, t: _Timeline, layout: Layout) -> None:
+    """The authors' protocol reads the first 4 s only: the rest is faded and says so."""
+    for ax in (spec, prob):
+        ax.axvspan(t.analysed_to, t.duration, color="white", alpha=0.55 if ax is spec else 0.8, lw=0, zorder=4)
+    if not layout.narrow:
+        prob.text((t.analysed_to + t.duration) / 2, 0.5, "not analysed (the authors' protocol reads the first 4 s)",
+                  fontsize=TICK_SIZE, color=MUTED, ha="center", va="center", zorder=6)
+        return
+    note = "not analysed (the authors'\nprotocol reads the first 4 s)"
+    x, ha = _inside(prob, note.split("\n")[1], layout.tick_size, (t.analysed_to + t.duration) / 2, "center")
+    y = 0.15 if t.no_speech else 0.5  # under the note that there is no verdict, which takes the middle
+    prob.text(x, y, note, fontsize=layout.tick_size, color=MUTED, ha=ha, va="center", zorder=6,
+              linespacing=1.1, multialignment="center")
+
+
+def _draw_speech_strip(ax, speech, duration: float, layout: Layout = DESKTOP) -> None:
     """A thin band under the spectrogram, blue where speech was found (``SpeechPresence.regions``)."""
     ax.set_facecolor(SPEECH_STRIP_BG)
     ax.broken_barh([(start, end - start) for start, end in speech.regions], (0, 1), facecolors=SPEECH_COLOR,
@@ -340,19 +600,18 @@ def _draw_speech_strip(ax, speech, duration: float) -> None:
     ax.set_ylabel("Speech", rotation=0, ha="right", va="center", labelpad=6, color=SPEECH_COLOR,
                   fontweight="bold")
     if not speech.regions:
-        ax.text(0.5, 0.5, "no speech found", transform=ax.transAxes, fontsize=TICK_SIZE, color=MUTED,
+        ax.text(0.5, 0.5, "no speech found", transform=ax.transAxes, fontsize=layout.tick_size, color=MUTED,
                 ha="center", va="center")
 
 
-def _legend_without_speech(fig: Figure) -> None:
-    """The timeline's legend for grey windows, bottom right, on the time axis' label line."""
+def _legend_without_speech(fig: Figure, place: dict, layout: Layout) -> None:
+    """The timeline's legend for grey windows: bottom right, on the time axis' label line, on the desktop; under
+    the time axis in a narrow layout."""
     from matplotlib.lines import Line2D
 
     handle = Line2D([0], [0], color=NO_SPEECH_COLOR, lw=2.8, ls=(0, (2.5, 1.2)), dash_capstyle="butt")
-    w, h = fig.get_size_inches()
-    legend = fig.legend([handle], [f"window with under {MIN_SPEECH_S:g} s of speech"],
-                        loc="lower right", bbox_to_anchor=(1 - 0.65 / w, 0.02 / h), fontsize=TICK_SIZE,
-                        frameon=False, handlelength=2.4)
+    legend = fig.legend([handle], [f"window with under {MIN_SPEECH_S:g} s of speech"], fontsize=layout.tick_size,
+                        frameon=False, handlelength=2.4, **place)
     for text in legend.get_texts():
         text.set_color(INK)
 
@@ -372,8 +631,22 @@ def _window_label(att) -> str:
     return text + (" (recording repeated to fill it)" if att.tiled else "")
 
 
-def _legend_kept(fig: Figure) -> None:
-    """Legend of the attention figures, top right, on the subtitle's line."""
+@dataclass
+class _AttentionPanels:
+    """An attention figure's axes, placed for one layout."""
+
+    fig: Figure
+    spec: object  # the decisive window's spectrogram
+    bars: object  # the attention per node
+    pool: object  # the graph pooling's keep scores
+    amap: object  # the node-to-node map
+    colorbar_in: tuple  # (left, bottom, width, height) of the map's colour bar
+    legend: dict  # where the legend of kept and dropped nodes goes (loc, bbox_to_anchor, ncols)
+
+
+def _legend_kept(fig: Figure, place: dict, layout: Layout = DESKTOP) -> None:
+    """Legend of the attention figures: top right, on the subtitle's line, on the desktop; over the bars when
+    narrow."""
     from matplotlib.lines import Line2D
 
     handles = [
@@ -382,14 +655,52 @@ def _legend_kept(fig: Figure) -> None:
         Line2D([0], [0], color=MUTED, lw=1, ls=(0, (4, 3))),
     ]
     labels = ["kept by the graph pooling", "dropped", "even share"]
-    w, h = fig.get_size_inches()
-    legend = fig.legend(handles, labels, loc="upper right", bbox_to_anchor=(1 - 0.45 / w, 1 - 0.22 / h), ncols=3,
-                        fontsize=TICK_SIZE, frameon=False, handlelength=1.4, handleheight=0.8, columnspacing=1.2)
+    legend = fig.legend(handles, labels, fontsize=layout.tick_size, frameon=False, handlelength=1.4,
+                        handleheight=0.8, columnspacing=1.2, **place)
     for text in legend.get_texts():
         text.set_color(INK)
 
 
-def draw_spectral_attention(audio, result) -> Figure:
+def _desktop_legend_place(fig: Figure) -> dict:
+    w, h = fig.get_size_inches()
+    return dict(loc="upper right", bbox_to_anchor=(1 - 0.45 / w, 1 - 0.22 / h), ncols=3)
+
+
+NARROW_LEGEND_IN = 0.36  # the kept/dropped legend in two rows
+
+
+def _narrow_legend_place(col: _Column, slot: _Slot) -> dict:
+    return dict(loc="upper left", bbox_to_anchor=(col.x(NARROW_MARGIN_IN), col.y(slot.top_in)), ncols=2,
+                borderaxespad=0)
+
+
+@dataclass(frozen=True)
+class _AttentionTexts:
+    """An attention figure's title and subtitle, and its panels' titles (a narrow layout plans their lines)."""
+
+    title: str
+    subtitle: str
+    map_title: str
+    bars_title: str = ""
+
+
+WINDOW_PANEL_TITLE = "Decisive window"
+
+
+def _spectral_texts(att, learnt: bool) -> _AttentionTexts:
+    if learnt:
+        return _AttentionTexts(
+            "Which learnt features the model relied on",
+            f"Most decisive {_window_label(att)}. Each bar is a group of 3 of the 128 features its back end reads "
+            "from wav2vec 2.0: a learnt axis, not frequency.",
+            "Group-to-group attention map", "Attention per feature group")
+    return _AttentionTexts(
+        "Which frequency ranges the model relied on",
+        f"Most decisive {_window_label(att)}. Each bar is one of the model's 23 frequency bands (approximate).",
+        "Band-to-band attention map", "Attention per band")
+
+
+def draw_spectral_attention(audio, result, layout: Layout = DESKTOP) -> Figure:
     """The 23 spectral nodes' weights along the frequency axis (kept nodes marked), the pool scores, the map."""
     att = result.attention
     x = _waveform(audio)
@@ -401,26 +712,16 @@ def draw_spectral_attention(audio, result) -> Figure:
     colors = np.where(kept, KEPT_COLOR, DROPPED_COLOR)
 
     learnt = getattr(att, "spectral_axis", "hz") == "feature"  # W2V2-AASIST: groups of learnt feature dimensions
-    fig = _new_figure(4.5)
-    if learnt:
-        _title(fig, "Which learnt features the model relied on",
-               f"Most decisive {_window_label(att)}. Each bar is a group of 3 of the 128 features its back end reads "
-               "from wav2vec 2.0: a learnt axis, not frequency.")
-    else:
-        _title(fig, "Which frequency ranges the model relied on",
-               f"Most decisive {_window_label(att)}. Each bar is one of the model's 23 frequency bands (approximate).")
-    bottom, height = 0.6, 2.85
-    spec = _axes(fig, 0.75, bottom, 2.3, height)
-    bars = _axes(fig, 3.35, bottom, 2.3, height, **({} if learnt else {"sharey": spec}))
-    pool = _axes(fig, 5.8, bottom, 1.0, height, sharey=bars)
-    amap = _axes(fig, 7.65, bottom, 2.75, height)
+    texts = _spectral_texts(att, learnt)
+    p = _narrow_spectral_panels(texts, layout) if layout.narrow else _desktop_spectral_panels(texts, learnt)
+    spec, bars, pool, amap = p.spec, p.bars, p.pool, p.amap
 
     window = _window_waveform(x, att.start_s)
     _draw_spectrogram(spec, window, float(att.start_s), WINDOW_SAMPLES / SAMPLE_RATE, max_columns=240)
     spec.set_ylabel("Frequency (Hz)")
     spec.set_xlabel("Time (s)")
     spec.xaxis.set_major_locator(_max_n_locator(4))
-    _panel_title(spec, "Decisive window")
+    _panel_title(spec, WINDOW_PANEL_TITLE, layout)
 
     heights = bands[:, 1] - bands[:, 0]
     bars.barh(bands[:, 0], weight, height=heights, align="edge", color=colors, edgecolor="white", linewidth=0.6)
@@ -429,12 +730,18 @@ def draw_spectral_attention(audio, result) -> Figure:
     bars.set_xlim(0, max(weight.max() * 1.15, even * 1.6))
     bars.set_xlabel("Share of attention")
     bars.xaxis.set_major_formatter(_share_formatter)
-    bars.xaxis.set_major_locator(_max_n_locator(4))
-    bars.tick_params(labelleft=learnt)
-    if learnt:
-        bars.set_ylabel("Learnt feature group")
-    _panel_title(bars, "Attention per feature group" if learnt else "Attention per band")
-    _legend_kept(fig)
+    bars.xaxis.set_major_locator(_max_n_locator(3 if layout.narrow else 4))
+    if layout.narrow:  # not beside the spectrogram: the bands' frequencies on their own axis
+        bars.set_ylabel("Learnt feature group" if learnt else "Frequency (Hz)")
+        if not learnt:
+            bars.set_yticks([0, 2000, 4000, 6000, 8000])
+            bars.yaxis.set_major_formatter(_hz_formatter)
+    else:
+        bars.tick_params(labelleft=learnt)
+        if learnt:
+            bars.set_ylabel("Learnt feature group")
+    _panel_title(bars, texts.bars_title, layout, width_in=_axes_width_in(bars))
+    _legend_kept(p.fig, p.legend, layout)
 
     centers = bands.mean(axis=1)
     pool.hlines(centers, 0, scores, color=colors, lw=1.6)
@@ -444,7 +751,7 @@ def draw_spectral_attention(audio, result) -> Figure:
     pool.set_xticklabels(["0", ".5", "1"])
     pool.set_xlabel("Keep score")
     pool.tick_params(labelleft=False)
-    _panel_title(pool, "Kept?")
+    _panel_title(pool, "Kept?", layout)
     pool.set_ylim(0, bands[-1, 1] if learnt else NYQUIST)
 
     # The bands are mel-spaced: the map's cells are stretched to the bands' true edges (a 23 x 23 mesh is cheap).
@@ -452,20 +759,54 @@ def draw_spectral_attention(audio, result) -> Figure:
     amap.pcolormesh(edges, edges, att.spectral_map, cmap=MAP_CMAP, norm=_map_norm(att.spectral_map), shading="flat")
     amap.set_xlim(0, edges[-1])
     amap.set_ylim(0, edges[-1])
+    _panel_title(amap, texts.map_title, layout)
     if learnt:
-        _panel_title(amap, "Group-to-group attention map")
         amap.set_xlabel("attended feature group")
         amap.set_ylabel("attending feature group")
     else:
-        _panel_title(amap, "Band-to-band attention map")
         amap.set_xlabel("attended band (Hz)")
         amap.set_ylabel("attending band (Hz)")
         for axis in (amap.xaxis, amap.yaxis):
             axis.set_major_formatter(_hz_formatter)
         amap.set_xticks([0, 2000, 4000, 6000])
         amap.set_yticks([0, 2000, 4000, 6000])
-    _colorbar(fig, amap, 10.48, bottom, height)
-    return fig
+    _colorbar(p.fig, amap, p.colorbar_in, layout)
+    return p.fig
+
+
+def _desktop_spectral_panels(texts: _AttentionTexts, learnt: bool) -> _AttentionPanels:
+    """Four panels in a row: the window's spectrogram, the bars and keep scores on its frequency axis, the map."""
+    fig = _new_figure(4.5)
+    _title(fig, texts.title, texts.subtitle)
+    bottom, height = 0.6, 2.85
+    spec = _axes(fig, 0.75, bottom, 2.3, height)
+    bars = _axes(fig, 3.35, bottom, 2.3, height, **({} if learnt else {"sharey": spec}))
+    pool = _axes(fig, 5.8, bottom, 1.0, height, sharey=bars)
+    amap = _axes(fig, 7.65, bottom, 2.75, height)
+    return _AttentionPanels(fig, spec, bars, pool, amap, (10.48, bottom, 0.1, height), _desktop_legend_place(fig))
+
+
+NARROW_COLORBAR_IN = 0.55  # right of a narrow map: the bar, and its percentage ticks
+
+
+def _narrow_spectral_panels(texts: _AttentionTexts, layout: Layout) -> _AttentionPanels:
+    """Stacked: the window's spectrogram; the bars and the keep scores side by side under the legend; the map,
+    square, as wide as its colour bar leaves room for."""
+    col = _Column(layout, texts.title, texts.subtitle)
+    width = col.width_in - NARROW_LEFT_IN - NARROW_RIGHT_IN
+    bars_width = 0.7 * width
+    spec = col.slot(1.5, above_in=col.title_room(WINDOW_PANEL_TITLE, NARROW_LEFT_IN), below_in=NARROW_X_LABELS_IN)
+    legend = col.slot(NARROW_LEGEND_IN, above_in=0.04)
+    row = col.slot(1.9, above_in=col.title_room(texts.bars_title, NARROW_LEFT_IN, bars_width),
+                   below_in=NARROW_X_LABELS_IN)
+    side = width - NARROW_COLORBAR_IN
+    square = col.slot(side, above_in=col.title_room(texts.map_title, NARROW_LEFT_IN), below_in=NARROW_X_LABELS_IN)
+    fig = col.figure()
+    bars = col.axes(row, NARROW_LEFT_IN, bars_width)
+    pool = col.axes(row, NARROW_LEFT_IN + bars_width + 0.14, width - bars_width - 0.14, sharey=bars)
+    colorbar_in = col.box(square, NARROW_LEFT_IN + side + 0.1, 0.08)
+    return _AttentionPanels(fig, col.axes(spec, NARROW_LEFT_IN, width), bars, pool,
+                            col.axes(square, NARROW_LEFT_IN, side), colorbar_in, _narrow_legend_place(col, legend))
 
 
 def _map_norm(matrix):
@@ -475,17 +816,19 @@ def _map_norm(matrix):
     return PowerNorm(gamma=0.5, vmin=0, vmax=max(float(np.max(matrix)), 1e-12))
 
 
-def _colorbar(fig, ax, left_in, bottom_in, height_in):
+def _colorbar(fig, ax, box_in: tuple, layout: Layout = DESKTOP):
     mappable = ax.collections[-1] if ax.collections else ax.images[-1]
-    cax = _axes(fig, left_in, bottom_in, 0.1, height_in)
+    cax = _axes(fig, *box_in)
     colorbar = fig.colorbar(mappable, cax=cax)
-    colorbar.ax.tick_params(labelsize=TICK_SIZE - 1.5, colors=MUTED, length=2)
+    colorbar.ax.tick_params(labelsize=_small_size(layout, 1.5), colors=MUTED, length=2)
     colorbar.ax.yaxis.set_major_formatter(_share_formatter)
+    if layout.narrow:  # a short bar: fewer ticks
+        colorbar.ax.yaxis.set_major_locator(_max_n_locator(4))
     colorbar.outline.set_visible(False)
     return colorbar
 
 
-def draw_temporal_attention(audio, result) -> Figure:
+def draw_temporal_attention(audio, result, layout: Layout = DESKTOP) -> Figure:
     """Each temporal node's weight along the time axis under the decisive window's spectrogram, and the map."""
     att = result.attention
     x = _waveform(audio)
@@ -498,32 +841,28 @@ def draw_temporal_attention(audio, result) -> Figure:
     t0 = float(att.start_s)
     t1 = t0 + WINDOW_SAMPLES / SAMPLE_RATE
 
-    fig = _new_figure(4.85)
-    _title(fig, "Which moments the model relied on",
-           f"Most decisive {_window_label(att)}. Each bar is one of the model's {n} time slices "
-           f"(~{(times[0, 1] - times[0, 0]) * 1000:.0f} ms).")
-    left, width = 0.75, 6.1
-    spec = _axes(fig, left, 2.25, width, 1.45)
-    bars = _axes(fig, left, 1.0, width, 1.1, sharex=spec)
-    pool = _axes(fig, left, 0.55, width, 0.32, sharex=spec)
-    amap = _axes(fig, 7.65, 0.55, 2.75, 3.15)
+    texts = _AttentionTexts("Which moments the model relied on",
+                            f"Most decisive {_window_label(att)}. Each bar is one of the model's {n} time slices "
+                            f"(~{(times[0, 1] - times[0, 0]) * 1000:.0f} ms).", "Moment-to-moment attention map")
+    p = _narrow_temporal_panels(texts, layout) if layout.narrow else _desktop_temporal_panels(texts)
+    spec, bars, pool, amap = p.spec, p.bars, p.pool, p.amap
 
     window = _window_waveform(x, t0)
     _draw_spectrogram(spec, window, t0, t1 - t0, max_columns=600)
     spec.set_ylabel("Frequency (Hz)")
     spec.tick_params(labelbottom=False)
-    _panel_title(spec, "Decisive window")
+    _panel_title(spec, WINDOW_PANEL_TITLE, layout)
 
     bars.bar(times[:, 0], weight, width=times[:, 1] - times[:, 0], align="edge", color=colors, edgecolor="white",
              linewidth=0.6)
     even = 1.0 / n
     bars.axhline(even, color=MUTED, lw=1, ls=(0, (4, 3)))
     bars.set_ylim(0, max(weight.max() * 1.2, even * 1.8))
-    bars.set_ylabel("Share of\nattention")
+    bars.set_ylabel("Share of attention" if layout.narrow else "Share of\nattention")
     bars.tick_params(labelbottom=False)
     bars.yaxis.set_major_locator(_max_n_locator(3))
     bars.yaxis.set_major_formatter(_share_formatter)
-    _legend_kept(fig)
+    _legend_kept(p.fig, p.legend, layout)
 
     centers = times.mean(axis=1)
     pool.scatter(centers, np.zeros(n), s=np.clip(scores, 0.05, 1) * 60, c=colors, linewidths=0)
@@ -539,18 +878,52 @@ def draw_temporal_attention(audio, result) -> Figure:
         for ax in (spec, bars, pool):
             ax.axvspan(recording_end, t1, facecolor="white", alpha=0.45, lw=0, zorder=4, hatch="///",
                        edgecolor=GRID)
-        spec.text((recording_end + t1) / 2, NYQUIST * 0.92, "repeated audio", color="white", fontsize=TICK_SIZE,
-                  ha="center", va="top", zorder=5)
+        x, ha = (recording_end + t1) / 2, "center"
+        if layout.narrow:
+            x, ha = _inside(spec, "repeated audio", layout.tick_size, x, ha)
+        spec.text(x, NYQUIST * 0.92, "repeated audio", color="white", fontsize=layout.tick_size, ha=ha, va="top",
+                  zorder=5)
 
     edges = np.concatenate([times[:, 0], times[-1:, 1]])
     amap.pcolormesh(edges, edges, att.temporal_map, cmap=MAP_CMAP, norm=_map_norm(att.temporal_map), shading="flat")
     amap.set_xlim(edges[0], edges[-1])
     amap.set_ylim(edges[0], edges[-1])
-    _panel_title(amap, "Moment-to-moment attention map")
+    _panel_title(amap, texts.map_title, layout)
     amap.set_xlabel("attended time slice (s)")
     amap.set_ylabel("attending time slice (s)")
-    _colorbar(fig, amap, 10.48, 0.55, 3.15)
-    return fig
+    _colorbar(p.fig, amap, p.colorbar_in, layout)
+    return p.fig
+
+
+def _desktop_temporal_panels(texts: _AttentionTexts) -> _AttentionPanels:
+    """The window's spectrogram, the bars and the keep scores on one time axis (left), the map (right)."""
+    fig = _new_figure(4.85)
+    _title(fig, texts.title, texts.subtitle)
+    left, width = 0.75, 6.1
+    spec = _axes(fig, left, 2.25, width, 1.45)
+    bars = _axes(fig, left, 1.0, width, 1.1, sharex=spec)
+    pool = _axes(fig, left, 0.55, width, 0.32, sharex=spec)
+    amap = _axes(fig, 7.65, 0.55, 2.75, 3.15)
+    return _AttentionPanels(fig, spec, bars, pool, amap, (10.48, 0.55, 0.1, 3.15), _desktop_legend_place(fig))
+
+
+def _narrow_temporal_panels(texts: _AttentionTexts, layout: Layout) -> _AttentionPanels:
+    """Stacked on one time axis: the window's spectrogram, the legend, the bars, the keep scores; the map under
+    them, square."""
+    col = _Column(layout, texts.title, texts.subtitle)
+    left = NARROW_LEFT_IN + 0.04  # the keep scores' label
+    width = col.width_in - left - NARROW_RIGHT_IN
+    spec = col.slot(1.3, above_in=col.title_room(WINDOW_PANEL_TITLE, left))
+    legend = col.slot(NARROW_LEGEND_IN, above_in=0.1)
+    bars = col.slot(1.25, above_in=0.04)
+    pool = col.slot(0.32, above_in=0.1, below_in=NARROW_X_LABELS_IN)
+    side = width - NARROW_COLORBAR_IN
+    square = col.slot(side, above_in=col.title_room(texts.map_title, left) + 0.1, below_in=NARROW_X_LABELS_IN)
+    fig = col.figure()
+    spec_ax = col.axes(spec, left, width)
+    return _AttentionPanels(fig, spec_ax, col.axes(bars, left, width, sharex=spec_ax),
+                            col.axes(pool, left, width, sharex=spec_ax), col.axes(square, left, side),
+                            col.box(square, left + side + 0.1, 0.08), _narrow_legend_place(col, legend))
 
 
 def _max_n_locator(n: int):
@@ -559,18 +932,21 @@ def _max_n_locator(n: int):
     return MaxNLocator(n)
 
 
-def draw_heterogeneous(result) -> Optional[Figure]:
-    """The HS-GAL layers' maps; only for a checkpoint whose heterogeneous attention is not uniform."""
+HETEROGENEOUS_TITLE = "Heterogeneous (spectral + temporal) attention layers"
+HETEROGENEOUS_SUBTITLE = ("Each map mixes the kept time slices (left of and below the red line) with the kept "
+                          "frequency bands.")
+
+
+def draw_heterogeneous(result, layout: Layout = DESKTOP) -> Optional[Figure]:
+    """The HS-GAL layers' maps; only for a checkpoint whose heterogeneous attention is not uniform. Four in a row on
+    the desktop, a 2 x 2 grid when narrow."""
     att = result.attention
     if att is None or att.heterogeneous_uniform or not att.heterogeneous_maps:
         return None
-    names = sorted(att.heterogeneous_maps)
-    fig = _new_figure(3.6)
-    _title(fig, "Heterogeneous (spectral + temporal) attention layers",
-           "Each map mixes the kept time slices (left of and below the red line) with the kept frequency bands.")
-    size, gap = 2.05, 0.55
-    for i, name in enumerate(names[:4]):
-        ax = _axes(fig, 0.75 + i * (size + gap), 0.5, size, size)
+    names = sorted(att.heterogeneous_maps)[:4]
+    fig, places = (_narrow_heterogeneous_grid if layout.narrow else _desktop_heterogeneous_row)(layout)
+    for name, place in zip(names, places):
+        ax = _axes(fig, *place, layout)
         matrix = np.asarray(att.heterogeneous_maps[name])
         ax.imshow(matrix, origin="lower", cmap=MAP_CMAP, aspect="auto", interpolation="nearest",
                   norm=_map_norm(matrix))
@@ -581,11 +957,29 @@ def draw_heterogeneous(result) -> Optional[Figure]:
         if 0 < n_temporal < matrix.shape[0]:
             for line in (ax.axvline, ax.axhline):
                 line(n_temporal - 0.5, color=SPOOF_COLOR, lw=0.8)
-        _panel_title(ax, f"Branch {branch}, layer {stage}")
+        _panel_title(ax, f"Branch {branch}, layer {stage}", layout, width_in=place[2])
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_xlabel("time slices | bands", fontsize=TICK_SIZE)
+        ax.set_xlabel("time slices | bands", fontsize=layout.tick_size)
     return fig
+
+
+def _desktop_heterogeneous_row(layout: Layout) -> tuple:
+    """(figure, each map's (left, bottom, width, height) in inches)."""
+    fig = _new_figure(3.6)
+    _title(fig, HETEROGENEOUS_TITLE, HETEROGENEOUS_SUBTITLE)
+    size, gap = 2.05, 0.55
+    return fig, [(0.75 + i * (size + gap), 0.5, size, size) for i in range(4)]
+
+
+def _narrow_heterogeneous_grid(layout: Layout) -> tuple:
+    col = _Column(layout, HETEROGENEOUS_TITLE, HETEROGENEOUS_SUBTITLE)
+    gap = 0.3
+    size = (col.width_in - 2 * NARROW_MARGIN_IN - gap) / 2
+    rows = [col.slot(size, above_in=col.title_room("Branch 1, layer 1", NARROW_MARGIN_IN, size), below_in=0.28)
+            for _ in range(2)]
+    fig = col.figure()
+    return fig, [col.box(row, NARROW_MARGIN_IN + i * (size + gap), size) for row in rows for i in range(2)]
 
 
 # --- RawNet2's filter-wise scaling ----------------------------------------------------------------------------------
@@ -613,11 +1007,14 @@ def _gate_matrix(block_scales: list) -> np.ndarray:
         matrix[i, : len(scales)] = scales
     return matrix
 
+FILTER_SCALING_TITLE = "What RawNet2 passed on, band by band and filter by filter"
+BANDS_PANEL_TITLE = "Sinc band magnitude (per band)"
 
-def draw_filter_scaling(audio, result) -> Optional[Figure]:
-    """RawNet2 in its most decisive window: what each fixed sinc band passed (left, on a mel-spaced frequency axis)
-    and the gate of every learnt filter after each residual block (right); ``None`` without ``result.filter_scaling``.
-    """
+
+def draw_filter_scaling(audio, result, layout: Layout = DESKTOP) -> Optional[Figure]:
+    """RawNet2 in its most decisive window: what each fixed sinc band passed (on a mel-spaced frequency axis) and the
+    gate of every learnt filter after each residual block, side by side on the desktop, the gates under the bands
+    when narrow; ``None`` without ``result.filter_scaling``."""
     scaling = getattr(result, "filter_scaling", None)
     if scaling is None:
         return None
@@ -625,13 +1022,14 @@ def draw_filter_scaling(audio, result) -> Optional[Figure]:
     levels = _band_levels_db(scaling.band_magnitude)
     gates = _gate_matrix(scaling.block_scales)
 
-    fig = _new_figure(4.5)
-    _title(fig, "What RawNet2 passed on, band by band and filter by filter",
-           f"Most decisive {_window_label(scaling)}. Left: its {len(edges)} fixed frequency bands. Right: one gate "
-           "per learnt filter (filters mix the bands).")
-    bottom, height = 0.6, 2.85
-    bands = _axes(fig, 0.75, bottom, 3.9, height)
-    heat = _axes(fig, 5.45, bottom, 4.85, height)
+    first, second = ("Top", "Bottom") if layout.narrow else ("Left", "Right")
+    subtitle = (f"Most decisive {_window_label(scaling)}. {first}: its {len(edges)} fixed frequency bands. {second}: "
+                "one gate per learnt filter (filters mix the bands).")
+    heat_title = "Filter-wise scale after each block (per learnt filter, not per band)"
+    if layout.narrow:
+        fig, bands, heat, colorbar_in = _narrow_filter_panels(subtitle, heat_title, len(gates), layout)
+    else:
+        fig, bands, heat, colorbar_in = _desktop_filter_panels(subtitle)
 
     floor = min(float(levels.min()) - 3.0, -6.0)
     bands.set_xscale("function", functions=(_hz_to_mel, _mel_to_hz))
@@ -639,28 +1037,54 @@ def draw_filter_scaling(audio, result) -> Optional[Figure]:
               color=KEPT_COLOR, edgecolor="white", linewidth=0.6)
     bands.set_xlim(0, edges[-1, 1])
     bands.set_ylim(floor, 1.0)
-    bands.set_xticks([0, 250, 500, 1000, 2000, 4000, 8000])
+    bands.set_xticks([0, 500, 1000, 2000, 4000, 8000] if layout.narrow else [0, 250, 500, 1000, 2000, 4000, 8000])
     bands.xaxis.set_major_formatter(_hz_formatter)
-    bands.set_xlabel("Frequency (Hz, mel-spaced like the bands)")
-    bands.set_ylabel("Level (dB re strongest band)")
-    _panel_title(bands, "Sinc band magnitude (per band)")
+    x_label, y_label = "Frequency (Hz, mel-spaced like the bands)", "Level (dB re strongest band)"
+    if layout.narrow:
+        x_label, y_label = "Frequency (Hz, mel-spaced\nlike the bands)", "dB re strongest band"
+    bands.set_xlabel(x_label)
+    bands.set_ylabel(y_label)
+    _panel_title(bands, BANDS_PANEL_TITLE, layout)
 
-    cmap = _gate_cmap()
-    image = heat.imshow(np.ma.masked_invalid(gates), origin="upper", aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0,
-                        interpolation="nearest")
+    image = heat.imshow(np.ma.masked_invalid(gates), origin="upper", aspect="auto", cmap=_gate_cmap(), vmin=0.0,
+                        vmax=1.0, interpolation="nearest")
     heat.set_yticks(range(len(gates)))
     heat.set_yticklabels([f"{i}" for i in range(len(gates))])
     heat.set_ylabel("Residual block")
     heat.set_xlabel("Learnt filter (channel) of the block")
-    _panel_title(heat, "Filter-wise scale after each block (per learnt filter, not per band)")
-    _label_narrow_blocks(heat, scaling.block_scales, gates.shape[1])
-    cax = _axes(fig, 10.48, bottom, 0.1, height)
-    colorbar = fig.colorbar(image, cax=cax)
+    _panel_title(heat, heat_title, layout)
+    _label_narrow_blocks(heat, scaling.block_scales, gates.shape[1], layout)
+    orientation = "horizontal" if layout.narrow else "vertical"
+    colorbar = fig.colorbar(image, cax=_axes(fig, *colorbar_in), orientation=orientation)
     colorbar.set_ticks([0, 0.5, 1])
-    colorbar.ax.tick_params(labelsize=TICK_SIZE - 1.5, colors=MUTED, length=2)
+    colorbar.ax.tick_params(labelsize=_small_size(layout, 1.5), colors=MUTED, length=2)
     colorbar.outline.set_visible(False)
-    colorbar.set_label("gate (0 muted, 1 passed)", fontsize=TICK_SIZE, color=MUTED, labelpad=2)
+    colorbar.set_label("gate (0 muted, 1 passed)", fontsize=layout.tick_size, color=MUTED, labelpad=2)
     return fig
+
+
+def _desktop_filter_panels(subtitle: str) -> tuple:
+    """(figure, band axes, gate axes, the colour bar's box): the bands left, the gates right."""
+    fig = _new_figure(4.5)
+    _title(fig, FILTER_SCALING_TITLE, subtitle)
+    bottom, height = 0.6, 2.85
+    bands = _axes(fig, 0.75, bottom, 3.9, height)
+    heat = _axes(fig, 5.45, bottom, 4.85, height)
+    return fig, bands, heat, (10.48, bottom, 0.1, height)
+
+
+def _narrow_filter_panels(subtitle: str, heat_title: str, blocks: int, layout: Layout) -> tuple:
+    """The bands, then the gates under them (a row per block), then a horizontal colour bar under those."""
+    col = _Column(layout, FILTER_SCALING_TITLE, subtitle)
+    width = col.width_in - NARROW_LEFT_IN - NARROW_RIGHT_IN
+    two_line_label = NARROW_X_LABELS_IN + _lines_in(layout.label_size)
+    bands = col.slot(1.7, above_in=col.title_room(BANDS_PANEL_TITLE, NARROW_LEFT_IN), below_in=two_line_label)
+    heat = col.slot(max(1.2, 0.26 * blocks), above_in=col.title_room(heat_title, NARROW_LEFT_IN),
+                    below_in=NARROW_X_LABELS_IN)
+    bar = col.slot(0.08, above_in=0.08, below_in=_lines_in(layout.tick_size, 2) + 0.08)
+    fig = col.figure()
+    return (fig, col.axes(bands, NARROW_LEFT_IN, width), col.axes(heat, NARROW_LEFT_IN, width),
+            col.box(bar, NARROW_LEFT_IN, min(width, 2.0)))
 
 
 def _gate_cmap():
@@ -670,8 +1094,9 @@ def _gate_cmap():
     return colormaps[MAP_CMAP].with_extremes(bad=GRID)
 
 
-def _label_narrow_blocks(ax, block_scales: list, width: int) -> None:
-    """Say in the grey part of the heat map how many filters the narrower blocks have ("blocks 0–1: 20 filters")."""
+def _label_narrow_blocks(ax, block_scales: list, width: int, layout: Layout = DESKTOP) -> None:
+    """Say in the grey part of the heat map how many filters the narrower blocks have ("blocks 0–1: 20 filters");
+    on two lines in a narrow layout."""
     rows = [i for i, s in enumerate(block_scales) if len(s) < width]
     groups = []
     for i in rows:
@@ -682,83 +1107,165 @@ def _label_narrow_blocks(ax, block_scales: list, width: int) -> None:
     for group in groups:
         n = len(block_scales[group[0]])
         blocks = f"block {group[0]}" if len(group) == 1 else f"blocks {group[0]}–{group[-1]}"
-        ax.text((n - 0.5 + width - 0.5) / 2, (group[0] + group[-1]) / 2, f"{blocks}: {n} filters",
-                ha="center", va="center", fontsize=TICK_SIZE, color=MUTED)
+        text = f"{blocks}:\n{n} filters" if layout.narrow else f"{blocks}: {n} filters"
+        ax.text((n - 0.5 + width - 0.5) / 2, (group[0] + group[-1]) / 2, text, ha="center", va="center",
+                fontsize=layout.tick_size, color=MUTED)
 
 
 # --- robustness ---------------------------------------------------------------------------------------------------
 
+ROBUSTNESS_TITLE = "Would the verdict survive small, harmless changes?"
+ROBUSTNESS_AXIS_LABEL = "Spoof probability (left of the dashed line: bona fide, right: spoof)"
 
-def draw_robustness(result) -> Optional[Figure]:
-    """Each benign edit's spoof probability as a point against the 0.5 line, the edits that flip the verdict
-    highlighted; ``None`` when the result has no robustness check (``pipeline.Pipeline``)."""
-    import textwrap
 
+@dataclass(frozen=True)
+class _RobustnessRow:
+    label: str
+    probability: float
+    flips: bool
+    is_base: bool  # the unedited recording (or the part checked)
+
+    @property
+    def color(self) -> str:
+        return SPOOF_COLOR if self.probability >= THRESHOLD else BONAFIDE_COLOR
+
+    @property
+    def value(self) -> str:
+        # 0.499 must not read "0.50" beside a bona fide dot
+        digits = 3 if abs(self.probability - THRESHOLD) < 0.005 else 2
+        return f"{self.probability:.{digits}f}"
+
+
+def _robustness_rows(check) -> list:
     from .robustness import EDITS_BY_NAME, MAX_CHECK_S, WHOLE
 
+    base_label = "as it is" if check.part_checked == WHOLE else f"first {MAX_CHECK_S:g} s, as it is"
+    rows = [_RobustnessRow(base_label, float(check.base_probability), False, True)]
+    rows += [_RobustnessRow(EDITS_BY_NAME[e.name].label if e.name in EDITS_BY_NAME else e.name,
+                            float(e.spoof_probability), e.flips, False) for e in check.edits]
+    return rows
+
+
+def draw_robustness(result, layout: Layout = DESKTOP) -> Optional[Figure]:
+    """Each benign edit's spoof probability as a point against the 0.5 line, the edits that flip the verdict
+    highlighted; ``None`` when the result has no robustness check (``pipeline.Pipeline``). On the desktop a row per
+    edit, its name left of the dot; when narrow its name above the dot line, its value at the name line's right end."""
     check = getattr(result, "robustness", None)
     if check is None:
         return None
-    base_label = "as it is" if check.part_checked == WHOLE else f"first {MAX_CHECK_S:g} s, as it is"
-    rows = [(base_label, check.base_probability, False, True)]
-    rows += [(EDITS_BY_NAME[e.name].label if e.name in EDITS_BY_NAME else e.name, e.spoof_probability, e.flips,
-              False) for e in check.edits]
+    rows = _robustness_rows(check)
+    return _narrow_robustness(check, rows, layout) if layout.narrow else _desktop_robustness(check, rows)
+
+
+def _desktop_robustness(check, rows: list) -> Figure:
+    import textwrap
+
     subtitle = textwrap.wrap(check.summary_sentence(), 150)
     top = 0.75 + 0.2 * len(subtitle)
     row_in = 0.3
     height = top + row_in * len(rows) + 0.75
     fig = _new_figure(height)
-    _title(fig, "Would the verdict survive small, harmless changes?", "\n".join(subtitle))
+    _title(fig, ROBUSTNESS_TITLE, "\n".join(subtitle))
     left, width = 2.65, 6.3
     ax = _axes(fig, left, 0.6, width, row_in * len(rows))
 
-    edge = 0.02  # room for a point at exactly 0 or 1
-    ax.axvspan(THRESHOLD, 1.0 + edge, color=SPOOF_BG, zorder=0, lw=0)
-    ax.axvspan(-edge, THRESHOLD, color=BONAFIDE_BG, zorder=0, lw=0)
+    ax.axvspan(THRESHOLD, 1.0 + _EDGE, color=SPOOF_BG, zorder=0, lw=0)
+    ax.axvspan(-_EDGE, THRESHOLD, color=BONAFIDE_BG, zorder=0, lw=0)
     ax.axvline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
     ax.axvline(check.base_probability, color=INK, lw=0.8, alpha=0.35, zorder=1)
-    for i, (label, p, flips, is_base) in enumerate(rows):
+    for i, row in enumerate(rows):
         y = len(rows) - 1 - i
-        p = float(p)
-        color = SPOOF_COLOR if p >= THRESHOLD else BONAFIDE_COLOR
-        if not is_base:
-            ax.plot([check.base_probability, p], [y, y], color=color, lw=1.4, alpha=0.45, zorder=2)
-        ax.scatter([p], [y], s=95 if flips else 48, c=color, zorder=4, linewidths=1.8 if flips else 0,
-                   edgecolors=INK if flips else "none", marker="D" if is_base else "o")
-        ax.text(-0.015, y, label, transform=ax.get_yaxis_transform(), ha="right", va="center", fontsize=LABEL_SIZE,
-                color=INK, fontweight="bold" if (flips or is_base) else "normal")
-        digits = 3 if abs(p - THRESHOLD) < 0.005 else 2  # 0.499 must not read "0.50" beside a bona fide dot
-        note = f"{p:.{digits}f}" + ("  flips the verdict" if flips else "")
+        _robustness_dot(ax, row, check.base_probability, y)
+        ax.text(-0.015, y, row.label, transform=ax.get_yaxis_transform(), ha="right", va="center",
+                fontsize=LABEL_SIZE, color=INK, fontweight="bold" if (row.flips or row.is_base) else "normal")
+        note = row.value + ("  flips the verdict" if row.flips else "")
         ax.text(1.02, y, note, transform=ax.get_yaxis_transform(), ha="left", va="center", fontsize=TICK_SIZE,
-                color=color if flips else MUTED, fontweight="bold" if flips else "normal")
+                color=row.color if row.flips else MUTED, fontweight="bold" if row.flips else "normal")
     ax.set_ylim(-0.6, len(rows) - 0.4)
+    _probability_axis(ax, ROBUSTNESS_AXIS_LABEL)
+    return fig
+
+
+_EDGE = 0.02  # room for a point at exactly 0 or 1
+
+
+def _robustness_dot(ax, row: _RobustnessRow, base_probability: float, y: float) -> None:
+    """The edit's dot at height ``y``, joined to the unedited recording's probability; ringed when it flips."""
+    if not row.is_base:
+        ax.plot([base_probability, row.probability], [y, y], color=row.color, lw=1.4, alpha=0.45, zorder=2)
+    ax.scatter([row.probability], [y], s=95 if row.flips else 48, c=row.color, zorder=4,
+               linewidths=1.8 if row.flips else 0, edgecolors=INK if row.flips else "none",
+               marker="D" if row.is_base else "o")
+
+
+def _probability_axis(ax, label: str) -> None:
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_xlim(-edge, 1 + edge)
+    ax.set_xlim(-_EDGE, 1 + _EDGE)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1])
     ax.set_xticklabels(["0", "0.25", "0.5", "0.75", "1"])
-    ax.set_xlabel("Spoof probability (left of the dashed line: bona fide, right: spoof)")
+    ax.set_xlabel(label)
+
+
+def _narrow_robustness(check, rows: list, layout: Layout) -> Figure:
+    """A row per edit: its name (wrapped when it would reach its value), its value at the right end, and under them
+    its dot line on the red and green halves; the 0-1 axis full width below. The axes' y unit is the inch (from the
+    bottom of the rows), so that the rows are laid out as text is."""
+    col = _Column(layout, ROBUSTNESS_TITLE, check.summary_sentence())
+    width = col.width_in - 2 * NARROW_MARGIN_IN
+    name_size, dot_in, gap_in = layout.label_size, 0.24, 0.1
+    placed = []  # (row, name lines, value text, height of the name lines)
+    for row in rows:
+        value = row.value + (" · flips the verdict" if row.flips else "")
+        room = width - _text_width_in(value, layout.tick_size) - 0.15
+        fits = _text_width_in(row.label, name_size) <= room
+        lines = [row.label] if fits else wrap_to_width(row.label, room, name_size)
+        placed.append((row, lines, value, _lines_in(name_size, len(lines))))
+    rows_in = sum(dot_in + gap_in + name_in for *_, name_in in placed)
+    label_lines = wrap_to_width(ROBUSTNESS_AXIS_LABEL, width, layout.label_size)
+    area = col.slot(rows_in, above_in=0.05, below_in=0.2 + _lines_in(layout.label_size, len(label_lines)))
+    fig = col.figure()
+    ax = col.axes(area, NARROW_MARGIN_IN, width)
+    ax.set_ylim(0, rows_in)
+
+    top = rows_in
+    for row, lines, value, name_in in placed:
+        bold = "bold" if (row.flips or row.is_base) else "normal"
+        ax.text(-_EDGE, top, "\n".join(lines), ha="left", va="top", fontsize=name_size, color=INK, fontweight=bold,
+                linespacing=_LINE_SPACING)
+        first_baseline = top - 0.8 * name_size / 72  # the value on the name's first line
+        ax.text(1 + _EDGE, first_baseline, value, ha="right", va="baseline", fontsize=layout.tick_size,
+                color=row.color if row.flips else MUTED, fontweight="bold" if row.flips else "normal")
+        band_top = top - name_in - 0.02
+        y = band_top - dot_in / 2
+        for start, end, color in ((-_EDGE, THRESHOLD, BONAFIDE_BG), (THRESHOLD, 1 + _EDGE, SPOOF_BG)):
+            ax.add_patch(Rectangle((start, band_top - dot_in), end - start, dot_in, color=color, lw=0, zorder=0))
+        ax.vlines([THRESHOLD], band_top - dot_in, band_top, color=MUTED, lw=1, ls=(0, (3, 2)), zorder=1)
+        ax.vlines([check.base_probability], band_top - dot_in, band_top, color=INK, lw=0.8, alpha=0.35, zorder=1)
+        _robustness_dot(ax, row, check.base_probability, y)
+        top = band_top - dot_in - gap_in
+    _probability_axis(ax, "\n".join(label_lines))
     return fig
 
 
 # --- all of them --------------------------------------------------------------------------------------------------
 
 
-def draw_all(audio, result) -> Figures:
-    """Draw and render every figure of one analysis (attention figures only when ``result.attention`` is set, the
-    filter-scaling figure only when ``result.filter_scaling`` is)."""
+def draw_all(audio, result, layout: Layout = DESKTOP) -> Figures:
+    """Draw and render every figure of one analysis for ``layout`` (attention figures only when
+    ``result.attention`` is set, the filter-scaling figure only when ``result.filter_scaling`` is)."""
     figures, images, timings = {}, {}, {}
-    drawers = [("spectrogram", lambda: draw_spectrogram(audio, result))]
+    drawers = [("spectrogram", lambda: draw_spectrogram(audio, result, layout))]
     if getattr(result, "attention", None) is not None:
         drawers += [
-            ("spectral_attention", lambda: draw_spectral_attention(audio, result)),
-            ("temporal_attention", lambda: draw_temporal_attention(audio, result)),
-            ("heterogeneous", lambda: draw_heterogeneous(result)),
+            ("spectral_attention", lambda: draw_spectral_attention(audio, result, layout)),
+            ("temporal_attention", lambda: draw_temporal_attention(audio, result, layout)),
+            ("heterogeneous", lambda: draw_heterogeneous(result, layout)),
         ]
     if getattr(result, "filter_scaling", None) is not None:
-        drawers.append(("filter_scaling", lambda: draw_filter_scaling(audio, result)))
+        drawers.append(("filter_scaling", lambda: draw_filter_scaling(audio, result, layout)))
     if getattr(result, "robustness", None) is not None:
-        drawers.append(("robustness", lambda: draw_robustness(result)))
+        drawers.append(("robustness", lambda: draw_robustness(result, layout)))
     for name, drawer in drawers:
         start = time.perf_counter()
         fig = drawer()
@@ -766,4 +1273,4 @@ def draw_all(audio, result) -> Figures:
             figures[name] = fig
             images[name] = render_figure(fig)
         timings[name] = time.perf_counter() - start
-    return Figures(figures=figures, timings=timings, **images)
+    return Figures(figures=figures, timings=timings, layout=layout, **images)

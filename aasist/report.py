@@ -4,7 +4,9 @@ The file holds everything (figures as embedded PNG data, styles inline): no scri
 opens the same in any browser with the network off. It gives the verdict and probability, the input warnings, the
 robustness check and the model agreement when they were computed, the figures, what was analysed (file name,
 SHA-256, duration, sample rate), with what (model, weights SHA-256, library version), when (UTC), and the model's
-limits in plain language.
+limits in plain language. It reads on a phone too (it is emailed): each figure is embedded twice, drawn for the
+desktop and for a phone (``aasist.layout.PHONE``), which a small screen shows instead (``figure_html``), and tables
+scroll inside their box rather than widen the page.
 
     result = Pipeline([detector]).analyze(audio, with_attention=True, robustness=True)   # aasist.pipeline
     write_report(result, audio, "reports", source_path="speech.wav")   # -> reports/speech-report.html
@@ -74,7 +76,16 @@ code { font-size: 0.9em; word-break: break-all; }
 figure { margin: 18px 0; } figure img { max-width: 100%; height: auto; border: 1px solid #e5e7eb; }
 figcaption { color: #6b7280; font-size: 0.92em; }
 .limits p { margin: 6px 0; } footer { color: #6b7280; font-size: 0.9em; margin-top: 28px; }
+.table-scroll { overflow-x: auto; max-width: 100%; }
+@media (max-width: 640px) {
+  main { padding: 16px 12px 28px; overflow-wrap: break-word; }
+  h1 { font-size: 1.35em; }
+  th, td { padding-right: 8px; }
+  #details td { overflow-wrap: anywhere; }  /* a repository id or file name, one long word */
+}
 """
+# On a phone (PHONE_MEDIA) the page never scrolls sideways: its column leaves a phone figure (PHONE, 360 CSS px) its
+# full width on a 390 px screen, wide tables scroll in their .table-scroll box, long words (file names) break.
 
 
 def png_data_uri(image: np.ndarray) -> str:
@@ -90,20 +101,20 @@ def png_data_uri(image: np.ndarray) -> str:
 PHONE_MEDIA = "(max-width: 640px)"
 
 
-def figure_html(name: str, caption: str, image: np.ndarray, phone_image: Optional[np.ndarray] = None) -> str:
-    """A figure of a report: ``image`` (the desktop's), and ``phone_image`` in its place on a small screen
+def figure_html(name: str, caption: str, desktop: np.ndarray, phone: Optional[np.ndarray] = None) -> str:
+    """A figure of a report: ``desktop`` (the desktop's image), and ``phone`` in its place on a small screen
     (``PHONE_MEDIA``), both embedded. Images drawn at 2 pixels per CSS px (``Layout.pixel_ratio``) are shown at
     half their pixel size."""
-    phone = ""
-    if phone_image is not None:
+    source = ""
+    if phone is not None:
         from .layout import PHONE
 
-        height, width = phone_image.shape[:2]
-        phone = (f'<source media="{PHONE_MEDIA}" srcset="{png_data_uri(phone_image)} {PHONE.pixel_ratio:g}x" '
-                 f'width="{round(width / PHONE.pixel_ratio)}" height="{round(height / PHONE.pixel_ratio)}">')
-    return (f'<figure data-figure="{name}"><picture>{phone}<img src="{png_data_uri(image)}" alt="{_e(caption)}" '
-            f'width="{image.shape[1]}" height="{image.shape[0]}"></picture><figcaption>{_e(caption)}</figcaption>'
-            "</figure>")
+        height, width = phone.shape[:2]
+        source = (f'<source media="{PHONE_MEDIA}" srcset="{png_data_uri(phone)} {PHONE.pixel_ratio:g}x" '
+                  f'width="{round(width / PHONE.pixel_ratio)}" height="{round(height / PHONE.pixel_ratio)}">')
+    return (f'<figure data-figure="{name}"><picture>{source}<img src="{png_data_uri(desktop)}" '
+            f'alt="{_e(caption)}" width="{desktop.shape[1]}" height="{desktop.shape[0]}"></picture>'
+            f"<figcaption>{_e(caption)}</figcaption></figure>")
 
 
 def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] = None, figures=None,
@@ -112,13 +123,13 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
     one HTML document.
 
     ``source_path``: the analysed file, for its name and SHA-256 (default ``result.file``). ``figures``: the
-    ``plots.Figures`` already drawn for this result (drawn here when None; attention figures need
-    ``with_attention=True``, the robustness figure a robustness check). ``generated_at``: the date shown (now).
+    ``plots.Figures`` already drawn for this result, for one screen (``figures.layout``: the page's); the report
+    draws the other layout (``_report_figures``), and both when None. Attention figures need ``with_attention=True``,
+    the robustness figure a robustness check. ``generated_at``: the date shown (now).
     """
     from . import __version__
-    from .plots import draw_all
 
-    figures = figures if figures is not None else draw_all(audio, result)
+    desktop, phone = _report_figures(result, audio, figures)
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     path = source_path if source_path is not None else result.file
     name = Path(path).name if path else "(analysed from memory, no file name)"
@@ -134,7 +145,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
         parts.append(_robustness_section(result.robustness))
     if result.agreement is not None:
         parts.append(_agreement_section(result.agreement))
-    parts.append(_figures_section(figures, result))
+    parts.append(_figures_section(desktop, phone, result))
     parts.append(_details_section(result, audio, name, path, when, __version__))
     parts.append('<section class="limits"><h2>Limits of the model</h2>'
                  + "".join(f"<p>{_e(text)}</p>" for text in MODEL_LIMITS) + "</section>")
@@ -146,6 +157,26 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
             + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+
+
+def _report_figures(result, audio, figures=None) -> tuple:
+    """(desktop ``Figures``, phone ``Figures`` or None) for the report: those given, and the other layout drawn here
+    for ``audio``; both drawn when none are given. Without ``audio`` (nothing to draw from) only those given."""
+    from .layout import DESKTOP, PHONE, phone_sized
+    from .plots import draw_all
+
+    def drawn(layout):
+        return draw_all(audio, result, layout) if audio is not None else None
+
+    if figures is None:
+        return draw_all(audio, result), drawn(PHONE)
+    layout = figures.layout
+    if not layout.narrow:
+        return figures, drawn(PHONE)
+    desktop = drawn(DESKTOP)
+    if desktop is None:  # the narrow figures alone, in place of the desktop's
+        return figures, None
+    return desktop, figures if phone_sized(layout) else drawn(PHONE)
 
 
 def write_report(result, audio, directory: Union[str, os.PathLike], *,
@@ -180,6 +211,11 @@ def write_new_file(directory: Path, stem: str, document: str) -> Path:
 
 def _e(text) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _scrolling(table: str) -> str:
+    """A table in a box that scrolls sideways when the table is wider than the screen (a phone's)."""
+    return f'<div class="table-scroll">{table}</div>'
 
 
 def _verdict_section(result) -> str:
@@ -225,28 +261,30 @@ def _robustness_section(check) -> str:
                     f'<td class="verdict-cell">{_e(edit.verdict)}</td>'
                     f'<td>{"flips the verdict" if edit.flips else ""}</td></tr>')
     return (f'<section id="robustness"><h2>Robustness check</h2><p>{_e(check.summary_sentence())}</p>'
-            "<table><tr><th>edit</th><th>what was done</th><th>spoof probability</th><th>verdict</th><th></th></tr>"
-            + "".join(rows) + "</table></section>")
+            + _scrolling("<table><tr><th>edit</th><th>what was done</th><th>spoof probability</th><th>verdict</th>"
+                         "<th></th></tr>" + "".join(rows) + "</table>") + "</section>")
 
 
 def _agreement_section(agreement) -> str:
     rows = "".join(f'<tr><td>{_e(m.model)}</td><td class="num">{m.spoof_probability:.3f}</td>'
                    f'<td class="verdict-cell">{_e(m.verdict)}</td></tr>' for m in agreement.models)
     return (f'<section id="agreement"><h2>Model agreement</h2><p>{_e(agreement_summary(agreement))}</p>'
-            "<table><tr><th>model</th>"
-            f"<th>spoof probability</th><th>verdict</th></tr>{rows}</table></section>")
+            + _scrolling(f"<table><tr><th>model</th><th>spoof probability</th><th>verdict</th></tr>{rows}</table>")
+            + "</section>")
 
 
-def _figures_section(figures, result=None) -> str:
+def _figures_section(desktop, phone=None, result=None) -> str:
+    """Each figure the page's figures have (``desktop``: the desktop's ``Figures``, or the narrow ones given when
+    there was nothing to draw the desktop's from), with its phone image when there is one."""
     learnt = getattr(getattr(result, "attention", None), "spectral_axis", "hz") == "feature"  # W2V2-AASIST
     blocks = []
     for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous",
                  "filter_scaling"):
-        image = getattr(figures, name, None)
+        image = getattr(desktop, name, None)
         if image is None:
             continue
         caption = FIGURE_CAPTIONS[f"{name}_features" if name == "spectral_attention" and learnt else name]
-        blocks.append(figure_html(name, caption, image))
+        blocks.append(figure_html(name, caption, image, getattr(phone, name, None)))
     return '<section><h2>Figures</h2>' + "".join(blocks) + "</section>"
 
 
@@ -303,4 +341,5 @@ def _details_section(result, audio, name: str, path, when: datetime, version: st
     ]
     body = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" if "SHA" in k else
                    f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
-    return f'<section id="details"><h2>What was analysed, with what</h2><table>{body}</table></section>'
+    table = _scrolling(f"<table>{body}</table>")
+    return f'<section id="details"><h2>What was analysed, with what</h2>{table}</section>'

@@ -9,6 +9,7 @@ Measures, in one run (about two minutes on 2 cores):
   full-size architecture with seeded random weights (the cost does not depend on the weights' values);
 - end to end for a 10 s and a 60 s recording, written as 44.1 kHz WAV so that decoding and resampling are included:
   decode, every window (with the attention of the most decisive one), every figure (``aasist.plots.draw_all``);
+  and the figures drawn for a phone instead (``aasist.layout.PHONE``), beside the desktop's;
 - cold start in a fresh process: imports, weights from the local folder or cache, ONNX graph from its cache, first
   result of a 10 s recording;
 - peak memory (resident high-water mark: VmHWM, else ru_maxrss) of a fresh process analysing a 10-minute
@@ -200,10 +201,11 @@ def main(argv=None) -> int:
     from aasist.onnx_backend import OnnxBackend, available_cpus
 
     try:
+        from aasist.layout import PHONE
         from aasist.plots import draw_all
         figures_note = ""
     except ImportError as error:
-        draw_all = None
+        draw_all = PHONE = None
         figures_note = f"figures not measured: aasist.plots.draw_all is not available ({error})"
 
     cores = available_cpus()
@@ -309,19 +311,26 @@ def main(argv=None) -> int:
             def figures():
                 draw_all(state["audio"], state["result"])
 
+            def phone_figures():
+                draw_all(state["audio"], state["result"], PHONE)
+
             t_decode = median_time(decode, args.repeats)
             t_windows = median_time(analyze, args.repeats)
             t_figures = median_time(figures, args.repeats) if draw_all is not None else None
+            t_phone = median_time(phone_figures, args.repeats) if draw_all is not None else None
             total = t_decode + t_windows + (t_figures or 0.0)
             n_windows = len(state["result"].windows)
             numbers["e2e"][name] = {"decode": t_decode, "windows": t_windows, "figures": t_figures, "total": total,
-                                    "n_windows": n_windows}
+                                    "n_windows": n_windows, "phone_figures": t_phone}
             target = TARGET_E2E_S[seconds]
             row(f"{seconds} s recording, end to end", total, target=f"<= {target}",
                 ok=(total <= target) if t_figures is not None else None,
                 note=f"decode {t_decode:.3f} + {n_windows} windows {t_windows:.3f} + figures "
                      + (f"{t_figures:.3f}" if t_figures is not None else "n/a")
                      + f"; RTF {total / seconds:.3f}")
+            if t_phone is not None:
+                row(f"  {seconds} s recording, figures drawn for a phone instead", t_phone,
+                    note=f"{t_phone / t_figures:.2f}x the desktop's ({PHONE.width_px} CSS px wide)")
 
         # --- cold start ------------------------------------------------------------------------------------------
         wall, cold = run_child(COLD_START, args.model, str(paths["10s"]))

@@ -4,6 +4,7 @@ streams one into the Live tab through Chromium's fake microphone.
     python scripts/screenshots.py                                                # writes docs/screenshots/*.png
     python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
     python scripts/screenshots.py --only no_speech,analysis                      # retake only these shots
+    python scripts/screenshots.py --only phone                                   # docs/screenshots/phone/*.png
 
 Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
 Also prints how long each analysis took from the click to the last figure on screen.
@@ -100,7 +101,7 @@ def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16
     return {"x": 0, "y": y0, "width": page.viewport_size["width"], "height": bottom["y"] + bottom["height"] + margin - y0}
 
 
-SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "evaluate", "live")  # --only takes these
+SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "evaluate", "live", "phone")  # for --only
 NO_SPEECH_NAME = "tone_440hz.wav"  # the sound the "no speech" shot analyses: 4 s of a 440 Hz tone
 
 
@@ -133,6 +134,71 @@ def evaluation_set(folder: Path, examples: list) -> tuple[list, list]:
                 sf.write(path, (x * peak / max(float(np.abs(x).max()), 1e-6)).astype(np.float32), sr)
                 into.append(path)
     return bonafide, spoof
+
+
+def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list, out: Path) -> list:
+    """The page on a 390 x 844 phone (device pixel ratio 2, as tests/browser.py's PHONE): the screen right after
+    Analyze (the verdict scrolled into view), each result figure as drawn for the phone, the Batch table, the Live tab
+    with the fake microphone playing ``clip``, and the downloaded report. Returns the files written."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import PHONE
+
+    out.mkdir(parents=True, exist_ok=True)
+    taken = []
+    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + [
+        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-audio-capture={clip}"])
+    context = browser.new_context(permissions=["microphone"], accept_downloads=True, **PHONE)
+    page = context.new_page()
+
+    def shot(name: str, selector: str = "") -> None:
+        path = out / f"{name}.png"
+        if selector:
+            page.locator(selector).screenshot(path=str(path))
+        else:
+            page.screenshot(path=str(path))
+        taken.append(path)
+
+    page.goto(url)
+    page.wait_for_selector("#analyze-button")
+    seconds = analyze(page, clip)
+    print(f"phone: {clip.name}: click to verdict and all figures in {seconds:.2f} s")
+    page.evaluate("document.querySelector('#verdict').scrollIntoView({block: 'start'})")
+    shot("verdict")
+    for elem_id in ("spectrogram", "robustness", "spectral-attention", "temporal-attention"):
+        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
+        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=60_000)
+        shot(elem_id, f"#{elem_id}")
+    with page.expect_download() as download:
+        page.click("#report-button")
+    report = out / "report.html.tmp"
+    download.value.save_as(report)
+
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_role("tab", name="Batch").click()
+    page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:4]])
+    page.wait_for_timeout(1000)
+    page.click("#batch-button")
+    page.locator("#batch-csv a").first.wait_for(timeout=120_000)
+    page.locator("#batch-table").scroll_into_view_if_needed()
+    shot("batch")
+
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_role("tab", name="Live").click()
+    page.locator("#live-audio button:has-text('Record')").first.click()
+    page.wait_for_timeout(10_000)
+    page.locator("#live-status").scroll_into_view_if_needed()
+    shot("live")
+    page.locator("#live-audio button:has-text('Stop')").first.click()
+
+    reader = context.new_page()
+    reader.goto(report.resolve().as_uri())
+    reader.screenshot(path=str(out / "report.png"))
+    taken.append(out / "report.png")
+    report.unlink()
+    browser.close()
+    return taken
 
 
 def fresh(page) -> None:
@@ -245,6 +311,8 @@ def main() -> None:
         if "live" in only:
             live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
             taken.append(args.out / "live.png")
+        if "phone" in only:
+            taken += phone_shots(playwright, args.chromium, url, clip, examples, args.out / "phone")
     for path in taken:
         print(path)
 

@@ -32,11 +32,15 @@ def launch(playwright, *extra_args: str):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS + list(extra_args))
 
 
+# A phone as the issues describe it: 390 x 844 CSS px at a device pixel ratio of 2, touch, mobile viewport rules.
+PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+
+
 @contextmanager
-def local_page(browser, server: str, width: int = 1400, height: int = 1000):
-    """A fresh page on the app at ``server``, loaded and ready; any request to another host is aborted, and makes
-    the test fail when the page closes. Yields (page, its context)."""
-    context = browser.new_context(viewport={"width": width, "height": height})
+def local_page(browser, server: str, width: int = 1400, height: int = 1000, phone: bool = False):
+    """A fresh page on the app at ``server``, loaded and ready, in a ``width`` x ``height`` window (or on a
+    ``PHONE``); any request to another host is aborted, and makes the test fail when the page closes."""
+    context = browser.new_context(**(PHONE if phone else dict(viewport={"width": width, "height": height})))
     page = context.new_page()
     outside = []
 

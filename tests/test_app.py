@@ -332,6 +332,61 @@ def test_example_runs_with_one_click(page, examples):
     assert examples["synthetic"].name in page.locator("#verdict").inner_text()
 
 
+# --- on a phone, and the same on a desktop ---------------------------------------------------------------------
+
+RESULT_FIGURES = ("spectrogram", "robustness", "spectral-attention", "temporal-attention")
+DESKTOP_WIDTHS = {"spectrogram": 1200, "robustness": 1100, "spectral-attention": 1100, "temporal-attention": 1100}
+
+
+def figure_sizes(page, ids=RESULT_FIGURES) -> dict:
+    """Each figure's natural and displayed size, {id: [natural w, natural h, shown w, shown h]}, once loaded: each
+    is scrolled into view first (the page may load images only when they come near the screen)."""
+    sizes = {}
+    for elem_id in ids:
+        image = page.locator(f"#{elem_id} img")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id,
+                               timeout=ANALYSIS_TIMEOUT_MS)
+        sizes[elem_id] = image.evaluate("i => { const box = i.getBoundingClientRect();"
+                                        " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
+    return sizes
+
+
+def page_width(page) -> dict:
+    return page.evaluate("() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})")
+
+
+def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, server, examples, tmp_path):
+    with local_page(browser, server, phone=True) as page:
+        try:
+            width = page_width(page)
+            assert width == {"scroll": 390, "window": 390}, width  # fits the screen: nothing to scroll sideways
+            page.locator("#examples").get_by_text(example_label(examples["synthetic"]), exact=True).click()
+            page.wait_for_selector("#verdict [data-verdict]", timeout=ANALYSIS_TIMEOUT_MS)
+            # The verdict came into view by itself: its card's top is on the screen, with the headline under it.
+            box = page.locator("#verdict").bounding_box()
+            assert -1 <= box["y"] and box["y"] + 120 <= 844, box
+            assert examples["synthetic"].name in page.locator("#verdict").inner_text()
+            wait_for_report(page)  # every figure drawn, the robustness check too
+            sizes = figure_sizes(page)
+            for name, (natural_w, natural_h, shown_w, shown_h) in sizes.items():
+                # Drawn for the width it is shown at, at the phone's 2 pixels per CSS px: its text stays as large
+                # as it was drawn (10 CSS px and more, tests/test_plots.py).
+                assert shown_w > 250 and natural_w <= 2.3 * shown_w, (name, natural_w, shown_w)
+                assert natural_w >= 1.7 * shown_w, (name, natural_w, shown_w)  # and sharp
+            assert page_width(page)["scroll"] == 390
+        finally:
+            page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+
+
+def test_page_on_a_desktop_keeps_its_figures(page, examples):
+    page.locator("#examples").get_by_text(example_label(examples["synthetic"]), exact=True).click()
+    wait_for_report(page)
+    sizes = figure_sizes(page)
+    assert {name: natural_w for name, (natural_w, *_) in sizes.items()} == DESKTOP_WIDTHS
+
+
 def test_batch_tab_gives_a_table_and_a_csv(page, examples, no_speech_clips, tmp_path):
     page.get_by_role("tab", name="Batch").click()
     files = [examples["real"], examples["synthetic"], no_speech_clips["tone"]]

@@ -2,8 +2,8 @@
 
 In process: the page's handler on the example clips (real_* bona fide, synthetic_* spoof) and a corrupt file, a zip
 of labelled folders (unpacked safely and cleaned up), and every bad input as one sentence. Through the running app
-(`python app.py`, the run's shared server): Chromium uploads the two sets and sees the table and the DET chart, and
-gradio_client calls `/evaluate`.
+(`python app.py`, the run's shared server): Chromium uploads the two sets and sees the table and the DET chart, on a
+desktop and on a phone (its charts drawn for it, nothing wider than the screen), and gradio_client calls `/evaluate`.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import re
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -76,12 +77,33 @@ def corrupt(tmp_path_factory) -> Path:
     return path
 
 
+def page_changes(tab, *arguments) -> list:
+    """What the page's Evaluate changes, update by update (``EvaluateUpdate.changes()``)."""
+    return [update.changes() for update in tab.evaluate_page(*arguments)]
+
+
 @pytest.fixture(scope="module")
-def page_result(tab, corrupt):
+def page_updates(tab, corrupt) -> list:
     """The page's Evaluate on the example clips, a corrupt file among the real ones, with AASIST and AASIST-L."""
-    update = tab.evaluate_page([str(p) for p in REAL] + [str(corrupt)], [str(p) for p in SYNTHETIC], None,
-                               ["AASIST", "AASIST-L"])
-    return update.changes()
+    return page_changes(tab, [str(p) for p in REAL] + [str(corrupt)], [str(p) for p in SYNTHETIC], None,
+                        ["AASIST", "AASIST-L"])
+
+
+@pytest.fixture(scope="module")
+def page_result(page_updates) -> dict:
+    """What the page shows once the evaluation is done: every update applied."""
+    return {name: value for changes in page_updates for name, value in changes.items()}
+
+
+@pytest.fixture(scope="module")
+def desktop_widths() -> dict:
+    """How wide the desktop's charts are (image pixels), whatever the evaluation: {component: width}."""
+    from aasist.evaluation import Evaluation, model_evaluation
+    from aasist.evaluation_report import evaluation_figures
+
+    model = model_evaluation("AASIST", np.array([0.1, 0.6]), np.array([0.9]), bootstrap_rounds=10)
+    figures = evaluation_figures(Evaluation([model], [], "2025-03-04T05:06:07+00:00", 10, 0))
+    return {"det": figures.det.shape[1], "distributions": figures.scores.shape[1]}
 
 
 def write_zip(path: Path, members: dict) -> Path:
@@ -159,8 +181,32 @@ def test_the_json_and_the_report_name_the_recordings_as_given(page_result, corru
     assert path.name == "evaluation-report.html" and path.is_file()
     text = path.read_text()
     assert all(p.name in text for p in REAL + SYNTHETIC) and corrupt.name in text
-    assert text.count("data:image/png;base64,") == 2 and "<script" not in text.lower()
+    assert text.count("data:image/png;base64,") == 4 and "<script" not in text.lower()  # each chart twice: desktop,
+    assert text.count('<source media="') == 2  # and a phone's
     assert str(EXAMPLES_DIR) not in text and tempfile.gettempdir() not in text
+
+
+def test_the_results_come_before_the_report(page_updates):
+    """The page shows the results first, the report's button disabled (a previous report is not this one's), then
+    the report: writing it draws the charts for the other screen too."""
+    assert [sorted(changes) for changes in page_updates][1:] == [["report"]]
+    first = page_updates[0]
+    assert first["report"]["interactive"] is False and first["report"]["value"] is None
+    assert {"summary", "table", "det", "distributions"} <= set(first)
+
+
+def test_a_phone_gets_charts_drawn_for_it(tab, desktop_widths):
+    """The width the page shows the charts at (measured in the browser) draws them for that screen: 2 image pixels
+    per CSS px. The report embeds them as its phone's charts, and the desktop's beside them."""
+    shown = {}
+    for changes in page_changes(tab, [str(p) for p in REAL[:2]], [str(p) for p in SYNTHETIC[:2]], None, ["AASIST"],
+                                340):
+        shown.update(changes)
+    assert shown["det"].shape[1] == 680 and shown["distributions"].shape[1] == 680
+    text = Path(shown["report"]["value"]).read_text()
+    assert re.findall(r'<source [^>]*width="(\d+)"', text) == ["340", "340"]
+    assert re.findall(r'<img [^>]*width="(\d+)"', text) == [str(desktop_widths["det"]),
+                                                             str(desktop_widths["distributions"])]
 
 
 def test_a_zip_of_labelled_folders_at_any_depth_is_unpacked_safely_and_removed(tab, tmp_path, monkeypatch):
@@ -231,7 +277,7 @@ def test_bad_input_is_one_sentence(tab, tmp_path, case, expected):
         "unknown_model": (real, synthetic, None, ["AASIST-XL"]),
         **{f"zip_{name}": (None, None, str(path), None) for name, path in zips.items()},
     }[case]
-    for handler in (tab.evaluate, tab.evaluate_page):  # the API and the page say the same
+    for handler in (tab.evaluate, lambda *a: page_changes(tab, *a)):  # the API and the page say the same
         with pytest.raises(gr.Error) as raised:
             handler(*arguments)
         assert expected in raised.value.message
@@ -288,16 +334,60 @@ def drop(page, elem_id: str, files: list) -> None:
         arg=[elem_id, files[-1].stem], timeout=EVALUATION_TIMEOUT_MS)
 
 
-def test_page_evaluates_two_uploaded_sets(page):
-    page.get_by_role("tab", name="Evaluate").click()
-    ticked = page.locator("#evaluate-models input:checked")
-    assert ticked.count() == 2
-    drop(page, "evaluate-bonafide", REAL)
+PHONE_HEIGHT = 844  # tests/browser.py's PHONE
+CHARTS = ("evaluate-det", "evaluate-distributions")
+TABLES = ("evaluate-table", "evaluate-wrong", "evaluate-left-out")
+
+
+def open_evaluate_tab(page) -> None:
+    """The Evaluate tab; on a phone its name is in the tab bar's "More tabs" menu."""
+    tab = page.get_by_role("tab", name="Evaluate")
+    if tab.count():
+        tab.click()
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text="Evaluate").click()
+    page.wait_for_selector("#evaluate-button")
+    page.wait_for_selector("#evaluate-models input:checked")  # the tab's content drawn
+
+
+def evaluate_on_page(page, corrupt: Path) -> dict:
+    """Upload the example clips (the corrupt file among the real ones), click Evaluate; done once both charts are
+    shown and the report is ready. Returns how long the results and the report took after the click (seconds)."""
+    drop(page, "evaluate-bonafide", REAL + [corrupt])
     drop(page, "evaluate-spoof", SYNTHETIC)
+    started = time.perf_counter()
     page.click("#evaluate-button")
     page.wait_for_selector("#evaluate-summary .evaluation-summary", timeout=EVALUATION_TIMEOUT_MS)
-    page.wait_for_function("() => { const img = document.querySelector('#evaluate-det img');"
-                           " return img && img.complete && img.naturalWidth > 0; }", timeout=EVALUATION_TIMEOUT_MS)
+    page.wait_for_function("ids => ids.every(id => { const img = document.querySelector('#' + id + ' img');"
+                           " return img && img.complete && img.naturalWidth > 0; })", arg=list(CHARTS),
+                           timeout=EVALUATION_TIMEOUT_MS)
+    results = time.perf_counter() - started
+    page.wait_for_function("() => !document.querySelector('#evaluate-report').disabled",
+                           timeout=EVALUATION_TIMEOUT_MS)
+    return {"results": results, "report": time.perf_counter() - started}
+
+
+def chart_sizes(page) -> dict:
+    """Each chart's [natural width, shown width] (CSS px), once loaded: each is scrolled into view first (the page
+    may load images only when they come near the screen)."""
+    sizes = {}
+    for elem_id in CHARTS:
+        image = page.locator(f"#{elem_id} img")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id,
+                               timeout=EVALUATION_TIMEOUT_MS)
+        sizes[elem_id] = image.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width]")
+    return sizes
+
+
+def test_page_evaluates_two_uploaded_sets(page, corrupt, desktop_widths):
+    """At 1400 px: the table with each model's numbers, and the desktop's charts, as drawn for the report."""
+    open_evaluate_tab(page)
+    ticked = page.locator("#evaluate-models input:checked")
+    assert ticked.count() == 2
+    took = evaluate_on_page(page, corrupt)
     summary = page.locator("#evaluate-summary .evaluation-summary")
     assert summary.get_attribute("data-n-bonafide") == str(len(REAL))
     assert summary.get_attribute("data-n-spoof") == str(len(SYNTHETIC))
@@ -305,11 +395,43 @@ def test_page_evaluates_two_uploaded_sets(page):
     assert "AASIST-L" in table and "%" in table
     headers = [h.strip() for h in page.locator("#evaluate-table th").all_inner_texts() if h.strip()]
     assert headers[:len(MODEL_COLUMNS)] == list(MODEL_COLUMNS)
-    det = page.locator("#evaluate-det img")
-    assert det.evaluate("img => img.naturalWidth") >= 900 and det.bounding_box()["width"] > 400
-    page.wait_for_function("() => !document.querySelector('#evaluate-report').disabled",
-                           timeout=EVALUATION_TIMEOUT_MS)
+    sizes = chart_sizes(page)
+    assert {elem_id: natural for elem_id, (natural, _) in sizes.items()} == {
+        "evaluate-det": desktop_widths["det"], "evaluate-distributions": desktop_widths["distributions"]}
+    assert sizes["evaluate-det"][1] > 400
     assert "Traceback" not in page.content()
+    print(f"\nEvaluate on a desktop (1400 px): results {took['results']:.2f} s, report {took['report']:.2f} s after "
+          "the click")
+
+
+def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
+    """At 390 x 844 (2 device pixels per CSS px): the page never scrolls sideways, the summary comes into view by
+    itself, the charts are drawn for the width they are shown at and the tables fit the screen (scrolling inside
+    themselves when wider)."""
+    with local_page(browser, server, phone=True) as page:
+        try:
+            open_evaluate_tab(page)
+            took = evaluate_on_page(page, corrupt)
+            # The summary (what was evaluated, the notes) on the screen, its first lines at least, without a gesture.
+            page.wait_for_function(
+                "height => { const box = document.querySelector('#evaluate-summary').getBoundingClientRect();"
+                " return box.top >= -2 && box.top + Math.min(box.height, 300) <= height; }", arg=PHONE_HEIGHT,
+                timeout=EVALUATION_TIMEOUT_MS)
+            assert page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+            for elem_id, (natural, shown) in chart_sizes(page).items():
+                # 2 image pixels per CSS px shown: sharp, and the charts' text as large as drawn (10 CSS px or more).
+                assert shown > 300 and 1.7 * shown <= natural <= 2.3 * shown, (elem_id, natural, shown)
+            for elem_id in TABLES:
+                table = page.locator(f"#{elem_id}")
+                table.scroll_into_view_if_needed()
+                box = table.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (elem_id, box)
+            assert page.evaluate("() => document.documentElement.scrollWidth") == 390
+            assert "Traceback" not in page.content()
+        finally:
+            page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
+    print(f"\nEvaluate on a phone (390 px): results {took['results']:.2f} s, report {took['report']:.2f} s after the "
+          "click")
 
 
 @pytest.fixture(scope="module")

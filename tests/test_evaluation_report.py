@@ -105,7 +105,7 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
                       "src: i.src.slice(0, 22), width: i.naturalWidth, ok: i.complete}))")
     assert [i["figure"] for i in images] == ["det", "scores"]
     assert all(i["src"] == "data:image/png;base64," and i["ok"] and i["width"] > 0 for i in images), images
-    assert images[0]["width"] == figures["det"].shape[1]
+    assert images[0]["width"] == figures.det.shape[1]
 
     # The recordings most wrong, those left out with the reason, and every recording.
     assert page.locator("#most-wrong tr").count() == 1 + len(evaluation.most_wrong(10))
@@ -163,3 +163,82 @@ def test_report_when_nothing_is_wrong_or_left_out(tmp_path):
     document = evaluation_report_html(evaluation)
     assert EVALUATION_NOTHING_WRONG in document and EVALUATION_NOTHING_LEFT_OUT in document
     assert 'class="num wrong"' not in document
+
+
+# --- on a phone ------------------------------------------------------------------------------------------------------
+
+
+def _open(browser, path, phone: bool):
+    """(context, page): the report opened offline on a 390 x 844 phone (2 device pixels per CSS px) or in a 1400 px
+    wide window."""
+    from browser import PHONE
+
+    context = browser.new_context(offline=True, **(PHONE if phone else dict(viewport={"width": 1400, "height": 900})))
+    context.route("**/*", lambda route: route.continue_() if route.request.url == path.as_uri() else route.abort())
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def _shown_figures(page) -> dict:
+    """{figure: [natural width, shown width, from the phone's source]} of the figures' images, as the browser picked
+    them (widths in CSS px: an image of a "2x" source is naturally half its pixel width)."""
+    return page.eval_on_selector_all(
+        "figure img", "imgs => Object.fromEntries(imgs.map(i => [i.closest('figure').dataset.figure,"
+                      " [i.naturalWidth, i.width, i.currentSrc !== i.src]]))")
+
+
+def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(evaluation, figures, browser, tmp_path):
+    """On a phone the page never scrolls sideways: each figure is the one drawn for a phone, at most 2.3 image
+    pixels per CSS px it is shown at, and the wide tables scroll inside their box. At 1400 px: the desktop's
+    figures, at their own size."""
+    from aasist.evaluation_report import write_evaluation_report
+    from aasist.layout import PHONE
+
+    path = write_evaluation_report(evaluation, tmp_path, figures=figures)  # the desktop's given, the phone's drawn
+    context, page = _open(browser, path, phone=True)
+    try:
+        assert page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+        shown = _shown_figures(page)
+        assert set(shown) == {"det", "scores"}
+        for name, (natural, width, phone) in shown.items():
+            pixels = natural * PHONE.pixel_ratio  # drawn 360 CSS px wide at 2 pixels per CSS px
+            assert phone and pixels == 720 and width >= 300 and pixels <= 2.3 * width, (name, natural, width)
+        boxes = page.eval_on_selector_all(
+            ".table-scroll", "divs => divs.map(d => [d.getBoundingClientRect().right, d.scrollWidth, d.clientWidth])")
+        assert len(boxes) >= 3 and all(right <= 390 for right, _, _ in boxes), boxes
+        assert any(inside > box for _, inside, box in boxes)  # the models' table, ten columns: scrolls inside
+        for selector in ("#left-out li", "#most-wrong td.file"):
+            right = page.eval_on_selector_all(selector, "els => Math.max(...els.map(e => e.getBoundingClientRect()"
+                                                        ".right))")
+            assert right <= 390, selector
+    finally:
+        context.close()
+    context, page = _open(browser, path, phone=False)
+    try:
+        assert _shown_figures(page) == {"det": [figures.det.shape[1]] * 2 + [False],
+                                        "scores": [figures.scores.shape[1]] * 2 + [False]}
+    finally:
+        context.close()
+
+
+def test_the_page_figures_are_embedded_with_the_other_layout_drawn(evaluation):
+    """The figures given (the page's) go into the report as they are; the other layout is drawn. A narrow page's
+    serve as the phone's only when drawn about as wide as a phone's (aasist.layout.PHONE)."""
+    import re
+
+    from aasist.evaluation_report import evaluation_figures, evaluation_report_html
+    from aasist.layout import PHONE, Layout
+    from aasist.report import png_data_uri
+
+    def sizes(document: str) -> tuple:
+        return (re.findall(r'<source [^>]*width="(\d+)"', document),
+                re.findall(r'<img [^>]*width="(\d+)"', document))
+
+    for layout, phone_width in ((PHONE, "360"), (Layout(width_px=340), "340"), (Layout(width_px=600), "360")):
+        given = evaluation_figures(evaluation, layout)
+        document = evaluation_report_html(evaluation, figures=given)
+        assert sizes(document) == ([phone_width] * 2, ["960", "1100"]), layout
+        assert (png_data_uri(given.det) in document) == (phone_width == str(layout.width_px))
+        assert document.count("data:image/png;base64,") == 4

@@ -38,6 +38,9 @@ from webapp.updates import KEEP  # noqa: E402
 from aasist.stream_settings import DEFAULT_HOP_S as HOP_S  # noqa: E402
 FIRST_WINDOW_S = 4.0375
 
+# The live chart these 1400 px pages show: the desktop's (the page holds a phone's too, hidden here).
+CHART = '#live-chart svg.live-chart[data-layout="desktop"]'
+
 # Records, in the page, every change of the live status and chart: (ms since Record, state, first alarm, points).
 OBSERVE = """
 () => {
@@ -45,7 +48,7 @@ OBSERVE = """
   const t0 = performance.now();
   const snapshot = () => {
     const status = document.querySelector('#live-status .live-status');
-    const chart = document.querySelector('#live-chart svg');
+    const chart = document.querySelector('#live-chart svg.live-chart[data-layout="desktop"]');
     const entry = [performance.now() - t0, status ? status.dataset.state : null,
                    status && status.dataset.firstAlarmS ? parseFloat(status.dataset.firstAlarmS) : null,
                    chart ? parseInt(chart.dataset.points) : null, chart ? parseFloat(chart.dataset.t) : null];
@@ -91,8 +94,8 @@ def wait_for_stream_time(page, stream_s: float) -> None:
     """Wait until the live chart shows ``stream_s`` seconds of audio received (or fail with the trace so far)."""
     try:
         page.wait_for_function(
-            "(s) => { const c = document.querySelector('#live-chart svg'); return c && parseFloat(c.dataset.t) >= s; }",
-            arg=stream_s, timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
+            "([chart, s]) => { const c = document.querySelector(chart); return c && parseFloat(c.dataset.t) >= s; }",
+            arg=[CHART, stream_s], timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
     except PlaywrightTimeout:
         pytest.fail(f"the page never showed {stream_s} s of audio received: {page.evaluate('() => window.liveTrace')}")
 
@@ -162,7 +165,7 @@ def test_no_alarm_on_real_speech(playwright, server):
         trace = stream_until(page, FIRST_WINDOW_S + HOP_S)  # two windows, both within the clip
         status = page.locator("#live-status .live-status")
         first_alarm = status.get_attribute("data-first-alarm-s")
-        points = int(page.locator("#live-chart svg").get_attribute("data-points"))
+        points = int(page.locator(CHART).get_attribute("data-points"))
         warnings = page.locator("#live-status .live-warning").count()
     finally:
         browser.close()
@@ -189,7 +192,7 @@ def test_live_tone_says_no_speech_and_raises_no_alarm(playwright, server, tmp_pa
         status.wait_for(timeout=int(FIRST_WINDOW_S * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
         text = status.inner_text()
         wait_for_stream_time(page, FIRST_WINDOW_S + HOP_S)  # a second window
-        chart = page.locator("#live-chart svg")
+        chart = page.locator(CHART)
         points, greyed = int(chart.get_attribute("data-points")), chart.locator("circle.window.no-speech").count()
         page.locator("#live-audio button:has-text('Stop')").first.click()
         page.wait_for_selector('#live-status .live-status[data-state="stopped"]', timeout=ANALYSIS_TIMEOUT_MS)
@@ -407,11 +410,49 @@ def test_live_tone_is_no_speech_and_never_counted(live, live_session, tmp_path):
     session = live.sessions.get(live_session.session_hash)
     windows = [u for u in session.updates if u.status != "waiting"]
     assert len(windows) == 4 and all(u.status == "no_speech" and not u.alarm for u in windows)
-    # Greyed on the chart like silent windows: no dot at their probability, no smoothed line.
-    assert chart.count('class="window no-speech"') == 4 and "no speech, not counted" in chart
-    assert 'class="window"' not in chart and "<polyline" not in chart
+    # Greyed on the chart (the desktop's and the phone's) like silent windows: no dot at their probability, no
+    # smoothed line.
+    drawn = re.findall(r"<svg .*?</svg>", chart, flags=re.S)
+    assert [re.search(r'data-layout="(\w+)"', svg)[1] for svg in drawn] == ["desktop", "narrow"]
+    for svg in drawn:
+        assert svg.count('class="window no-speech"') == 4 and "no speech, not counted" in svg
+        assert 'class="window"' not in svg and "<polyline" not in svg
     stopped = live.stop(live_session)
     assert "No scored window held speech" in stopped.log and "no alarm was raised" in stopped.log
+
+
+def test_live_chart_drawn_for_a_phone_shows_the_same_stream():
+    """The phone's chart (``width``): the same windows, alarms and stream time as the desktop's, 360 units wide
+    for a 390 px screen, fewer time labels, and no text under 11 px at that scale."""
+    from aasist.live_chart import PHONE_CHART_WIDTH, draw_live_chart
+    from aasist.streaming import StreamUpdate
+
+    def update(t: float, p, status: str = "scored", alarm: bool = False) -> StreamUpdate:
+        return StreamUpdate(t_end_s=t, status=status, spoof_probability=p, score=None,
+                            smoothed_probability=p if status == "scored" else None, alarm=alarm)
+
+    updates = [update(2.0, None, "waiting")] + [
+        update(4.04 + i, 0.9 if 3 <= i < 8 else 0.2, alarm=4 <= i < 9) for i in range(12)
+    ] + [update(16.04, 0.99, "no_speech"), update(17.04, 0.1, "silent")]
+    desktop = draw_live_chart(updates, 0.5, 17.3)
+    phone = draw_live_chart(updates, 0.5, 17.3, width=PHONE_CHART_WIDTH)
+
+    def attributes(svg: str) -> dict:
+        return dict(re.findall(r'(data-[a-z]+)="([^"]*)"', svg.split(">", 1)[0]))
+
+    assert {**attributes(desktop), "data-layout": "narrow"} == attributes(phone)
+    assert attributes(phone) == {"data-layout": "narrow", "data-points": "14", "data-alarms": "1", "data-t": "17.30"}
+    assert f'viewBox="0 0 {PHONE_CHART_WIDTH} ' in phone
+    assert min(float(size) for size in re.findall(r'font-size="([\d.]+)"', phone)) >= 11
+    time_labels = lambda svg: re.findall(r">(\d+) s</text>", svg)  # noqa: E731
+    assert time_labels(phone) == ["0", "10", "20", "30"] and len(time_labels(desktop)) == 7
+    # Both are in the page, one hidden: the phone's draws its hatching with a pattern of its own.
+    ids = lambda svg: set(re.findall(r' id="([^"]+)"', svg))  # noqa: E731
+    assert ids(phone) and not ids(phone) & ids(desktop)
+    assert all(f'id="{used}"' in phone for used in re.findall(r'url\(#([^)]+)\)', phone))
+    # The legend on two lines, each its own text.
+    assert phone.count("each 4 s window") == 1 and phone.count("silent or no speech") == 1
+    assert len(re.findall(r'<text x="4" y="\d+"', phone)) == 2
 
 
 def test_live_alarm_holds_while_no_one_speaks(live, live_session, tmp_path):

@@ -10,9 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aasist import evaluation_plots, plots
+from aasist import plots
 from aasist.audio import load_audio, prepare_waveform
+from aasist.layout import DESKTOP, MIN_NARROW_PX, PHONE, Layout
 from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
+from figure_checks import all_text, axis_by_label, legend_texts, text_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = Path(os.environ.get("AASIST_EXAMPLES_DIR", REPO_ROOT / "assets" / "examples"))
@@ -49,17 +51,6 @@ def _speechlike(seconds: float, seed: int = 0) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def _axis_by_label(fig, *, xlabel=None, ylabel=None):
-    for ax in fig.axes:
-        if (xlabel is None or ax.get_xlabel() == xlabel) and (ylabel is None or ax.get_ylabel() == ylabel):
-            return ax
-    raise AssertionError(f"no axes with xlabel={xlabel!r} ylabel={ylabel!r} in {[a.get_xlabel() for a in fig.axes]}")
-
-
-def _texts(fig) -> str:
-    return " ".join(t.get_text() for t in fig.findobj(lambda o: hasattr(o, "get_text") and o.get_text()))
-
-
 def _timed_draw(audio, result, label: str):
     """draw_all, timed: the median of 3 calls after a first one (which imports librosa and loads fonts).
 
@@ -93,8 +84,8 @@ def test_real_clip_figures(detector, real_clip):
 
     # Spectrogram: Hz up to Nyquist over the whole recording, the probability on the same time axis underneath.
     fig = figures.figures["spectrogram"]
-    spec = _axis_by_label(fig, ylabel="Frequency (Hz)")
-    prob = _axis_by_label(fig, xlabel="Time (s)")
+    spec = axis_by_label(fig, ylabel="Frequency (Hz)")
+    prob = axis_by_label(fig, xlabel="Time (s)")
     assert spec.get_ylim() == (0, SAMPLE_RATE / 2)
     assert spec.get_xlim() == pytest.approx((0, audio.duration_s))
     assert prob.get_xlim() == pytest.approx((0, audio.duration_s))
@@ -104,11 +95,11 @@ def test_real_clip_figures(detector, real_clip):
     assert any(line.get_ydata()[0] == 0.5 for line in prob.get_lines())  # the threshold
     assert len(spec.images) == 1  # imshow, not a mesh
     assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
-    assert "attention plots" in _texts(fig)  # the decisive window is marked
+    assert "attention plots" in all_text(fig)  # the decisive window is marked
 
     # Spectral attention: 23 bands along the same frequency axis, kept ones coloured.
     fig = figures.figures["spectral_attention"]
-    bars = _axis_by_label(fig, xlabel="Share of attention")
+    bars = axis_by_label(fig, xlabel="Share of attention")
     assert bars.get_ylim() == (0, SAMPLE_RATE / 2)
     from matplotlib.colors import to_hex
 
@@ -116,16 +107,16 @@ def test_real_clip_figures(detector, real_clip):
     assert len(band_bars) == 23
     kept = [bar for bar in band_bars if to_hex(bar.get_facecolor()) == plots.KEPT_COLOR]
     assert len(kept) == len(result.attention.kept_spectral)
-    assert _axis_by_label(fig, xlabel="attended band (Hz)").get_ylabel() == "attending band (Hz)"
+    assert axis_by_label(fig, xlabel="attended band (Hz)").get_ylabel() == "attending band (Hz)"
 
     # Temporal attention: one bar per temporal node, on the decisive window's absolute times.
     fig = figures.figures["temporal_attention"]
-    bars = _axis_by_label(fig, ylabel="Share of\nattention")
+    bars = axis_by_label(fig, ylabel="Share of\nattention")
     start = result.attention.start_s
     assert bars.get_xlim() == pytest.approx((start, start + WINDOW_S))
     (node_bars,) = bars.containers
     assert len(node_bars) == len(result.attention.temporal_weight)
-    assert _axis_by_label(fig, xlabel="Time in the recording (s)")
+    assert axis_by_label(fig, xlabel="Time in the recording (s)")
 
 
 def test_short_input_is_tiled_and_says_so(detector):
@@ -133,8 +124,8 @@ def test_short_input_is_tiled_and_says_so(detector):
     result = detector.analyze(audio, with_attention=True)
     assert result.attention.tiled
     figures = _timed_draw(audio, result, "1.5 s synthetic")
-    assert "repeated audio" in _texts(figures.figures["temporal_attention"])
-    spec = _axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
+    assert "repeated audio" in all_text(figures.figures["temporal_attention"])
+    spec = axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
     assert spec.get_xlim() == pytest.approx((0, 1.5))
 
 
@@ -143,10 +134,10 @@ def test_long_input_is_drawn_at_display_resolution(detector, seconds):
     audio = prepare_waveform(_speechlike(seconds, seed=seconds), SAMPLE_RATE)
     result = detector.analyze(audio, with_attention=True)
     figures = _timed_draw(audio, result, f"{seconds} s synthetic, {len(result.windows)} windows")
-    spec = _axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
+    spec = axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
     assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
     assert spec.get_xlim() == pytest.approx((0, seconds))
-    prob = _axis_by_label(figures.figures["spectrogram"], xlabel="Time (s)")
+    prob = axis_by_label(figures.figures["spectrogram"], xlabel="Time (s)")
     assert len(prob.get_lines()) == len(result.windows) + 1  # one per window, plus the threshold
 
 
@@ -154,7 +145,7 @@ def test_authors_protocol_marks_what_was_not_analysed(detector):
     audio = prepare_waveform(_speechlike(9.0), SAMPLE_RATE)
     result = detector.analyze(audio, protocol="asvspoof", with_attention=True)
     figures = plots.draw_all(audio, result)
-    assert "not analysed" in _texts(figures.figures["spectrogram"])
+    assert "not analysed" in all_text(figures.figures["spectrogram"])
 
 
 def test_without_attention_only_the_spectrogram(detector):
@@ -219,16 +210,16 @@ def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
     assert figures.spectral_attention is None and figures.temporal_attention is None  # RawNet2 has no attention
 
     fig = figures.figures["filter_scaling"]
-    bands = _axis_by_label(fig, ylabel="Level (dB re strongest band)")
+    bands = axis_by_label(fig, ylabel="Level (dB re strongest band)")
     (band_bars,) = bands.containers
     assert len(band_bars) == 20
     assert bands.get_xlim() == pytest.approx((0, SAMPLE_RATE / 2))
-    heat = _axis_by_label(fig, ylabel="Residual block")
+    heat = axis_by_label(fig, ylabel="Residual block")
     gates = heat.images[0].get_array()
     assert gates.shape == (6, 32)  # blocks x the widest block's filters (small reference model)
     assert gates.mask[:2, 20:].all() and not gates.mask[2:].any()  # blocks 0-1 have 20 filters
     assert 0 < gates.min() and gates.max() < 1
-    assert "not per band" in _texts(fig) and "20 filters" in _texts(fig)
+    assert "not per band" in all_text(fig) and "20 filters" in all_text(fig)
 
     report = render_report(result, audio, figures=figures)
     assert 'data-figure="filter_scaling"' in report
@@ -247,7 +238,7 @@ def _tone(seconds: float, hz: float = 440.0) -> np.ndarray:
 
 
 def _speech_strip(fig):
-    return _axis_by_label(fig, ylabel="Speech")
+    return axis_by_label(fig, ylabel="Speech")
 
 
 def _strip_spans(strip) -> list:
@@ -273,26 +264,22 @@ def _window_lines(prob) -> list:
             and line.get_xdata()[0] != line.get_xdata()[1]]
 
 
-def _legend_texts(fig) -> list:
-    return [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-
-
 def test_spectrogram_marks_where_speech_was_found(detector, real_clip):
     audio = load_audio(real_clip)
     result = detector.analyze(audio)
     assert result.verdict in ("spoof", "bona fide") and result.speech.regions
     fig = plots.draw_spectrogram(audio, result)
     strip = _speech_strip(fig)
-    spec = _axis_by_label(fig, ylabel="Frequency (Hz)")
+    spec = axis_by_label(fig, ylabel="Frequency (Hz)")
     assert strip.get_shared_x_axes().joined(spec, strip) and strip.get_xlim() == pytest.approx((0, audio.duration_s))
     spans = _strip_spans(strip)
     assert np.asarray(spans) == pytest.approx(np.asarray(result.speech.regions), abs=1e-6)
-    assert f"{result.speech.seconds:.1f} s of speech" in _texts(fig)
+    assert f"{result.speech.seconds:.1f} s of speech" in all_text(fig)
     # Every window holds speech: coloured by its probability, solid, and no legend for grey windows.
-    prob = _axis_by_label(fig, xlabel="Time (s)")
+    prob = axis_by_label(fig, xlabel="Time (s)")
     assert all(w.has_speech for w in result.windows)
     assert {colour for colour, _ in _window_lines(prob)} <= {plots.SPOOF_COLOR, plots.BONAFIDE_COLOR}
-    assert not any(dashed for _, dashed in _window_lines(prob)) and _legend_texts(fig) == []
+    assert not any(dashed for _, dashed in _window_lines(prob)) and legend_texts(fig) == []
 
 
 def test_windows_without_speech_are_grey_with_a_legend(detector, real_clip):
@@ -304,11 +291,11 @@ def test_windows_without_speech_are_grey_with_a_legend(detector, real_clip):
     without = [not w.has_speech for w in result.windows]
     assert any(without) and not all(without)
     fig = plots.draw_spectrogram(audio, result)
-    lines = _window_lines(_axis_by_label(fig, xlabel="Time (s)"))
+    lines = _window_lines(axis_by_label(fig, xlabel="Time (s)"))
     assert len(lines) == len(result.windows)
     for (colour, dashed), grey in zip(lines, without):
         assert (colour == plots.NO_SPEECH_COLOR) == grey and dashed == grey
-    assert _legend_texts(fig) == ["window with under 0.5 s of speech"]
+    assert legend_texts(fig) == ["window with under 0.5 s of speech"]
     assert max(end for _, end in _strip_spans(_speech_strip(fig))) < len(speech) / SAMPLE_RATE + 0.1
 
 
@@ -321,151 +308,183 @@ def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
     figures = plots.draw_all(audio, result)
     fig = figures.figures["spectrogram"]
     assert _strip_spans(_speech_strip(fig)) == []
-    text = _texts(fig)
+    text = all_text(fig)
     assert "no speech found" in text and "where speech was found (none)" in text
     assert f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}" in text
-    lines = _window_lines(_axis_by_label(fig, xlabel="Time (s)"))
+    lines = _window_lines(axis_by_label(fig, xlabel="Time (s)"))
     assert lines and all(colour == plots.NO_SPEECH_COLOR and dashed for colour, dashed in lines)
-    assert _legend_texts(fig) == ["window with under 0.5 s of speech"]
+    assert legend_texts(fig) == ["window with under 0.5 s of speech"]
     # No red or green in the timeline's background either: grey without a verdict.
     from matplotlib.colors import to_hex
 
-    prob = _axis_by_label(fig, xlabel="Time (s)")
+    prob = axis_by_label(fig, xlabel="Time (s)")
     assert {to_hex(patch.get_facecolor()) for patch in prob.patches if patch.get_fill()} == {plots.NO_SPEECH_BG}
     assert figures.spectrogram.std() > 10
 
 
-# --- an evaluation on labelled recordings: DET curves and score distributions ----------------------------------------
+# --- the narrow layout: figures drawn for a phone -------------------------------------------------------------
 
 
-def _evaluation(models: dict, n_bonafide: int, n_spoof: int, seed: int = 0):
-    """An ``Evaluation`` of made-up models, no audio: ``models`` maps a name to how far apart (in logits) it puts
-    the two classes; each class's spoof probabilities are logistic of a normal around -/+ that."""
-    from aasist.evaluation import Evaluation, model_evaluation
+@pytest.fixture(scope="module")
+def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_reference_folder) -> dict:
+    """name -> (audio, result): one of each kind of figure and of each thing a figure may have to say."""
+    from aasist.detector import Detector, window_attention
+    from aasist.pipeline import Pipeline
 
-    rng = np.random.default_rng(seed)
-    built = []
-    for name, separation in models.items():
-        bonafide = 1 / (1 + np.exp(-rng.normal(-separation, 1.5, n_bonafide)))
-        spoof = 1 / (1 + np.exp(-rng.normal(separation, 1.5, n_spoof)))
-        built.append(model_evaluation(name, bonafide, spoof, bootstrap_rounds=50, seed=seed))
-    return Evaluation(built, [], "2025-03-04T05:06:07+00:00", 50, seed)
+    cases = {}
+    audio = load_audio(real_clip)
+    cases["AASIST with robustness"] = (audio, Pipeline([detector]).analyze(audio, with_attention=True,
+                                                                            robustness=True))
+    tone = prepare_waveform(_tone(5.0), SAMPLE_RATE)
+    cases["no speech"] = (tone, detector.analyze(tone, with_attention=True))
+    silence = np.zeros(9 * SAMPLE_RATE, np.float32)
+    gaps = prepare_waveform(np.concatenate([audio.waveform, silence]), SAMPLE_RATE)
+    cases["windows without speech"] = (gaps, detector.analyze(gaps))
+    short = prepare_waveform(_speechlike(1.5), SAMPLE_RATE)
+    cases["short, tiled"] = (short, detector.analyze(short, with_attention=True))
+    cut = prepare_waveform(_speechlike(9.0), SAMPLE_RATE)
+    cases["authors' protocol"] = (cut, detector.analyze(cut, protocol="asvspoof", with_attention=True))
+    rawnet2_input = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
+    cases["RawNet2"] = (rawnet2_input, rawnet2_detector.analyze(rawnet2_input, with_attention=True))
+
+    reference = np.load(reference_dir / "aasist_reference.npz")
+    prefix = "AASIST-perturbed/x_64600_batch2/att/"
+    maps = prepare_waveform(reference["input/x_64600_batch2"][0], SAMPLE_RATE)
+    result = detector.analyze(maps, with_attention=True)
+    result.attention = window_attention({k[len(prefix):]: reference[k][0] for k in reference.files
+                                         if k.startswith(prefix)}, 0, 0, False)
+    cases["heterogeneous maps"] = (maps, result)
+    w2v2 = Detector.from_pretrained(str(w2v2_reference_folder))
+    cases["W2V2-AASIST, learnt features"] = (audio, w2v2.analyze(audio, with_attention=True))
+    return cases
 
 
-def _by_gid(fig, gid: str):
-    found = [artist for artist in fig.findobj(lambda a: a.get_gid() == gid)]
-    assert len(found) == 1, (gid, found)
-    return found[0]
+EXPECTED_FIGURES = {
+    "AASIST with robustness": {"spectrogram", "spectral_attention", "temporal_attention", "robustness"},
+    "no speech": {"spectrogram", "spectral_attention", "temporal_attention"},
+    "windows without speech": {"spectrogram"},
+    "short, tiled": {"spectrogram", "spectral_attention", "temporal_attention"},
+    "authors' protocol": {"spectrogram", "spectral_attention", "temporal_attention"},
+    "RawNet2": {"spectrogram", "filter_scaling"},
+    "heterogeneous maps": {"spectrogram", "spectral_attention", "temporal_attention", "heterogeneous"},
+    "W2V2-AASIST, learnt features": {"spectrogram", "spectral_attention", "temporal_attention", "heterogeneous"},
+}
 
 
-FOUR_MODELS = {"AASIST": 2.5, "AASIST-L": 1.2, "RawNet2": 0.4, "W2V2-AASIST": 3.5}
+@pytest.mark.parametrize("case", list(EXPECTED_FIGURES))
+@pytest.mark.parametrize("width", [PHONE.width_px, MIN_NARROW_PX, 699])
+def test_narrow_figures_fit_the_screen_with_readable_text(phone_cases, case, width):
+    """Drawn as wide as the screen shows them (2 image pixels per CSS px), every text at least NARROW_TICK_SIZE
+    (10 CSS px), none reaching out of its figure or into another."""
+    audio, result = phone_cases[case]
+    layout = Layout(width_px=width)
+    figures = plots.draw_all(audio, result, layout)
+    assert figures.layout == layout and set(figures.figures) == EXPECTED_FIGURES[case]
+    for name, fig in figures.figures.items():
+        image = getattr(figures, name)
+        assert image.shape[1] == width * layout.pixel_ratio, (name, image.shape)
+        assert image.std() > 10, f"{name} looks blank"
+        assert text_problems(fig) == [], name
 
 
-@pytest.mark.parametrize("n_bonafide, n_spoof", [(250, 250), (2, 1), (40, 7)])
-def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bonafide, n_spoof):
+def test_narrow_figures_say_what_the_desktop_ones_do(phone_cases):
+    """The same panels and notes, stacked: the spectrogram taller for its width, the robustness edits' names above
+    their dots with the value at the right end, the flips still marked."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from matplotlib.collections import PathCollection
     from matplotlib.colors import to_hex
-    from scipy.stats import norm
 
-    from aasist import metrics
-    from aasist.present import eer_text
+    audio, result = phone_cases["AASIST with robustness"]
+    phone = plots.draw_all(audio, result, PHONE)
+    desktop = plots.draw_all(audio, result)
 
-    evaluation = _evaluation(FOUR_MODELS, n_bonafide, n_spoof)
-    fig = evaluation_plots.draw_det_curves(evaluation)
-    low, high = evaluation_plots.det_axis_range(evaluation)
-    ax = _axis_by_label(fig, xlabel="False alarm rate (%): bona fide recordings called spoof")
-    assert ax.get_ylabel() == "Miss rate (%): spoof recordings called bona fide"
-    # Normal-deviate axes, ticked at the DET tools' rates.
-    shown = [r for r in (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.95, 0.99) if r <= high]
-    for axis in (ax.xaxis, ax.yaxis):
-        assert axis.get_ticklocs() == pytest.approx(norm.ppf(shown))
-        assert [t.get_text() for t in axis.get_ticklabels()] == [f"{r * 100:g}" for r in shown]
-    assert ax.get_xlim() == pytest.approx(norm.ppf([low, high])) and ax.get_ylim() == ax.get_xlim()
-    diagonal = _by_gid(fig, "eer-line")
-    assert diagonal.get_xdata() == pytest.approx(diagonal.get_ydata())
+    spec = axis_by_label(phone.figures["spectrogram"], ylabel="Frequency (Hz)")
+    prob = axis_by_label(phone.figures["spectrogram"], xlabel="Time (s)")
+    assert prob.get_shared_x_axes().joined(spec, prob) and prob.get_xlim() == pytest.approx((0, audio.duration_s))
+    assert [t.get_text() for t in prob.get_yticklabels()] == ["bona\nfide", "0.5", "spoof"]
+    box, desktop_box = spec.get_position(), axis_by_label(desktop.figures["spectrogram"],
+                                                           ylabel="Frequency (Hz)").get_position()
+    phone_size, desktop_size = phone.figures["spectrogram"].get_size_inches(), (12.0, 5.2)
+    assert (box.height * phone_size[1]) / (box.width * phone_size[0]) > 2 * (desktop_box.height * desktop_size[1]) / (
+        desktop_box.width * desktop_size[0])
+    assert "attention plots" in all_text(phone.figures["spectrogram"])
 
-    colours = set()
-    legend = " ".join(_legend_texts(fig))
-    for m in evaluation.models:
-        eer, _ = metrics.compute_eer(1 - m.bonafide_scores, 1 - m.spoof_scores)  # bona fide is the target class
-        point = _by_gid(fig, f"eer-point:{m.model}")
-        assert point.get_xdata()[0] == pytest.approx(norm.ppf(np.clip(eer, low, high)))
-        assert point.get_ydata()[0] == pytest.approx(point.get_xdata()[0])
-        curve = _by_gid(fig, f"det-curve:{m.model}")
-        miss, false_alarm, _ = m.det_curve()
-        assert curve.get_xdata() == pytest.approx(norm.ppf(np.clip(false_alarm, low, high)))
-        assert curve.get_ydata() == pytest.approx(norm.ppf(np.clip(miss, low, high)))
-        assert np.isfinite(curve.get_xydata()).all()  # rates of 0 and 1 are clipped onto the edges
-        assert eer_text(m.eer) in _texts(fig) and f"{m.model}\nEER {eer_text(m.eer)}" in legend
-        assert point.get_color() == curve.get_color()
-        colours.add(to_hex(curve.get_color()))
-    assert colours == set(evaluation_plots.MODEL_COLORS[:4])  # one colour-blind-safe colour each
-    image = plots.render_figure(fig)
-    assert image.shape[1] == 960 and image.std() > 10
+    # Robustness: the real check, and one where two edits flip the verdict (one of them with the longest name).
+    flipped = [replace(e, spoof_probability=0.499, flips=True) if e.name in ("louder_6db", "grid_shift") else e
+               for e in result.robustness.edits]
+    for check in (result.robustness, replace(result.robustness, edits=flipped)):
+        fig = plots.draw_robustness(SimpleNamespace(robustness=check), PHONE)
+        assert text_problems(fig) == []
+        (ax,) = fig.axes
+        names = [t for t in ax.texts if t.get_ha() == "left"]
+        values = [t for t in ax.texts if t.get_ha() == "right"]
+        dots = [c.get_offsets()[0] for c in ax.collections if isinstance(c, PathCollection)]
+        assert len(names) == len(values) == len(dots) == len(check.edits) + 1
+        for name, value, (_, dot_y) in zip(names, values, dots):
+            assert name.get_position()[1] > dot_y and value.get_position()[1] > dot_y  # above the dot line
+            assert name.get_position()[0] < 0 < 1 < value.get_position()[0]  # at the line's two ends
+        flips = [t for t in values if "flips the verdict" in t.get_text()]
+        assert len(flips) == len(check.flipped_by)
+        assert all(t.get_fontweight() == "bold" and to_hex(t.get_color()) in (plots.SPOOF_COLOR, plots.BONAFIDE_COLOR)
+                   for t in flips)
+        assert ax.get_xlim() == pytest.approx((-0.02, 1.02)) and ax.get_position().width > 0.9  # full width
+    assert [t.get_text() for t in flips] == ["0.499 · flips the verdict"] * 2
 
+    fig = phone.figures["spectral_attention"]
+    bars = axis_by_label(fig, xlabel="Share of attention")
+    keep = axis_by_label(fig, xlabel="Keep score")
+    assert bars.get_ylim() == (0, SAMPLE_RATE / 2) and keep.get_shared_y_axes().joined(bars, keep)
+    amap = axis_by_label(fig, xlabel="attended band (Hz)")
+    assert amap.get_position().y1 < bars.get_position().y0  # stacked, not side by side
+    side = amap.get_position().width * fig.get_size_inches()[0]
+    assert side == pytest.approx(amap.get_position().height * fig.get_size_inches()[1])  # square
 
-def test_det_axes_widen_for_an_eer_near_chance():
-    from scipy.stats import norm
-
-    evaluation = _evaluation({"coin": 0.0}, 200, 200, seed=4)
-    assert evaluation.models[0].eer > 45
-    low, high = evaluation_plots.det_axis_range(evaluation)
-    assert high > 0.95
-    fig = evaluation_plots.draw_det_curves(evaluation)
-    point = _by_gid(fig, "eer-point:coin")
-    ax = point.axes
-    assert ax.get_xlim()[0] < point.get_xdata()[0] < ax.get_xlim()[1] - 0.5  # not on the edge
-    assert point.get_xdata()[0] == pytest.approx(norm.ppf(evaluation.models[0].eer / 100))
-
-
-def test_det_curves_of_one_perfect_model_with_three_recordings():
-    """Perfectly separated: EER 0, drawn in the lower left corner; the curve lies on the edges, all finite."""
-    evaluation = _evaluation({"AASIST": 8.0}, 2, 1)
-    assert evaluation.models[0].eer == 0
-    fig = evaluation_plots.draw_det_curves(evaluation)
-    point = _by_gid(fig, "eer-point:AASIST")
-    assert point.get_xdata()[0] == pytest.approx(point.axes.get_xlim()[0])
-    assert np.isfinite(_by_gid(fig, "det-curve:AASIST").get_xydata()).all()
-    assert "few: the curves are coarse steps" in _texts(fig)
-    assert plots.render_figure(fig).std() > 10
+    fig = phone.figures["temporal_attention"]
+    panels = [axis_by_label(fig, ylabel=label) for label in ("Frequency (Hz)", "Share of attention")]
+    panels += [axis_by_label(fig, xlabel=label) for label in ("Time in the recording (s)", "attended time slice (s)")]
+    tops = [ax.get_position().y1 for ax in panels]
+    assert tops == sorted(tops, reverse=True)  # one under the other
 
 
-@pytest.mark.parametrize("names, n_bonafide, n_spoof", [(["AASIST"], 2, 1), (list(FOUR_MODELS), 250, 250),
-                                                         (["AASIST", "RawNet2"], 30, 12)])
-def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
-    from aasist.present import eer_text
+def test_narrow_filter_scaling_and_heterogeneous_maps(phone_cases):
+    audio, result = phone_cases["RawNet2"]
+    fig = plots.draw_all(audio, result, PHONE).figures["filter_scaling"]
+    bands = axis_by_label(fig, ylabel="dB re strongest band")
+    heat = axis_by_label(fig, ylabel="Residual block")
+    assert heat.get_position().y1 < bands.get_position().y0  # the gates under the bands
+    assert "20 filters" in all_text(fig) and "not per band" in all_text(fig).replace("\n", " ")
 
-    evaluation = _evaluation({name: FOUR_MODELS[name] for name in names}, n_bonafide, n_spoof)
-    fig = evaluation_plots.draw_score_distributions(evaluation)
-    panels = [ax for ax in fig.axes if ax.get_title(loc="left")]
-    assert len(panels) == len(names)
-    for ax, m in zip(panels, evaluation.models):
-        assert ax.get_title(loc="left").startswith(f"{m.model}: EER {eer_text(m.eer)}")
-        assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 1
-        for label, scores in (("bona fide", m.bonafide_scores), ("spoof", m.spoof_scores)):
-            dots = _by_gid(fig, f"scores:{m.model}:{label}")
-            assert dots.axes is ax
-            assert np.asarray(dots.get_offsets())[:, 0] == pytest.approx(scores)  # a dot per recording
-        threshold = _by_gid(fig, f"eer-threshold:{m.model}")
-        assert threshold.get_xdata()[0] == pytest.approx(m.threshold_at_eer) and threshold.axes is ax
-        assert any(line.get_xdata()[0] == 0.5 and line.get_linestyle() != "-" for line in ax.get_lines())
-        text = _texts(fig)
-        assert f"{m.false_alarms_at_05} of {m.n_bonafide} called spoof" in text
-        assert f"{m.misses_at_05} of {m.n_spoof} called bona fide" in text
-        # Histograms behind the dots only where a lane holds enough recordings to show a shape.
-        assert bool(ax.patches) == (max(n_bonafide, n_spoof) >= 20)
-    image = plots.render_figure(fig)
-    assert image.shape[1] == 1100 and image.std() > 10
-    assert fig.get_size_inches()[1] < 2.5 + 2.05 * len(names)  # grows with the models, not the recordings
+    audio, result = phone_cases["heterogeneous maps"]
+    fig = plots.draw_heterogeneous(result, PHONE)
+    corners = sorted((round(ax.get_position().x0, 3), round(ax.get_position().y0, 3)) for ax in fig.axes)
+    assert len({x for x, _ in corners}) == 2 and len({y for _, y in corners}) == 2  # a 2 x 2 grid
 
 
-def test_evaluation_figures_of_a_large_set():
-    """4 models and 1000 recordings (2000 would change nothing: a DET curve has a point per recording, the score
-    panels a dot each); how long each figure takes is printed."""
-    evaluation = _evaluation(FOUR_MODELS, 500, 500)
-    for draw in (evaluation_plots.draw_det_curves, evaluation_plots.draw_score_distributions):
-        plots.render_figure(draw(evaluation))  # fonts loaded
-        started = time.perf_counter()
-        image = plots.render_figure(draw(evaluation))
-        took = time.perf_counter() - started
-        assert image.std() > 10
-        print(f"\n{draw.__name__}, 4 models x 1000 recordings: {took * 1000:.0f} ms")
+def test_desktop_is_the_default_layout(phone_cases):
+    """Without a layout, or with DESKTOP, the figures are the desktop's, at their own widths."""
+    audio, result = phone_cases["AASIST with robustness"]
+    default, desktop = plots.draw_all(audio, result), plots.draw_all(audio, result, DESKTOP)
+    assert default.layout == desktop.layout == DESKTOP
+    widths = {"spectrogram": 1200, "spectral_attention": 1100, "temporal_attention": 1100, "robustness": 1100}
+    for name, width in widths.items():
+        assert np.array_equal(getattr(default, name), getattr(desktop, name)), name
+        assert getattr(default, name).shape[1] == width, name
+
+
+def test_draw_all_for_the_desktop_and_for_a_phone_timed(phone_cases):
+    """Printed: draw_all for the desktop and for a phone, the median of 3 after a first call each, in one run."""
+    audio, result = phone_cases["AASIST with robustness"]
+    took = {}
+    for layout in (DESKTOP, PHONE):
+        plots.draw_all(audio, result, layout)
+        runs = []
+        for _ in range(3):
+            started = time.perf_counter()
+            figures = plots.draw_all(audio, result, layout)
+            runs.append(time.perf_counter() - started)
+        assert figures.robustness is not None and figures.layout == layout
+        took[layout.narrow] = sorted(runs)[1]
+    print(f"\ndraw_all with robustness: desktop {took[False] * 1000:.0f} ms, phone {took[True] * 1000:.0f} ms "
+          f"({took[True] / took[False]:.2f}x)")

@@ -132,3 +132,77 @@ def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
     assert "spectrogram" in figures and "robustness" not in figures
     assert attempted == [], f"the report tried to load {attempted}"
     context.close()
+
+
+# What a figure shows: whether the phone's image (its <source>) or the desktop's (its <img src>) is in use, the CSS
+# px it is displayed at, and the pixels of the image in use (decoded afresh: naturalWidth of a "2x" source is halved).
+FIGURES_SHOWN_JS = """async () => Promise.all([...document.querySelectorAll('figure')].map(async figure => {
+    const img = figure.querySelector('img'), source = figure.querySelector('source');
+    const probe = new Image();
+    probe.src = img.currentSrc;
+    await probe.decode();
+    return {name: figure.dataset.figure, phone: !!source && img.currentSrc === source.srcset.split(' ')[0],
+            desktop: img.currentSrc === img.src, shown: img.getBoundingClientRect().width, pixels: probe.naturalWidth};
+}))"""
+
+
+def open_offline_at(browser, path: Path, width: int, height: int, scale: float):
+    context = browser.new_context(offline=True, viewport={"width": width, "height": height},
+                                  device_scale_factor=scale)
+    context.route("**/*", lambda route: route.continue_() if route.request.url == path.as_uri() else route.abort())
+    page = context.new_page()
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(analysed, browser, tmp_path):
+    """On a 390 x 844 phone (2 device pixels per CSS px) the page never scrolls sideways and every figure is the one
+    drawn for a phone, at most 2.3 image pixels per CSS px it is shown at; at 1400 px the desktop figures, drawn
+    for the page's own width. Printed: how long writing the report takes and how large it is, with the figures
+    given (as the web page gives them) and drawn here."""
+    import time
+
+    from aasist.layout import PHONE
+    from aasist.plots import draw_all
+    from aasist.report import write_report
+
+    detector, audio, result = analysed
+    desktop_figures = draw_all(audio, result)
+    started = time.perf_counter()
+    path = write_report(result, audio, tmp_path, source_path=CLIP, figures=desktop_figures)
+    took = time.perf_counter() - started
+    print(f"\nreport with the desktop figures given (phone ones drawn): {took * 1000:.0f} ms, "
+          f"{path.stat().st_size / 1e6:.2f} MB")
+    expected = {"spectrogram", "robustness", "spectral_attention", "temporal_attention"}
+
+    context, page = open_offline_at(browser, path, 390, 844, 2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert page.locator("#verdict").is_visible()
+    shown = page.evaluate(FIGURES_SHOWN_JS)
+    assert {f["name"] for f in shown} == expected
+    for figure in shown:
+        assert figure["phone"] and not figure["desktop"], figure
+        assert figure["pixels"] == PHONE.width_px * PHONE.pixel_ratio, figure
+        assert figure["pixels"] <= 2.3 * figure["shown"], figure
+    for table in page.locator(".table-scroll").all():  # wide tables scroll in their box, not the page
+        assert table.bounding_box()["x"] + table.bounding_box()["width"] <= 390
+    context.close()
+
+    context, page = open_offline_at(browser, path, 1400, 1000, 1)
+    shown = page.evaluate(FIGURES_SHOWN_JS)
+    assert {f["name"] for f in shown} == expected
+    for figure in shown:
+        assert figure["desktop"] and not figure["phone"], figure
+        assert figure["pixels"] == getattr(desktop_figures, figure["name"]).shape[1], figure
+        assert figure["pixels"] <= 1.05 * figure["shown"], figure  # at (about) its own size
+    context.close()
+
+    # A phone's page gives its figures: the report draws the desktop's.
+    phone_figures = draw_all(audio, result, PHONE)
+    started = time.perf_counter()
+    again = write_report(result, audio, tmp_path, source_path=CLIP, figures=phone_figures)
+    took = time.perf_counter() - started
+    print(f"report with the phone figures given (desktop ones drawn): {took * 1000:.0f} ms, "
+          f"{again.stat().st_size / 1e6:.2f} MB")
+    assert again.stat().st_size == pytest.approx(path.stat().st_size, rel=0.01)

@@ -17,6 +17,7 @@ from .errors import unexpected_error
 from .examples import example_label
 from .gradio_uploads import ApiUploads, keep_example_copies, results_folder
 from .model_pool import ModelPool
+from .screen import figure_width_input, layout_for_width, measure_js
 from .recordings import (
     CAPTURE_SETTINGS_JS,
     NO_CAPTURE_JS,
@@ -131,9 +132,11 @@ class AnalysisTab:
                 raise unexpected_error() from None
 
     def analyze_page(self, audio: str, model: str, analysis: str, capture: str = "", robustness: bool = True,
-                     compare_models: bool = False, progress=gr.Progress()):
+                     compare_models: bool = False, figure_width: float = 0, progress=gr.Progress()):
         """The page's Analyze button and examples (``ResultUpdate``s, in the order the page shows them).
-        ``capture``: the browser's track settings when the recording was made on the page, else empty."""
+        ``capture``: the browser's track settings when the recording was made on the page, else empty.
+        ``figure_width``: the width the page shows the figures at (CSS px; 0 unknown): a phone's gets figures drawn
+        for it (``aasist.layout``)."""
         from aasist.plots import draw_all, draw_robustness, render_figure
         from aasist.report import write_report
 
@@ -169,13 +172,13 @@ class AnalysisTab:
                                robustness_summary=robustness_summary,
                                robustness_plot=gr.update(value=None) if no_speech else KEEP,
                                agreement=views.agreement_html(None, no_speech=no_speech and compare_models))
-            figures = draw_all(loaded, result)
+            figures = draw_all(loaded, result, layout_for_width(figure_width))
             yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures, result))
             if compare:
                 self.pool.add_agreement(result, loaded, progress=on_stage, on_load=on_load)
             if check:
                 self.pool.add_robustness(result, loaded, progress=on_stage)
-                figures.robustness = render_figure(draw_robustness(result))
+                figures.robustness = render_figure(draw_robustness(result, figures.layout))
             if compare or check:
                 yield ResultUpdate(
                     verdict=views.verdict_html(result, time.perf_counter() - started), result_json=result.to_dict(),
@@ -245,6 +248,7 @@ class AnalysisTab:
         # The browser's settings of the microphone track when the recording was made on the page
         # (assets/capture.js); empty for uploads and examples.
         self.capture = gr.Textbox("", visible=False, elem_id="capture-settings")
+        self.figure_width = figure_width_input("analysis")
         self.level = gr.HTML("", elem_id="input-level")
         with gr.Row():
             self.model = gr.Radio(models, value=self.pool.default, label="Model", elem_id="model",
@@ -297,9 +301,13 @@ class AnalysisTab:
 
     def then_analyze(self, listener) -> None:
         """Run the page's analysis on ``listener`` (an event listener: ``button.click``, ``event.then``), in the
-        shared queue. Progress shows on the verdict card and the spectrogram only: an overlay on every output would
-        cover text."""
+        shared queue. First, in the browser, the width the figures are shown at is measured and, on a phone, the
+        verdict scrolled into view. Progress shows on the verdict card and the spectrogram only: an overlay on every
+        output would cover text."""
+        measured = listener(None, None, self.figure_width, js=measure_js("spectrogram", scroll_to="verdict"),
+                            api_visibility="private", queue=False)
         callback, outputs = bind(self.analyze_page, self.result)
-        listener(callback, inputs=[self.audio, self.model, self.analysis, self.capture, self.robustness, self.compare],
-                 outputs=outputs, api_visibility="private", concurrency_limit=self.limits.concurrency,
-                 concurrency_id="analysis", show_progress_on=[self.result.verdict, self.result.spectrogram])
+        measured.then(callback, inputs=[self.audio, self.model, self.analysis, self.capture, self.robustness,
+                                        self.compare, self.figure_width],
+                      outputs=outputs, api_visibility="private", concurrency_limit=self.limits.concurrency,
+                      concurrency_id="analysis", show_progress_on=[self.result.verdict, self.result.spectrogram])

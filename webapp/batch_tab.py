@@ -24,7 +24,8 @@ from .updates import bind, update_of
 log = logging.getLogger("aasist.app")
 
 
-# The width of each column of the table (``TABLE_COLUMNS``), in all 100 %.
+# The width of each column of the table (``TABLE_COLUMNS``), in all 100 %. On a phone assets/style.css gives them
+# in px instead, by position (the table then scrolls inside itself, the file and its verdict on the screen).
 COLUMN_WIDTHS = {"file": "20%", "verdict": "10%", "spoof_probability": "11%", "duration_s": "9%", "speech_s": "9%",
                  "windows": "8%", "warnings": "13%", "error": "20%"}
 

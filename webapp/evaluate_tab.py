@@ -5,7 +5,7 @@ Recordings come as two drops (real, AI-generated) or as one zip of labelled fold
 ``spoof/`` or ``fake/``, at any depth), or both. The library (``aasist.evaluation``) scores each with every chosen
 model and computes the numbers; the page shows each model's EER with its interval, its errors at 0.5, the DET chart,
 the score distributions, the recordings called most wrong, those left out, the evaluation as JSON and as an HTML
-report.
+report. The charts are drawn for the width the page shows them at (``webapp.screen``): a phone gets its own.
 
 A zip is unpacked into a temporary folder that is removed afterwards; no name inside it becomes a path on the server
 (each recording is written as ``<its number>/<its file name>``), and the number and size of its recordings are
@@ -37,6 +37,7 @@ from .errors import user_error
 from .gradio_uploads import ApiUploads, results_folder
 from .model_pool import ModelPool
 from .recordings import file_name
+from .screen import figure_width_input, layout_for_width, measure_js
 from .settings import AUDIO_SUFFIXES, LIMITS, Limits
 from .texts import (
     EVALUATE_ZIP_INFO,
@@ -59,6 +60,15 @@ MODEL_COLUMNS = tuple(title for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
 LEFT_OUT_COLUMNS = ("Recording", "Label", "Why it was left out")
 MOST_WRONG = 10  # rows of the most-wrong table
+# The tables on a phone: a file name takes a share of the width and breaks inside its cell (rather than push the
+# other columns out of view), so does the reason a recording was left out; the short columns of the most wrong keep
+# their natural width ("auto"). A table wider than the screen scrolls inside itself, its first column (the
+# recording, the model) pinned.
+WRONG_WIDTHS = ("40%", "auto", "auto", "auto", "auto")
+LEFT_OUT_WIDTHS = ("30%", "20%", "50%")
+# The element whose width the charts are drawn for: the summary, as wide as the charts below it and, unlike them,
+# laid out before the first evaluation (hidden, they measure 0).
+MEASURED = "evaluate-summary"
 
 NO_RECORDINGS = ("Give labelled recordings first: real ones in the first box and AI-generated ones in the second, or "
                  "a zip with bonafide/ and spoof/ folders.")
@@ -266,12 +276,11 @@ class EvaluateTab:
             return self._evaluate(bonafide, spoof, archive, models).to_dict()
 
     def evaluate_page(self, bonafide: Optional[list], spoof: Optional[list], archive: Optional[str],
-                      models: Optional[list], progress=gr.Progress()) -> EvaluateUpdate:
-        """The page's Evaluate button: the notes, the table, the charts, the most wrong and left-out recordings,
-        the JSON and the report."""
-        from aasist.evaluation_report import write_evaluation_report
-        from aasist.evaluation_plots import draw_det_curves, draw_score_distributions
-        from aasist.plots import render_figure
+                      models: Optional[list], figure_width: float = 0, progress=gr.Progress()):
+        """The page's Evaluate button (``EvaluateUpdate``s): the notes, the table, the charts, the most wrong and
+        left-out recordings and the JSON; then the report. ``figure_width``: the width the page shows the charts at
+        (CSS px; 0 unknown): a phone's gets charts drawn for it (``aasist.layout``)."""
+        from aasist.evaluation_report import evaluation_figures, write_evaluation_report
         from aasist.present import (
             EVALUATION_LEFT_OUT_INTRO,
             EVALUATION_MOST_WRONG_INTRO,
@@ -283,21 +292,22 @@ class EvaluateTab:
         evaluation = self._evaluate(bonafide, spoof, archive, models, progress)
         elapsed = time.perf_counter() - started
         try:
-            progress(None, desc="Drawing the charts and writing the report")
-            figures = {"det": render_figure(draw_det_curves(evaluation)),
-                       "scores": render_figure(draw_score_distributions(evaluation))}
-            # A folder of its own: the report's address cannot be guessed from another visitor's.
-            folder = results_folder("aasist-evaluations") / uuid.uuid4().hex
-            report = write_evaluation_report(evaluation, folder, figures=figures)
+            progress(None, desc="Drawing the charts")
+            figures = evaluation_figures(evaluation, layout_for_width(figure_width))
             wrong, left_out = most_wrong_table(evaluation), left_out_table(evaluation)
-            return EvaluateUpdate(
+            yield EvaluateUpdate(
                 summary=views.evaluation_summary_html(evaluation, elapsed), results=gr.update(visible=True),
-                table=model_table(evaluation), det=figures["det"], distributions=figures["scores"],
+                table=model_table(evaluation), det=figures.det, distributions=figures.scores,
                 most_wrong_note=EVALUATION_MOST_WRONG_INTRO if len(wrong) else EVALUATION_NOTHING_WRONG,
                 most_wrong=gr.update(value=wrong, visible=len(wrong) > 0),
                 left_out_note=EVALUATION_LEFT_OUT_INTRO if len(left_out) else EVALUATION_NOTHING_LEFT_OUT,
                 left_out=gr.update(value=left_out, visible=len(left_out) > 0),
-                result_json=evaluation.to_dict(), report=gr.update(value=str(report), interactive=True))
+                result_json=evaluation.to_dict(), report=gr.update(value=None, interactive=False))
+            # The report after the results: it draws the charts for the other screen too (to embed both).
+            # A folder of its own: the report's address cannot be guessed from another visitor's.
+            folder = results_folder("aasist-evaluations") / uuid.uuid4().hex
+            report = write_evaluation_report(evaluation, folder, figures=figures)
+            yield EvaluateUpdate(report=gr.update(value=str(report), interactive=True))
         except Exception:
             log.exception("evaluation output failed")
             raise user_error(UNEXPECTED) from None
@@ -401,9 +411,10 @@ class EvaluateTab:
                 report = gr.DownloadButton("Download report (HTML)", interactive=False, size="sm",
                                            elem_id="evaluate-report")
         summary = gr.HTML(views.EMPTY_EVALUATION, elem_id="evaluate-summary")
+        figure_width = figure_width_input("evaluate")
         with gr.Column(visible=False, elem_id="evaluate-results") as results:
             table = gr.Dataframe(headers=list(MODEL_COLUMNS), interactive=False, label="Each model on these recordings",
-                                 elem_id="evaluate-table", wrap=True)
+                                 elem_id="evaluate-table", wrap=True, pinned_columns=1)
             gr.Markdown(f"{EVALUATION_MODELS_INTRO} {EVALUATION_LIMITS}", elem_classes="caveat")
             det = gr.Image(label="DET curves", elem_id="evaluate-det", buttons=["download", "fullscreen"], **FIGURE)
             gr.Markdown(EVALUATION_DET_CAPTION, elem_classes="caveat")
@@ -413,11 +424,11 @@ class EvaluateTab:
             gr.Markdown("### Most wrong")
             most_wrong_note = gr.Markdown("", elem_id="evaluate-wrong-note")
             most_wrong = gr.Dataframe(headers=list(WRONG_COLUMNS), interactive=False, wrap=True, show_label=False,
-                                      elem_id="evaluate-wrong")
+                                      column_widths=list(WRONG_WIDTHS), pinned_columns=1, elem_id="evaluate-wrong")
             gr.Markdown("### Left out")
             left_out_note = gr.Markdown("", elem_id="evaluate-left-out-note")
             left_out = gr.Dataframe(headers=list(LEFT_OUT_COLUMNS), interactive=False, wrap=True, show_label=False,
-                                    elem_id="evaluate-left-out")
+                                    column_widths=list(LEFT_OUT_WIDTHS), elem_id="evaluate-left-out")
             with gr.Accordion("Evaluation as data (JSON)", open=False):
                 result_json = gr.JSON(label="Evaluation", elem_id="evaluate-json")
         view = EvaluateView(summary, results, table, det, distributions, most_wrong_note, most_wrong, left_out_note,
@@ -425,9 +436,16 @@ class EvaluateTab:
         inputs = [bonafide, spoof, archive, models]
         shared_queue = dict(concurrency_limit=self.limits.concurrency, concurrency_id="analysis")
         callback, outputs = bind(self.evaluate_page, view)
-        # Progress on the summary only: an overlay on every output would cover the previous results' text.
-        button.click(callback, inputs=inputs, outputs=outputs, api_visibility="private", show_progress_on=[summary],
-                     **shared_queue)
+        # First, in the browser, the width the charts are shown at, and on a phone the summary scrolled into view
+        # (the results are below the inputs). Progress on the summary only: an overlay on every output would cover
+        # the previous results' text.
+        measured = button.click(None, None, figure_width, js=measure_js(MEASURED, scroll_to="evaluate-summary"),
+                                api_visibility="private", queue=False)
+        evaluated = measured.then(callback, inputs=[*inputs, figure_width], outputs=outputs, api_visibility="private",
+                                  show_progress_on=[summary], **shared_queue)
+        # Before the first results the page may be too short to bring the summary up; once they are in, again.
+        evaluated.success(None, None, None, js=measure_js(MEASURED, scroll_to="evaluate-summary"),
+                          api_visibility="private", queue=False)
         # The API endpoint /evaluate: the same inputs, the evaluation's dictionary out (a hidden trigger, as /analyze).
         api_trigger = gr.Button(visible=False)
         api_json = gr.JSON(label="evaluation", visible=False)

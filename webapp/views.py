@@ -88,7 +88,8 @@ def warnings_html(warnings: list) -> str:
 
 def agreement_html(agreement, no_speech: bool = False) -> str:
     """Every model's result side by side, and whether they agree; with ``no_speech``, that the comparison was not
-    run."""
+    run. (On a phone the style sheet puts each model's training and published results, class ``model-facts``, on a
+    line of their own under its row.)"""
     if no_speech:
         return (f'<div class="not-run" data-state="not_run"><b>Model comparison.</b> '
                 f"{html.escape(NOT_RUN_WITHOUT_SPEECH)}</div>")
@@ -99,7 +100,8 @@ def agreement_html(agreement, no_speech: bool = False) -> str:
         f"<td>{html.escape(percent_text(m.spoof_probability))}</td>"
         f'<td class="model-facts">{html.escape(model_facts(m.model))}</td></tr>' for m in agreement.models)
     return (f'<div class="agreement" data-agree="{str(agreement.agree).lower()}"><table><tr><th>Model</th>'
-            f"<th>Verdict</th><th>Spoof probability</th><th>Trained on, published results</th></tr>{rows}</table>"
+            '<th>Verdict</th><th>Spoof probability</th><th class="model-facts">Trained on, published results</th></tr>'
+            f'{rows}</table>'
             f'<div class="agreement-note">{html.escape(agreement_summary(agreement))}</div></div>')
 
 
@@ -236,8 +238,11 @@ def live_log_html(session: Optional[LiveSession]) -> str:
 
 
 def live_chart_html(session: Optional[LiveSession]) -> str:
+    """The live chart twice, drawn for the desktop and for a phone: the style sheet shows the one that fits the
+    screen (the desktop's comes first, for whoever reads the first)."""
     if session is None:
         return ""
-    from aasist.live_chart import draw_live_chart
+    from aasist.live_chart import PHONE_CHART_WIDTH, draw_live_chart
 
-    return draw_live_chart(session.updates, session.threshold, session.received_s)
+    return "".join(draw_live_chart(session.updates, session.threshold, session.received_s, width=width)
+                   for width in (None, PHONE_CHART_WIDTH))
