@@ -136,10 +136,21 @@ def evaluation_set(folder: Path, examples: list) -> tuple[list, list]:
     return bonafide, spoof
 
 
+def open_tab(page, name: str) -> None:
+    """Click the tab ``name``; on a phone the tabs that do not fit are in the tab bar's "More tabs" menu."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.count():
+        tab.click()
+    else:
+        page.get_by_role("button", name="More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=name).click()
+
+
 def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list, out: Path) -> list:
     """The page on a 390 x 844 phone (device pixel ratio 2, as tests/browser.py's PHONE): the screen right after
-    Analyze (the verdict scrolled into view), each result figure as drawn for the phone, the Batch table, the Live tab
-    with the fake microphone playing ``clip``, and the downloaded report. Returns the files written."""
+    Analyze (the verdict scrolled into view), each result figure as drawn for the phone, the Batch table, the
+    Evaluate tab's charts (the example clips as the labelled set), the Live tab with the fake microphone playing
+    ``clip``, and the downloaded report. Returns the files written."""
     sys.path.insert(0, str(ROOT / "tests"))
     from browser import PHONE
 
@@ -172,11 +183,11 @@ def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list,
         shot(elem_id, f"#{elem_id}")
     with page.expect_download() as download:
         page.click("#report-button")
-    report = out / "report.html.tmp"
+    report = out / "report.tmp.html"  # opened by the browser as HTML, removed after the shot
     download.value.save_as(report)
 
     page.evaluate("window.scrollTo(0, 0)")
-    page.get_by_role("tab", name="Batch").click()
+    open_tab(page, "Batch")
     page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:4]])
     page.wait_for_timeout(1000)
     page.click("#batch-button")
@@ -185,7 +196,23 @@ def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list,
     shot("batch")
 
     page.evaluate("window.scrollTo(0, 0)")
-    page.get_by_role("tab", name="Live").click()
+    open_tab(page, "Evaluate")
+    for elem_id, prefix in (("evaluate-bonafide", "real_"), ("evaluate-spoof", "synthetic_")):
+        files = [p for p in examples if p.name.startswith(prefix)]
+        page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
+        page.wait_for_function(
+            "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
+            arg=[elem_id, files[-1].stem], timeout=120_000)
+    page.click("#evaluate-button")
+    for elem_id in ("evaluate-det", "evaluate-distributions"):
+        page.locator(f"#{elem_id}").wait_for(timeout=300_000)
+        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
+        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=300_000)
+        shot(elem_id, f"#{elem_id}")
+
+    page.evaluate("window.scrollTo(0, 0)")
+    open_tab(page, "Live")
     page.locator("#live-audio button:has-text('Record')").first.click()
     page.wait_for_timeout(10_000)
     page.locator("#live-status").scroll_into_view_if_needed()
