@@ -59,3 +59,17 @@ def local_page(browser, server: str, width: int = 1400, height: int = 1000, phon
     finally:
         context.close()
     assert not outside, f"the page tried to reach other hosts: {outside}"
+
+
+def image_sizes(page, elem_ids, timeout_ms: float) -> dict:
+    """The image in each element ``#id``, once loaded: ``{id: [natural width, natural height, shown width, shown
+    height]}`` (CSS px). Each is scrolled into view first: Gradio's images load only when they come near the screen."""
+    sizes = {}
+    for elem_id in elem_ids:
+        image = page.locator(f"#{elem_id} img")
+        image.scroll_into_view_if_needed()
+        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
+                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=timeout_ms)
+        sizes[elem_id] = image.evaluate("i => { const box = i.getBoundingClientRect();"
+                                        " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
+    return sizes

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import local_page
+from browser import image_sizes, local_page
 import soundfile as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -338,21 +338,6 @@ RESULT_FIGURES = ("spectrogram", "robustness", "spectral-attention", "temporal-a
 DESKTOP_WIDTHS = {"spectrogram": 1200, "robustness": 1100, "spectral-attention": 1100, "temporal-attention": 1100}
 
 
-def figure_sizes(page, ids=RESULT_FIGURES) -> dict:
-    """Each figure's natural and displayed size, {id: [natural w, natural h, shown w, shown h]}, once loaded: each
-    is scrolled into view first (the page may load images only when they come near the screen)."""
-    sizes = {}
-    for elem_id in ids:
-        image = page.locator(f"#{elem_id} img")
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
-                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id,
-                               timeout=ANALYSIS_TIMEOUT_MS)
-        sizes[elem_id] = image.evaluate("i => { const box = i.getBoundingClientRect();"
-                                        " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
-    return sizes
-
-
 def page_width(page) -> dict:
     return page.evaluate("() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})")
 
@@ -369,7 +354,7 @@ def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, ser
             assert -1 <= box["y"] and box["y"] + 120 <= 844, box
             assert examples["synthetic"].name in page.locator("#verdict").inner_text()
             wait_for_report(page)  # every figure drawn, the robustness check too
-            sizes = figure_sizes(page)
+            sizes = image_sizes(page, RESULT_FIGURES, ANALYSIS_TIMEOUT_MS)
             for name, (natural_w, natural_h, shown_w, shown_h) in sizes.items():
                 # Drawn for the width it is shown at, at the phone's 2 pixels per CSS px: its text stays as large
                 # as it was drawn (10 CSS px and more, tests/test_plots.py).
@@ -383,7 +368,7 @@ def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, ser
 def test_page_on_a_desktop_keeps_its_figures(page, examples):
     page.locator("#examples").get_by_text(example_label(examples["synthetic"]), exact=True).click()
     wait_for_report(page)
-    sizes = figure_sizes(page)
+    sizes = image_sizes(page, RESULT_FIGURES, ANALYSIS_TIMEOUT_MS)
     assert {name: natural_w for name, (natural_w, *_) in sizes.items()} == DESKTOP_WIDTHS
 
 

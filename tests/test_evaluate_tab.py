@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-from browser import local_page
+from browser import image_sizes, local_page
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -369,17 +369,9 @@ def evaluate_on_page(page, corrupt: Path) -> dict:
 
 
 def chart_sizes(page) -> dict:
-    """Each chart's [natural width, shown width] (CSS px), once loaded: each is scrolled into view first (the page
-    may load images only when they come near the screen)."""
-    sizes = {}
-    for elem_id in CHARTS:
-        image = page.locator(f"#{elem_id} img")
-        image.scroll_into_view_if_needed()
-        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
-                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id,
-                               timeout=EVALUATION_TIMEOUT_MS)
-        sizes[elem_id] = image.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width]")
-    return sizes
+    """Each chart's [natural width, shown width] (CSS px), once loaded."""
+    return {elem_id: [natural_w, shown_w] for elem_id, (natural_w, _, shown_w, _) in
+            image_sizes(page, CHARTS, EVALUATION_TIMEOUT_MS).items()}
 
 
 def test_page_evaluates_two_uploaded_sets(page, corrupt, desktop_widths):

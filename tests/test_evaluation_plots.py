@@ -37,15 +37,22 @@ def _check_readable(fig, layout: Layout) -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("n_models", sorted(SETS))
-def test_det_curves_for_a_narrow_screen(width, n_models):
+def _drawn_narrow(draw, width: int, n_models: int) -> tuple:
+    """(evaluation, figure, image) of ``draw`` for a screen ``width`` px wide and the set of ``n_models``, checked
+    readable."""
     models, n_bonafide, n_spoof = SETS[n_models]
     evaluation = made_up_evaluation(models, n_bonafide, n_spoof)
     layout = Layout(width_px=width)
-    fig = evaluation_plots.draw_det_curves(evaluation, layout)
+    fig = draw(evaluation, layout)
     image = _check_readable(fig, layout)
     assert image.std() > 10
+    return evaluation, fig, image
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("n_models", sorted(SETS))
+def test_det_curves_for_a_narrow_screen(width, n_models):
+    evaluation, fig, image = _drawn_narrow(evaluation_plots.draw_det_curves, width, n_models)
     renderer = fig.canvas.get_renderer()
     chart = by_gid(fig, "eer-line").axes
     box = chart.get_window_extent(renderer)
@@ -75,12 +82,7 @@ def test_det_curves_for_a_narrow_screen(width, n_models):
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("n_models", sorted(SETS))
 def test_score_distributions_for_a_narrow_screen(width, n_models):
-    models, n_bonafide, n_spoof = SETS[n_models]
-    evaluation = made_up_evaluation(models, n_bonafide, n_spoof)
-    layout = Layout(width_px=width)
-    fig = evaluation_plots.draw_score_distributions(evaluation, layout)
-    image = _check_readable(fig, layout)
-    assert image.std() > 10
+    evaluation, fig, image = _drawn_narrow(evaluation_plots.draw_score_distributions, width, n_models)
     renderer = fig.canvas.get_renderer()
     panels = []
     for m in evaluation.models:
