@@ -575,13 +575,13 @@ def _shade_not_analysed(spec, prob, t: _Timeline, layout: Layout) -> None:
     """The authors' protocol reads the first 4 s only: the rest is faded and says so."""
     for ax in (spec, prob):
         ax.axvspan(t.analysed_to, t.duration, color="white", alpha=0.55 if ax is spec else 0.8, lw=0, zorder=4)
+    y = 0.15 if t.no_speech else 0.5  # under the note that there is no verdict, which takes the middle
     if not layout.narrow:
-        prob.text((t.analysed_to + t.duration) / 2, 0.5, "not analysed (the authors' protocol reads the first 4 s)",
+        prob.text((t.analysed_to + t.duration) / 2, y, "not analysed (the authors' protocol reads the first 4 s)",
                   fontsize=TICK_SIZE, color=MUTED, ha="center", va="center", zorder=6)
         return
     note = "not analysed (the authors'\nprotocol reads the first 4 s)"
     x, ha = _inside(prob, note.split("\n")[1], layout.tick_size, (t.analysed_to + t.duration) / 2, "center")
-    y = 0.15 if t.no_speech else 0.5  # under the note that there is no verdict, which takes the middle
     prob.text(x, y, note, fontsize=layout.tick_size, color=MUTED, ha=ha, va="center", zorder=6,
               linespacing=1.1, multialignment="center")
 

@@ -322,6 +322,22 @@ def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
     assert figures.spectrogram.std() > 10
 
 
+def test_no_verdict_and_the_part_not_analysed_say_so_apart(detector):
+    """A tone under the authors' protocol: the note that there is no verdict and the one on the part not analysed
+    both read, one above the other."""
+    tone = prepare_waveform(_tone(9.0), SAMPLE_RATE)
+    result = detector.analyze(tone, protocol="asvspoof")
+    assert result.verdict == "no_speech"
+    fig = plots.draw_spectrogram(tone, result)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    prob = axis_by_label(fig, xlabel="Time (s)")
+    notes = [t for t in prob.texts if t.get_text().startswith(("No speech found", "not analysed"))]
+    assert len(notes) == 2
+    first, second = (t.get_window_extent(renderer) for t in notes)
+    assert not first.overlaps(second), (first, second)
+
+
 # --- the narrow layout: figures drawn for a phone -------------------------------------------------------------
 
 
