@@ -154,12 +154,18 @@ def _write_csv(outcomes: list, path: str, columns: tuple) -> None:
             writer.writerow(outcome.row().csv_values())
 
 
+def _listed_models(models: str) -> list:
+    """--models' names, split at commas."""
+    names = [name.strip() for name in models.split(",") if name.strip()]
+    if not names:
+        raise ValueError("--models needs model names separated by commas, e.g. --models AASIST,AASIST-L.")
+    return names
+
+
 def _model_names(args: argparse.Namespace) -> list:
     if not args.models:
         return [args.model]
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
-    if not names:
-        raise ValueError("--models needs model names separated by commas, e.g. --models AASIST,AASIST-L.")
+    names = _listed_models(args.models)
     if args.model != "AASIST":
         raise ValueError("use either --model or --models, not both (the first of --models is the main model).")
     return names
@@ -341,9 +347,7 @@ _RECORDINGS_OPTIONS = {"paths": "PATH...", "labels": "--labels", "models": "--mo
 def _evaluation_model_names(models: Optional[str]) -> list:
     if models is None:
         return list(EVALUATION_MODELS)
-    names = [name.strip() for name in models.split(",") if name.strip()]
-    if not names:
-        raise ValueError("--models needs model names separated by commas, e.g. --models AASIST,AASIST-L.")
+    names = _listed_models(models)
     twice = sorted({name for name in names if names.count(name) > 1})
     if twice:
         raise ValueError(f"--models names {twice[0]} twice; name each model once.")

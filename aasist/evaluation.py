@@ -134,6 +134,11 @@ class ModelEvaluation:
                 "weights_sha256": self.weights_sha256}
 
 
+def call_at_05(spoof_probability: float) -> str:
+    """What the demo calls a recording at its threshold 0.5: ``SPOOF`` or ``BONA_FIDE``."""
+    return SPOOF if spoof_probability >= DEMO_THRESHOLD else BONA_FIDE
+
+
 @dataclass
 class WrongCall:
     """A recording a model gets wrong, and by how much (the spoof probability's distance past the threshold 0.5)."""
@@ -147,6 +152,11 @@ class WrongCall:
     def margin(self) -> float:
         p = self.spoof_probability
         return p - DEMO_THRESHOLD if self.label == BONA_FIDE else DEMO_THRESHOLD - p
+
+    @property
+    def called(self) -> str:
+        """What the demo called it at 0.5 (the other label)."""
+        return call_at_05(self.spoof_probability)
 
 
 @dataclass
@@ -173,7 +183,7 @@ class Evaluation:
         """The ``n`` worst calls at the threshold 0.5 over all models, most wrong first (``WrongCall``)."""
         wrong = [WrongCall(f.file, f.label, model, float(p)) for f in self.counted_files
                  for model, p in f.spoof_probability.items()
-                 if (p >= DEMO_THRESHOLD) != (f.label == SPOOF)]
+                 if call_at_05(p) != f.label]
         return sorted(wrong, key=lambda w: -w.margin)[:n]
 
     def to_dict(self) -> dict:
@@ -195,7 +205,7 @@ def labelled_files(paths: Sequence[PathLike], labels_csv: Optional[PathLike] = N
     else:
         files, unlabelled = [], []
         for path in _audio_files(paths):
-            label = _folder_label(path)
+            label = folder_label(path.parent.parts)
             if label is None:
                 unlabelled.append(path)
             else:
@@ -223,8 +233,10 @@ def _audio_files(paths: Sequence[PathLike]) -> list:
     return found
 
 
-def _folder_label(path: Path) -> Optional[str]:
-    for folder in reversed(path.parent.parts):
+def folder_label(folders) -> Optional[str]:
+    """The label of the nearest of ``folders`` (names, outermost first) that names one (``FOLDER_LABELS``), or
+    None."""
+    for folder in reversed(tuple(folders)):
         label = FOLDER_LABELS.get(folder.lower())
         if label is not None:
             return label

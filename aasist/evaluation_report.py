@@ -214,7 +214,7 @@ def _most_wrong_section(evaluation) -> str:
         return f'<section id="most-wrong"><h2>Most wrong</h2><p>{_e(EVALUATION_NOTHING_WRONG)}</p></section>'
     rows = [f'<tr><td class="file">{_e(w.file)}</td><td>{_e(w.label)}</td><td>{_e(w.model)}</td>'
             f'<td class="num wrong">{_probability(w.spoof_probability)}</td>'
-            f'<td>{"spoof" if w.label == "bona fide" else "bona fide"}</td></tr>' for w in wrong]
+            f'<td>{_e(w.called)}</td></tr>' for w in wrong]
     table = _table(["recording", "label", "model", "spoof probability", "called at 0.5"], rows, scroll=True)
     return (f'<section id="most-wrong"><h2>Most wrong</h2><p>{_e(EVALUATION_MOST_WRONG_INTRO)}</p>{table}'
             "</section>")
@@ -230,7 +230,7 @@ def _left_out_section(evaluation) -> str:
 
 
 def _recordings_section(evaluation) -> str:
-    from .evaluation import DEMO_THRESHOLD, SPOOF
+    from .evaluation import call_at_05
 
     models = [m.model for m in evaluation.models]
     rows = []
@@ -246,7 +246,7 @@ def _recordings_section(evaluation) -> str:
                 if p is None:
                     cells.append('<td class="num left-out">—</td>')
                     continue
-                wrong = (p >= DEMO_THRESHOLD) != (f.label == SPOOF)
+                wrong = call_at_05(p) != f.label
                 cells.append(f'<td class="num{" wrong" if wrong else ""}">{_probability(p)}</td>')
             cells.append("<td></td>")
         rows.append(f'<tr data-counted="{str(f.counted).lower()}">' + "".join(cells) + "</tr>")

@@ -112,18 +112,6 @@ class SlotDetector:
 # --- a zip of labelled folders -----------------------------------------------------------------------------------
 
 
-def _folder_label(parts: tuple) -> Optional[str]:
-    """The label of the nearest folder above a recording inside the zip that names one (``aasist.evaluation``'s
-    folder names), or None. Only folders inside the zip count, never where it was unpacked."""
-    from aasist.evaluation import FOLDER_LABELS
-
-    for folder in reversed(parts[:-1]):
-        label = FOLDER_LABELS.get(folder.lower())
-        if label is not None:
-            return label
-    return None
-
-
 def _member_parts(info: zipfile.ZipInfo) -> tuple:
     """The parts of a member's name, as the visitor sees them (``.``, ``..`` and empty parts dropped; both slashes
     separate): only used for labels and names, never as a path."""
@@ -153,6 +141,8 @@ def unpack_recordings(archive: str, folder: Path, limits: Limits, counted: int =
     """The labelled recordings of a zip (``Recording``), unpacked into ``folder``. ``counted`` recordings of
     ``size`` bytes are already given (the drops): the limits are on the whole set. A ``gr.Error`` (one sentence) when
     the zip cannot be read, is too large, or holds recordings outside labelled folders or none at all."""
+    from aasist.evaluation import folder_label
+
     name = file_name(archive)
     try:
         with zipfile.ZipFile(archive) as zipped:
@@ -161,7 +151,8 @@ def unpack_recordings(archive: str, folder: Path, limits: Limits, counted: int =
             if not members:
                 raise user_error(f"'{name}' holds no recordings (WAV, FLAC, MP3, OGG, Opus or AIFF files); put them "
                                  "in folders named bonafide/ (or real/) and spoof/ (or fake/).")
-            labels = [_folder_label(parts) for _, parts in members]
+            # Only folders inside the zip count, never where it was unpacked.
+            labels = [folder_label(parts[:-1]) for _, parts in members]
             unlabelled = ["/".join(parts) for (_, parts), label in zip(members, labels) if label is None]
             if len(unlabelled) == len(members):
                 raise user_error(f"'{name}' holds no folder named bonafide/real or spoof/fake: put the real recordings "
@@ -467,9 +458,8 @@ def model_table(evaluation: Evaluation):
 def most_wrong_table(evaluation: Evaluation):
     """The calls at 0.5 that are most wrong, over all models, the furthest past 0.5 first (``WRONG_COLUMNS``)."""
     import pandas as pd
-    from aasist.evaluation import BONA_FIDE, SPOOF
 
-    rows = [[w.file, w.label, w.model, round(w.spoof_probability, 4), SPOOF if w.label == BONA_FIDE else BONA_FIDE]
+    rows = [[w.file, w.label, w.model, round(w.spoof_probability, 4), w.called]
             for w in evaluation.most_wrong(MOST_WRONG)]
     return pd.DataFrame(rows, columns=list(WRONG_COLUMNS))
 
