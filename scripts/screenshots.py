@@ -136,28 +136,17 @@ def evaluation_set(folder: Path, examples: list) -> tuple[list, list]:
     return bonafide, spoof
 
 
-def open_tab(page, name: str) -> None:
-    """Click the tab ``name``; on a phone the tabs that do not fit are in the tab bar's "More tabs" menu."""
-    tab = page.get_by_role("tab", name=name)
-    if tab.count():
-        tab.click()
-    else:
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text=name).click()
-
-
 def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list, out: Path) -> list:
     """The page on a 390 x 844 phone (device pixel ratio 2, as tests/browser.py's PHONE): the screen right after
     Analyze (the verdict scrolled into view), each result figure as drawn for the phone, the Batch table, the
     Evaluate tab's charts (the example clips as the labelled set), the Live tab with the fake microphone playing
     ``clip``, and the downloaded report. Returns the files written."""
     sys.path.insert(0, str(ROOT / "tests"))
-    from browser import PHONE
+    from browser import FAKE_MICROPHONE, PHONE, drop_files, open_tab, wait_for_images
 
     out.mkdir(parents=True, exist_ok=True)
     taken = []
-    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + [
-        "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS + FAKE_MICROPHONE + [
         f"--use-file-for-fake-audio-capture={clip}"])
     context = browser.new_context(permissions=["microphone"], accept_downloads=True, **PHONE)
     page = context.new_page()
@@ -177,9 +166,7 @@ def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list,
     page.evaluate("document.querySelector('#verdict').scrollIntoView({block: 'start'})")
     shot("verdict")
     for elem_id in ("spectrogram", "robustness", "spectral-attention", "temporal-attention"):
-        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
-        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
-                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=60_000)
+        wait_for_images(page, [elem_id], 60_000)
         shot(elem_id, f"#{elem_id}")
     with page.expect_download() as download:
         page.click("#report-button")
@@ -198,17 +185,11 @@ def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list,
     page.evaluate("window.scrollTo(0, 0)")
     open_tab(page, "Evaluate")
     for elem_id, prefix in (("evaluate-bonafide", "real_"), ("evaluate-spoof", "synthetic_")):
-        files = [p for p in examples if p.name.startswith(prefix)]
-        page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
-        page.wait_for_function(
-            "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
-            arg=[elem_id, files[-1].stem], timeout=120_000)
+        drop_files(page, elem_id, [p for p in examples if p.name.startswith(prefix)], 120_000)
     page.click("#evaluate-button")
     for elem_id in ("evaluate-det", "evaluate-distributions"):
         page.locator(f"#{elem_id}").wait_for(timeout=300_000)
-        page.locator(f"#{elem_id}").scroll_into_view_if_needed()
-        page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
-                               " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=300_000)
+        wait_for_images(page, [elem_id], 300_000)
         shot(elem_id, f"#{elem_id}")
 
     page.evaluate("window.scrollTo(0, 0)")

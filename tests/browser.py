@@ -61,15 +61,43 @@ def local_page(browser, server: str, width: int = 1400, height: int = 1000, phon
     assert not outside, f"the page tried to reach other hosts: {outside}"
 
 
-def image_sizes(page, elem_ids, timeout_ms: float) -> dict:
-    """The image in each element ``#id``, once loaded: ``{id: [natural width, natural height, shown width, shown
-    height]}`` (CSS px). Each is scrolled into view first: Gradio's images load only when they come near the screen."""
-    sizes = {}
+def open_tab(page, name: str) -> None:
+    """Select the tab ``name``; on a narrow screen Gradio moves the tabs that do not fit into a "More tabs" menu."""
+    tab = page.get_by_role("tab", name=name)
+    if tab.count() and tab.is_visible():
+        tab.click()
+    else:
+        page.get_by_label("More tabs").click()
+        page.locator(".overflow-dropdown button", has_text=name).click()
+
+
+def drop_files(page, elem_id: str, files: list, timeout_ms: float) -> None:
+    """Upload ``files`` into the file drop ``#elem_id``; done when the drop lists the last one."""
+    page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
+    page.wait_for_function(
+        "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
+        arg=[elem_id, files[-1].stem], timeout=timeout_ms)
+
+
+def sideways_px(page) -> float:
+    """How far the page could scroll sideways (CSS px): 0 when it fits the screen's width."""
+    return page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+
+
+def wait_for_images(page, elem_ids, timeout_ms: float) -> None:
+    """Until the image in each element ``#id`` has loaded (each scrolled into view first: Gradio's images load only
+    when they come near the screen)."""
     for elem_id in elem_ids:
-        image = page.locator(f"#{elem_id} img")
-        image.scroll_into_view_if_needed()
+        page.locator(f"#{elem_id} img").scroll_into_view_if_needed()
         page.wait_for_function("id => { const i = document.querySelector('#' + id + ' img');"
                                " return i && i.complete && i.naturalWidth > 0; }", arg=elem_id, timeout=timeout_ms)
-        sizes[elem_id] = image.evaluate("i => { const box = i.getBoundingClientRect();"
-                                        " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
-    return sizes
+
+
+def image_sizes(page, elem_ids, timeout_ms: float) -> dict:
+    """The image in each element ``#id``, once loaded (``wait_for_images``): ``{id: [natural width, natural height,
+    shown width, shown height]}`` (CSS px)."""
+    wait_for_images(page, elem_ids, timeout_ms)
+    return {elem_id: page.locator(f"#{elem_id} img").evaluate(
+                "i => { const box = i.getBoundingClientRect();"
+                " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
+            for elem_id in elem_ids}

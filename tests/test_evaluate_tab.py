@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-from browser import image_sizes, local_page
+from browser import drop_files, image_sizes, local_page, open_tab, wait_for_images
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -326,27 +326,14 @@ def page(browser, server):
         yield page
 
 
-def drop(page, elem_id: str, files: list) -> None:
-    """Upload ``files`` into a file drop; done when the drop lists the last one."""
-    page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
-    page.wait_for_function(
-        "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
-        arg=[elem_id, files[-1].stem], timeout=EVALUATION_TIMEOUT_MS)
-
-
 PHONE_HEIGHT = 844  # tests/browser.py's PHONE
 CHARTS = ("evaluate-det", "evaluate-distributions")
 TABLES = ("evaluate-table", "evaluate-wrong", "evaluate-left-out")
 
 
 def open_evaluate_tab(page) -> None:
-    """The Evaluate tab; on a phone its name is in the tab bar's "More tabs" menu."""
-    tab = page.get_by_role("tab", name="Evaluate")
-    if tab.count():
-        tab.click()
-    else:
-        page.get_by_role("button", name="More tabs").click()
-        page.locator(".overflow-dropdown button", has_text="Evaluate").click()
+    """The Evaluate tab (on a phone its name is in the tab bar's "More tabs" menu), its content drawn."""
+    open_tab(page, "Evaluate")
     page.wait_for_selector("#evaluate-button")
     page.wait_for_selector("#evaluate-models input:checked")  # the tab's content drawn
 
@@ -354,14 +341,12 @@ def open_evaluate_tab(page) -> None:
 def evaluate_on_page(page, corrupt: Path) -> dict:
     """Upload the example clips (the corrupt file among the real ones), click Evaluate; done once both charts are
     shown and the report is ready. Returns how long the results and the report took after the click (seconds)."""
-    drop(page, "evaluate-bonafide", REAL + [corrupt])
-    drop(page, "evaluate-spoof", SYNTHETIC)
+    drop_files(page, "evaluate-bonafide", REAL + [corrupt], EVALUATION_TIMEOUT_MS)
+    drop_files(page, "evaluate-spoof", SYNTHETIC, EVALUATION_TIMEOUT_MS)
     started = time.perf_counter()
     page.click("#evaluate-button")
     page.wait_for_selector("#evaluate-summary .evaluation-summary", timeout=EVALUATION_TIMEOUT_MS)
-    page.wait_for_function("ids => ids.every(id => { const img = document.querySelector('#' + id + ' img');"
-                           " return img && img.complete && img.naturalWidth > 0; })", arg=list(CHARTS),
-                           timeout=EVALUATION_TIMEOUT_MS)
+    wait_for_images(page, CHARTS, EVALUATION_TIMEOUT_MS)
     results = time.perf_counter() - started
     page.wait_for_function("() => !document.querySelector('#evaluate-report').disabled",
                            timeout=EVALUATION_TIMEOUT_MS)

@@ -17,7 +17,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from browser import FAKE_MICROPHONE, PHONE, launch, local_page  # noqa: E402
+from browser import FAKE_MICROPHONE, PHONE, drop_files, launch, local_page, open_tab, sideways_px  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS  # noqa: E402
 from test_live import FIRST_WINDOW_S, HOP_S, example  # noqa: E402
 
@@ -27,8 +27,6 @@ from webapp.batch_tab import COLUMN_WIDTHS  # noqa: E402
 DESKTOP_WIDTH = 1400
 MIN_TEXT_PX = 10  # the smallest text a figure may show on a phone (the issue)
 
-# The page is wider than the screen: it would scroll sideways.
-SIDEWAYS = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
 # Each live chart's layout, whether it is shown, and the smallest text in it in CSS px (its font size in SVG units
 # times the scale it is drawn at).
 CHARTS = """
@@ -65,16 +63,6 @@ def server(demo_server) -> str:
     return demo_server.url
 
 
-def open_tab(page, name: str) -> None:
-    """Select the tab ``name``; on a narrow screen Gradio moves the tabs that do not fit into a "More tabs" menu."""
-    tab = page.get_by_role("tab", name=name)
-    if tab.count() and tab.is_visible():
-        tab.click()
-    else:
-        page.get_by_label("More tabs").click()
-        page.locator(".overflow-dropdown button", has_text=name).click()
-
-
 def test_live_tab_on_a_phone_shows_the_phone_chart(playwright, server, tmp_path):
     """Synthetic speech into the fake microphone for two windows, on a phone; then the same page at 1400 px."""
     clip = example("synthetic_flite_slt")
@@ -94,7 +82,7 @@ def test_live_tab_on_a_phone_shows_the_phone_chart(playwright, server, tmp_path)
         page.locator("#live-chart").scroll_into_view_if_needed()
         page.screenshot(path=str(tmp_path / "live-phone.png"), full_page=True)
         on_phone = {chart["layout"]: chart for chart in page.evaluate(CHARTS)}
-        sideways = page.evaluate(SIDEWAYS)
+        sideways = sideways_px(page)
         status, log = (page.locator(card).evaluate(BOX) for card in ("#live-status .live-status", "#live-log .live-log"))
         headline = page.locator("#live-status .live-headline")
         headline_px = headline.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
@@ -123,15 +111,12 @@ def test_batch_table_on_a_phone_shows_file_and_verdict(browser, server, tmp_path
     file_col, verdict_col = headers.index("File"), headers.index("Verdict")
     with local_page(browser, server, phone=True) as page:
         open_tab(page, "Batch")
-        page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in clips])
-        page.wait_for_function(
-            "name => document.querySelector('#batch-files').innerText.replace(/\\s/g, '').includes(name)",
-            arg=clips[-1].stem, timeout=ANALYSIS_TIMEOUT_MS)
+        drop_files(page, "batch-files", clips, ANALYSIS_TIMEOUT_MS)
         page.click("#batch-button")
         page.locator("#batch-csv a").first.wait_for(timeout=ANALYSIS_TIMEOUT_MS)
         page.locator("#batch-table").scroll_into_view_if_needed()
         page.screenshot(path=str(tmp_path / "batch-phone.png"), full_page=True)
-        sideways = page.evaluate(SIDEWAYS)
+        sideways = sideways_px(page)
         table = page.evaluate(BATCH_CELLS, [file_col, verdict_col])
         page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 1000})
         desktop = page.evaluate(BATCH_CELLS, [file_col, verdict_col])
@@ -163,7 +148,7 @@ def test_model_agreement_on_a_phone_puts_the_facts_under_each_row(browser, serve
         model, facts = (row.locator(cell).evaluate(BOX) for cell in ("td >> nth=0", "td.model-facts"))
         table = page.locator("#agreement table").evaluate(BOX)
         header_shown = page.locator("#agreement th.model-facts").is_visible()
-        sideways = page.evaluate(SIDEWAYS)
+        sideways = sideways_px(page)
         page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 1000})
         desktop_model, desktop_facts = (row.locator(cell).evaluate(BOX) for cell in ("td >> nth=0", "td.model-facts"))
         desktop_header_shown = page.locator("#agreement th.model-facts").is_visible()
