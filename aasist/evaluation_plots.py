@@ -490,13 +490,12 @@ def _draw_lanes(ax, m, i: int, layout: Layout) -> None:
     from .evaluation import FEW_PER_CLASS
 
     lanes = _lanes(m)
-    tallest = max(int(np.histogram(np.clip(lane.scores, 0, 1), SCORE_BINS, (0, 1))[0].max(initial=0))
-                  for lane in lanes)
+    histograms = [np.histogram(np.clip(lane.scores, 0, 1), SCORE_BINS, (0, 1)) for lane in lanes]
+    tallest = max(int(counts.max(initial=0)) for counts, _ in histograms)
     shrink = 0.6 if layout.narrow else 1.0  # a phone's panel is a third as wide: smaller dots
-    for lane in lanes:
+    for lane, (counts, edges) in zip(lanes, histograms):
         scores, y = lane.scores, lane.height
         if len(scores) >= FEW_PER_CLASS and tallest > 0:
-            counts, edges = np.histogram(np.clip(scores, 0, 1), SCORE_BINS, (0, 1))
             ax.stairs(y - 0.4 + counts / tallest * 0.8, edges, baseline=y - 0.4, fill=True,
                       color=lane.color, alpha=0.16, lw=0, zorder=1)
         rng = np.random.default_rng(1000 * i + int(y))  # the same jitter in every drawing

@@ -16,8 +16,8 @@ def user_error(message: str) -> gr.Error:
     return gr.Error(message, print_exception=False)
 
 
-def unexpected_error() -> gr.Error:
-    """A bug or a failure nobody foresaw: the traceback goes to the log once (call it in an ``except``), the
-    visitor gets one sentence."""
-    log.exception("analysis failed")
-    return user_error(UNEXPECTED)
+def unexpected_error(message: str = UNEXPECTED, what: str = "analysis failed") -> gr.Error:
+    """A bug or a failure nobody foresaw: the traceback goes to the log once, under ``what`` (call it in an
+    ``except``), the visitor gets one sentence, ``message``."""
+    log.exception(what)
+    return user_error(message)

@@ -33,7 +33,7 @@ from aasist.present import EVALUATION_MODEL_COLUMNS
 
 from . import views
 from .analysis_tab import FIGURE
-from .errors import user_error
+from .errors import unexpected_error, user_error
 from .gradio_uploads import ApiUploads, results_folder
 from .model_pool import ModelPool
 from .recordings import file_name
@@ -300,8 +300,7 @@ class EvaluateTab:
             report = write_evaluation_report(evaluation, folder, figures=figures)
             yield EvaluateUpdate(report=gr.update(value=str(report), interactive=True))
         except Exception:
-            log.exception("evaluation output failed")
-            raise user_error(UNEXPECTED) from None
+            raise unexpected_error(UNEXPECTED, "evaluation output failed") from None
 
     def _evaluate(self, bonafide, spoof, archive, models, progress=None) -> Evaluation:
         """The evaluation of the given recordings by the chosen models, the recordings named as the visitor knows
@@ -326,8 +325,7 @@ class EvaluateTab:
         except gr.Error:
             raise
         except Exception:  # never a traceback for the visitor; the server keeps serving
-            log.exception("evaluation failed")
-            raise user_error(UNEXPECTED) from None
+            raise unexpected_error(UNEXPECTED, "evaluation failed") from None
         for score, recording in zip(evaluation.files, recordings):  # evaluation.files: in the order given
             score.file = recording.name  # not the server's temporary path
         return evaluation
@@ -352,8 +350,9 @@ class EvaluateTab:
         """Every labelled recording given, checked against the limits; the zip unpacked into ``folder``."""
         from aasist.evaluation import BONA_FIDE, SPOOF
 
-        recordings = [Recording(_path_of(p), label, file_name(_path_of(p)))
-                      for given, label in ((bonafide, BONA_FIDE), (spoof, SPOOF)) for p in (given or [])]
+        paths = [(_path_of(p), label) for given, label in ((bonafide, BONA_FIDE), (spoof, SPOOF))
+                 for p in (given or [])]
+        recordings = [Recording(path, label, file_name(path)) for path, label in paths]
         if not recordings and not archive:
             raise user_error(NO_RECORDINGS)
         _check_count(len(recordings), self.limits)
@@ -430,13 +429,12 @@ class EvaluateTab:
         # First, in the browser, the width the charts are shown at, and on a phone the summary scrolled into view
         # (the results are below the inputs). Progress on the summary only: an overlay on every output would cover
         # the previous results' text.
-        measured = button.click(None, None, figure_width, js=measure_js(MEASURED, scroll_to="evaluate-summary"),
-                                api_visibility="private", queue=False)
+        measure = measure_js(MEASURED, scroll_to="evaluate-summary")
+        measured = button.click(None, None, figure_width, js=measure, api_visibility="private", queue=False)
         evaluated = measured.then(callback, inputs=[*inputs, figure_width], outputs=outputs, api_visibility="private",
                                   show_progress_on=[summary], **shared_queue)
         # Before the first results the page may be too short to bring the summary up; once they are in, again.
-        evaluated.success(None, None, None, js=measure_js(MEASURED, scroll_to="evaluate-summary"),
-                          api_visibility="private", queue=False)
+        evaluated.success(None, None, None, js=measure, api_visibility="private", queue=False)
         # The API endpoint /evaluate: the same inputs, the evaluation's dictionary out (a hidden trigger, as /analyze).
         api_trigger = gr.Button(visible=False)
         api_json = gr.JSON(label="evaluation", visible=False)
