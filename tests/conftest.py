@@ -120,6 +120,13 @@ def demo_server(weights_of_every_model, tmp_path_factory, onnx_cache_dir):
         yield warmed_up(server, REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav")
 
 
+@pytest.fixture(scope="module")
+def server(demo_server) -> str:
+    """The URL of the run's shared `python app.py` (``demo_server``); a module that needs more of it, or a server of
+    its own, defines its own ``server``."""
+    return demo_server.url
+
+
 @pytest.fixture(scope="session")
 def model_env(weights_of_every_model, onnx_cache_dir) -> dict:
     """The environment that makes ``Detector.from_pretrained`` read the test weights (RawNet2 included), offline."""

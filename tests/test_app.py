@@ -71,12 +71,6 @@ def no_speech_clips(tmp_path_factory) -> dict:
     return clips
 
 
-@pytest.fixture(scope="module")
-def server(demo_server) -> str:
-    """The URL of the running app (the run's shared `python app.py`, tests/conftest.py)."""
-    return demo_server.url
-
-
 @pytest.fixture
 def page(browser, server, tmp_path):
     """A fresh page on the app; any request to another host is aborted and makes the test fail."""

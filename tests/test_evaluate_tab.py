@@ -314,11 +314,6 @@ def test_the_limits_are_checked_before_anything_is_scored(limits, expected, tmp_
 # --- through the running app -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(demo_server) -> str:
-    return demo_server.url
-
-
 @pytest.fixture
 def page(browser, server):
     """A fresh page on the app; any request to another host is aborted and makes the test fail."""

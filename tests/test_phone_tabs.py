@@ -57,12 +57,6 @@ BATCH_CELLS = """
 """
 
 
-@pytest.fixture(scope="module")
-def server(demo_server) -> str:
-    """The URL of the run's shared `python app.py` (tests/conftest.py)."""
-    return demo_server.url
-
-
 def test_live_tab_on_a_phone_shows_the_phone_chart(playwright, server, tmp_path):
     """Synthetic speech into the fake microphone for two windows, on a phone; then the same page at 1400 px."""
     clip = example("synthetic_flite_slt")
