@@ -74,9 +74,14 @@ def no_speech_clips(tmp_path_factory) -> dict:
 @pytest.fixture
 def page(browser, server, tmp_path):
     """A fresh page on the app; any request to another host is aborted and makes the test fail."""
+    from playwright.sync_api import Error as PlaywrightError
+
     with local_page(browser, server) as page:
         yield page
-        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        try:  # for looking at afterwards only: a slow screenshot on a busy machine must not fail a passed test
+            page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        except PlaywrightError as err:
+            print(f"no screenshot of the page: {err.message.splitlines()[0]}")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page, open_tab, wait_for_images
+from browser import drop_files, image_sizes, local_page, open_tab
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -341,7 +341,10 @@ def evaluate_on_page(page, corrupt: Path) -> dict:
     started = time.perf_counter()
     page.click("#evaluate-button")
     page.wait_for_selector("#evaluate-summary .evaluation-summary", timeout=EVALUATION_TIMEOUT_MS)
-    wait_for_images(page, CHARTS, EVALUATION_TIMEOUT_MS)
+    # Loaded where they are: not scrolled into view (wait_for_images), which would take the summary off the screen.
+    page.wait_for_function("ids => ids.every(id => { const img = document.querySelector('#' + id + ' img');"
+                           " return img && img.complete && img.naturalWidth > 0; })", arg=list(CHARTS),
+                           timeout=EVALUATION_TIMEOUT_MS)
     results = time.perf_counter() - started
     page.wait_for_function("() => !document.querySelector('#evaluate-report').disabled",
                            timeout=EVALUATION_TIMEOUT_MS)
