@@ -38,9 +38,12 @@
   };
 
   // Gradio's streaming recorder (the live monitor) loads its WAV encoder in the background once it is shown; Record
-  // pressed before that has finished fails inside Gradio ("... is not a constructor"): nothing is ever streamed while
-  // the page looks as if it were recording (seen with a slow network or a busy machine). Stop and Record again works
-  // then, so this script does it for the visitor, a few times at most (window.aasistCapture.restarts counts them).
+  // pressed before that has finished fails inside Gradio: nothing is ever streamed while the page looks as if it were
+  // recording (seen with a slow network or a busy machine). It fails in one of two ways: before the recorder's code
+  // has loaded ("... is not a constructor"), or after, while the encoder is still being registered, a step Gradio
+  // does not wait for ("Failed to construct 'MediaRecorder': ... audio/wav is not supported"). Stop and Record again
+  // works then, so this script does it for the visitor, a few times at most (window.aasistCapture.restarts counts
+  // them).
   let openedAt = -Infinity;
   const MAX_RESTARTS = 5;
   const press = (root, label) => {
@@ -49,9 +52,10 @@
     return Boolean(button);
   };
   window.addEventListener("unhandledrejection", (event) => {
-    const reason = event.reason;
-    const recorderMissing = reason instanceof TypeError && /not a constructor/.test(reason.message);
-    if (!recorderMissing || performance.now() - openedAt > 5000 || capture.restarts >= MAX_RESTARTS) return;
+    const message = String((event.reason && event.reason.message) || event.reason);
+    const recorderNotReady = (event.reason instanceof TypeError && /not a constructor/.test(message))
+      || (/MediaRecorder/.test(message) && /audio\/wav/.test(message) && /not supported/.test(message));
+    if (!recorderNotReady || performance.now() - openedAt > 5000 || capture.restarts >= MAX_RESTARTS) return;
     capture.restarts += 1;
     const wait = 500 * capture.restarts;  // give the encoder a little longer each time
     document.querySelectorAll(".aasist-streaming-recorder").forEach((recorder) => {

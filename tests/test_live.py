@@ -127,6 +127,7 @@ def wall_gaps(trace: list) -> list:
     return [round(b - a, 2) for a, b in zip(times, times[1:])]
 
 
+@pytest.mark.timing
 def test_live_alarm_on_synthetic_speech(playwright, server, tmp_path):
     browser, page = open_live(playwright, server.url, example("synthetic_flite_slt"))
     try:
@@ -157,6 +158,7 @@ def test_live_alarm_on_synthetic_speech(playwright, server, tmp_path):
     assert verdict == "spoof"
 
 
+@pytest.mark.timing
 def test_no_alarm_on_real_speech(playwright, server):
     """The clip once, as it was recorded (looping it would splice the end onto the start)."""
     clip = example("real_librivox")
@@ -179,6 +181,7 @@ def test_no_alarm_on_real_speech(playwright, server):
     assert warnings == 0  # no browser processing
 
 
+@pytest.mark.timing
 def test_live_tone_says_no_speech_and_raises_no_alarm(playwright, server, tmp_path):
     """A 440 Hz tone into the microphone (which the model alone calls spoof): the status says "no speech" while it
     plays, the chart greys its windows, and no alarm is raised."""
@@ -206,6 +209,7 @@ def test_live_tone_says_no_speech_and_raises_no_alarm(playwright, server, tmp_pa
     assert "No scored window held speech" in log and "no alarm was raised" in log
 
 
+@pytest.mark.timing
 def test_record_pressed_before_the_recorder_loaded_still_streams(playwright, server):
     """Gradio's streaming recorder loads its WAV encoder once the Live tab is shown; Record pressed before that fails
     inside Gradio and never streams. A slow network (2 s per request) makes it happen every time: the page's capture
@@ -242,6 +246,7 @@ MediaStreamTrack.prototype.getSettings = function () { return {...reportedSettin
 """
 
 
+@pytest.mark.timing
 def test_live_warns_when_the_browser_keeps_processing_on(playwright, server):
     browser, page = open_live(playwright, server.url, example("real_arctic_awb"))
     try:
@@ -259,9 +264,15 @@ def test_live_warns_when_the_browser_keeps_processing_on(playwright, server):
     assert "noise suppression" in text
 
 
+@pytest.mark.timing
 def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
     """20 visitors each stream a little and close the page without pressing Stop; the server lets every session go
-    (its log counts them) and keeps serving."""
+    (its log counts them), frees each one's stream and audio (its log counts the session objects still in memory),
+    and keeps serving.
+
+    Forgotten is measured as the sessions' objects being freed, not as the process's resident memory: under load the
+    allocator's arenas and Gradio's own per-connection caches move that by 100 MB and more whether or not anything of
+    a session is kept (printed below for the record)."""
     clip = example("real_arctic_awb")
     browser = launch(playwright, *FAKE_MICROPHONE, f"--use-file-for-fake-audio-capture={clip}")
     context = browser.new_context(permissions=["microphone"])  # one browser profile: its HTTP cache is warm
@@ -275,21 +286,25 @@ def test_visitors_who_leave_mid_stream_are_forgotten(playwright, server):
             # "waiting" (for the first full window): the server has this visitor's audio, and more is on its way.
             page.wait_for_selector('#live-status .live-status[data-state="waiting"]', timeout=ANALYSIS_TIMEOUT_MS)
             page.close()  # gone, mid-stream (no beforeunload: as a closed tab or a lost connection)
-            rss.append(_rss_mb(server.pid))
+            rss.append(round(_rss_mb(server.pid)))
     finally:
         browser.close()
-    # The server hears of a closed page when its connection drops: wait (at most a minute) for the last goodbye.
+    # The server hears of a closed page when its connection drops, and frees the session once the last chunk handler
+    # that holds it returns: wait (at most a minute) for the last goodbye and the last session freed.
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and re.findall(r"live session \w+ \(\d+ open\)", server.log())[-1:] != [
-            "live session closed (0 open)"]:
+    while time.monotonic() < deadline and (
+            re.findall(r"live session \w+ \(\d+ open\)", server.log())[-1:] != ["live session closed (0 open)"]
+            or re.findall(r"live session freed \((\d+) in memory\)", server.log())[-1:] != ["0"]):
         time.sleep(0.2)
     opened = re.findall(r"live session started \((\d+) open\)", server.log())
     closed = re.findall(r"live session closed \((\d+) open\)", server.log())
+    in_memory = re.findall(r"live session freed \((\d+) in memory\)", server.log())
     assert len(opened) >= 20 and len(closed) >= 20, server.log()[-3000:]
     assert closed[-1] == "0", server.log()[-3000:]
+    # Every session this server ever started (these 20 and the other tests') is freed, stream and audio with it.
+    assert len(in_memory) == len(opened) and in_memory[-1] == "0", server.log()[-3000:]
     assert "Traceback" not in server.log(), server.log()[-3000:]  # leaving mid-upload is not an error
-    # Memory: after the first few sessions it stays flat (each kept at most a few seconds of audio in any case).
-    assert rss[-1] - rss[4] < 40, rss
+    print(f"\nserver RSS after each visitor (MB): {rss}")
     from gradio_client import Client, handle_file
 
     result = Client(server.url, verbose=False).predict(handle_file(str(clip)), api_name="/analyze")
@@ -483,6 +498,7 @@ def test_live_session_stops_at_its_time_limit(pool, tmp_path):
     live.unload(request)
 
 
+@pytest.mark.timing
 def test_busy_server_skips_stale_windows(pool, live, live_session, tmp_path):
     """With every compute slot taken (long analyses), chunks are kept unscored; then only the newest window is
     scored and the page says how many were skipped."""
@@ -521,3 +537,13 @@ def test_page_and_cli_defaults_are_the_library_s():
     assert f"(default {streaming.DEFAULT_MIN_HOPS})" in helps["min_hops"]
     assert f"(default {streaming.DEFAULT_SMOOTHING})" in helps["smoothing"]
     assert f"(default {streaming.DEFAULT_MARGIN:g})" in helps["margin"]
+
+
+def test_a_session_is_freed_once_its_page_is_closed(live, tmp_path):
+    """Nothing but the sessions' table holds a live session: once its page is closed, its stream and audio are freed
+    at once (no reference cycle left for a later garbage collection), which the server logs."""
+    request = open_session(live)
+    send(live, request, tmp_path, tone(2.0), 16000)
+    assert live.sessions.in_memory == 1 and len(live.sessions) == 1
+    live.unload(request)
+    assert len(live.sessions) == 0 and live.sessions.in_memory == 0

@@ -15,8 +15,10 @@ hop).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
     from aasist.streaming import StreamingDetector
 
     from .model_pool import ModelPool
+
+log = logging.getLogger("aasist.app")
 
 LEVEL_S = 4.0  # the level shown is that of the last 4 s
 IDLE_EXPIRY_S = 900  # a session not heard from for this long is dropped, even if the page never said goodbye
@@ -226,6 +230,11 @@ class LiveSessions:
 
     A page that was closed is remembered (the last ``GONE_REMEMBERED``): a chunk or a Record event of it that
     arrives after the page said goodbye must not open a session that nobody would ever close.
+
+    ``in_memory`` counts the sessions whose objects (stream, audio, updates) still exist, dropped or not: a dropped
+    session is freed once the last handler that held it returns, and the log says so ("live session freed (N in
+    memory)"). That, not the process's resident memory (which the allocator and Gradio's own caches move), is what
+    shows that a visitor who left is forgotten.
     """
 
     GONE_REMEMBERED = 10_000
@@ -234,6 +243,10 @@ class LiveSessions:
         self._sessions: dict = {}
         self._gone: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        # The count has a lock of its own: a session's finalizer runs in whichever thread drops the last reference,
+        # and that can be inside close() or start(), which hold self._lock.
+        self._in_memory = 0
+        self._count_lock = threading.Lock()
 
     def start(self, key: str, session: LiveSession) -> bool:
         """Register ``session``; False (nothing registered) when the page of ``key`` was closed."""
@@ -244,7 +257,23 @@ class LiveSessions:
             for old in [k for k, s in self._sessions.items() if now - s.last_seen > IDLE_EXPIRY_S]:
                 del self._sessions[old]
             self._sessions[key] = session
-            return True
+        with self._count_lock:
+            self._in_memory += 1
+        weakref.finalize(session, self._freed)
+        return True
+
+    def _freed(self) -> None:
+        """A session object is gone: called by its finalizer, in whichever thread dropped the last reference."""
+        with self._count_lock:
+            self._in_memory -= 1
+            left = self._in_memory
+        log.info("live session freed (%d in memory)", left)
+
+    @property
+    def in_memory(self) -> int:
+        """Sessions registered here whose objects still exist (open ones, and dropped ones a handler still holds)."""
+        with self._count_lock:
+            return self._in_memory
 
     def close(self, key: str) -> bool:
         """The page of ``key`` is gone: drop its session (True if it had one) and refuse new ones."""
