@@ -169,6 +169,10 @@ SERVER_FIXTURES = {"demo_server", "server", "browser", "playwright"}
 def pytest_configure(config):
     config.addinivalue_line("markers", "server: drives a running app.py or a browser (given to every test that uses "
                                        f"one of the fixtures {', '.join(sorted(SERVER_FIXTURES))})")
+    config.addinivalue_line("markers", "timing: its outcome depends on when things happen (audio streamed or "
+                                       "recorded in real time, requests that overlap, a download or a model loading "
+                                       "in the background, a page that scrolls as its figures arrive): the tests CI "
+                                       "runs a second time with a CPU burner beside them (-m timing --cpu-burners 1)")
 
 
 def pytest_collection_modifyitems(config, items):

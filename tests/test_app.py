@@ -341,6 +341,7 @@ def page_width(page) -> dict:
     return page.evaluate("() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})")
 
 
+@pytest.mark.timing
 def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, server, examples, tmp_path):
     with local_page(browser, server, phone=True) as page:
         try:

@@ -112,6 +112,7 @@ def record_and_analyze(page, seconds: float) -> dict:
     }
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("clip", find_examples(), ids=lambda p: p.stem)
 def test_recording_through_the_page_keeps_the_verdict(playwright, server, file_results, clip):
     browser, page = open_with_microphone(playwright, server.url, clip)
@@ -138,6 +139,7 @@ MediaStreamTrack.prototype.getSettings = function () { return {...reportedSettin
 """
 
 
+@pytest.mark.timing
 def test_processing_left_on_by_the_browser_is_reported(playwright, server):
     clip = next(p for p in find_examples() if p.name.startswith("real_arctic_awb"))
     browser, page = open_with_microphone(playwright, server.url, clip, IGNORES_CONSTRAINTS)

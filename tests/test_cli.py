@@ -1,4 +1,5 @@
-"""The real command line, run as a user runs it: `python -m aasist detect ...` in a subprocess."""
+"""The command line: `python -m aasist detect ...` in a subprocess as a user runs it where the process is what is
+checked (its console, the Hub's environment), else ``aasist.cli.main`` in this process (tests/command_line.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from command_line import cli_in_process
+from command_line import run_cli as run_process
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "assets" / "examples"
@@ -19,10 +22,14 @@ PHONE = EXAMPLES / "real_arctic_slt_a0009_phone_8khz.wav"
 
 
 def run_cli(*args, env_extra=None, cwd=REPO, timeout=180):
-    env = dict(os.environ, HF_HUB_OFFLINE="1")
-    env.update(env_extra or {})
-    return subprocess.run([sys.executable, "-m", "aasist", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd, timeout=timeout)
+    """The real process, offline."""
+    return run_process(*args, env={"HF_HUB_OFFLINE": "1", **(env_extra or {})}, cwd=cwd, timeout=timeout)
+
+
+def cli(*args, env_extra=None):
+    """The same command in this process (HF_HUB_OFFLINE is read by huggingface_hub at import, so it is left out:
+    these calls name their weights with AASIST_WEIGHTS_DIR, or read no weights)."""
+    return cli_in_process(*args, env=env_extra)
 
 
 @pytest.fixture(scope="module")
@@ -65,21 +72,21 @@ def test_json_for_real_and_synthetic_speech_and_a_bad_file(cli_env, tmp_path):
 
 
 def test_readable_table_protocol_and_model(cli_env):
-    proc = run_cli("detect", SYNTHETIC, "--model", "AASIST-L", "--protocol", "asvspoof", env_extra=cli_env)
+    proc = cli("detect", SYNTHETIC, "--model", "AASIST-L", "--protocol", "asvspoof", env_extra=cli_env)
     assert proc.returncode == 0, proc.stderr
     assert "spoof" in proc.stdout and SYNTHETIC.name in proc.stdout
 
 
 def test_all_good_files_exit_zero_and_hop_adds_windows(cli_env, weights_dir):
-    plain = json.loads(run_cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", env_extra=cli_env).stdout)
-    hop = run_cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", "--hop", "1", "--backend", "torch",
+    plain = json.loads(cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", env_extra=cli_env).stdout)
+    hop = cli("detect", EXAMPLES / "real_librivox_austen.wav", "--json", "--hop", "1", "--backend", "torch",
                   env_extra=cli_env)
     assert hop.returncode == 0, hop.stderr
     assert len(json.loads(hop.stdout)[0]["windows"]) > len(plain[0]["windows"])
 
 
 def test_unknown_model_is_one_clear_line(cli_env):
-    proc = run_cli("detect", REAL, "--model", "no-such-model", env_extra=cli_env)
+    proc = cli("detect", REAL, "--model", "no-such-model", env_extra=cli_env)
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     assert proc.stderr.startswith("error: ") and len(proc.stderr.strip().splitlines()) == 1
@@ -99,7 +106,7 @@ def test_missing_hub_weights_offline_is_one_clear_line(tmp_path):
 def test_models_lists_the_registry():
     from aasist.registry import MODELS
 
-    listed = json.loads(run_cli("models", "--json").stdout)
+    listed = json.loads(cli("models", "--json").stdout)
     assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST"]
     for entry, model in zip(listed, MODELS):
         for key in ("name", "architecture", "repo_id", "filename", "revision", "sha256", "licence", "trained_on"):
@@ -107,17 +114,17 @@ def test_models_lists_the_registry():
         assert entry["repo_id"] == model.repo_id and entry["filename"] == model.filename
     assert listed[2]["repo_id"] == "MattyB95/pre_trained_DF_RawNet2" and listed[2]["architecture"] == "RawNet2"
     assert listed[3]["repo_id"] == "SpeechAntiSpoofingBenchmarks/W2V2-AASIST" and listed[3]["sha256"] is None
-    table = run_cli("models").stdout
+    table = cli("models").stdout
     assert "LFCC-LCNN" in table and "no public pretrained copy" in table and "22.38 %" in table
 
 
 def test_rawnet2_scores_and_joins_a_three_model_comparison(cli_env, tmp_path):
     # AASIST_WEIGHTS_DIR holds RawNet2.pth: a full-size RawNet2 in the baseline's format (tests/conftest.py).
-    alone = run_cli("detect", SYNTHETIC, "--model", "RawNet2", "--json", env_extra=cli_env)
+    alone = cli("detect", SYNTHETIC, "--model", "RawNet2", "--json", env_extra=cli_env)
     assert alone.returncode == 0, alone.stderr
     [result] = json.loads(alone.stdout)
     assert result["model"] == "RawNet2" and 0 <= result["spoof_probability"] <= 1
-    both = run_cli("detect", SYNTHETIC, "--models", "AASIST,AASIST-L,RawNet2", "--json", env_extra=cli_env)
+    both = cli("detect", SYNTHETIC, "--models", "AASIST,AASIST-L,RawNet2", "--json", env_extra=cli_env)
     [compared] = json.loads(both.stdout)
     models = compared["agreement"]["models"]
     assert [m["model"] for m in models] == ["AASIST", "AASIST-L", "RawNet2"]

@@ -379,6 +379,7 @@ def test_page_evaluates_two_uploaded_sets(page, corrupt, desktop_widths):
           "the click")
 
 
+@pytest.mark.timing
 def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
     """At 390 x 844 (2 device pixels per CSS px): the page never scrolls sideways, the summary comes into view by
     itself, the charts are drawn for the width they are shown at and the tables fit the screen (scrolling inside

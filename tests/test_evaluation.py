@@ -8,14 +8,12 @@ spoof) with a broken file and a tone.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import cli_in_process
 import soundfile as sf
 
 from aasist import metrics
@@ -234,8 +232,8 @@ def test_a_class_with_no_scored_recording_is_one_sentence(scored, aasist_detecto
 
 
 def run_cli(*args, env):
-    return subprocess.run([sys.executable, "-m", "aasist", "evaluate", *map(str, args)], capture_output=True,
-                          text=True, env=dict(os.environ, **env), cwd=REPO, timeout=300)
+    """``evaluate ARGS`` in this process (tests/command_line.py)."""
+    return cli_in_process("evaluate", *args, env=env)
 
 
 def test_cli_json_of_both_default_models_with_a_report(example_set, model_env, tmp_path):

@@ -29,6 +29,7 @@ from aasist import Detector
 from aasist.audio import AudioError, load_audio
 from app_server import running_app
 from bad_inputs import CASES, ERRORS, REFERENCE, check_message, ids, write_all
+from command_line import cli_in_process
 from test_cli import run_cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -150,7 +151,7 @@ def test_cli_json(inputs, model_env, reference, tmp_path):
 
 
 def test_cli_table_for_bad_files(inputs, model_env):
-    proc = run_cli("detect", *[inputs[c.name] for c in ERRORS], inputs["pcm_16"], env_extra=model_env)
+    proc = cli_in_process("detect", *[inputs[c.name] for c in ERRORS], inputs["pcm_16"], env=model_env)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = proc.stdout.splitlines()
@@ -287,6 +288,7 @@ def test_app_decodes_many_channels_at_a_high_rate_in_bounded_memory(client, serv
 # --- the app under load ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.timing
 def test_eight_clients_at_once_get_the_results_they_get_one_by_one(server, examples_and_variants):
     from gradio_client import Client, handle_file
 
@@ -337,6 +339,7 @@ def examples_and_variants(inputs) -> list:
     return (examples + variants)[:CONCURRENT_CLIENTS]
 
 
+@pytest.mark.timing
 def test_memory_and_temporary_files_stay_bounded_over_50_analyses(server, client, tmp_path, app_reference):
     # 50 different uploads (the reference at 50 gains: Gradio keeps one folder per distinct content), after the
     # example clips themselves: an upload with an example's bytes gets the path of Gradio's copy of that example,

@@ -4,14 +4,12 @@ recording decoded whole (the peak memory of a 1-hour file is measured by benchma
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from command_line import cli_in_process
 
 from aasist.audio import DECODE_BLOCK_SAMPLES, load_audio, prepare_waveform
 from aasist.diagnostics import SignalMeter, diagnose
@@ -109,16 +107,13 @@ def test_the_sliding_window_cuts_the_same_windows_from_blocks(n_seconds, hop_s, 
 
 
 def test_detect_shows_a_progress_bar_when_asked(model_env, long_stereo_file):
-    env = dict(os.environ, **model_env)
-
-    def detect(*args):
-        return subprocess.run([sys.executable, "-m", "aasist", "detect", str(long_stereo_file), "--json", *args],
-                              capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+    def detect(*args):  # in process (tests/command_line.py): tqdm writes to sys.stderr as it is at each call
+        return cli_in_process("detect", long_stereo_file, "--json", *args, env=model_env)
 
     shown = detect("--progress")
     assert shown.returncode == 0 and json.loads(shown.stdout)[0]["verdict"] in ("bona fide", "spoof")
     n = len(json.loads(shown.stdout)[0]["windows"])
     assert "long_stereo.flac" in shown.stderr and f"{n}/{n}" in shown.stderr and "window" in shown.stderr
-    quiet = detect()  # stderr is a pipe here, not a terminal: no bar
+    quiet = detect()  # stderr is not a terminal here: no bar
     assert "window/s" not in quiet.stderr and f"{n}/{n}" not in quiet.stderr
     assert json.loads(quiet.stdout) == json.loads(shown.stdout)

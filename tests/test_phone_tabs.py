@@ -57,6 +57,7 @@ BATCH_CELLS = """
 """
 
 
+@pytest.mark.timing
 def test_live_tab_on_a_phone_shows_the_phone_chart(playwright, server, tmp_path):
     """Synthetic speech into the fake microphone for two windows, on a phone; then the same page at 1400 px."""
     clip = example("synthetic_flite_slt")

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+from command_line import cli_in_process
 
 from aasist.audio import load_audio, prepare_waveform
 from aasist.diagnostics import FRAME, speech_frames
@@ -208,9 +206,9 @@ def test_agreement_of_the_two_published_models(detectors):
 # --- the command line ---------------------------------------------------------------------------------------------
 
 
-def run_cli(*args, env=None, timeout=300):
-    return subprocess.run([sys.executable, "-m", "aasist", *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ, **(env or {})), cwd=REPO, timeout=timeout)
+def run_cli(*args, env=None):
+    """The CLI in this process (tests/command_line.py): its options, tables and reports are what is tested here."""
+    return cli_in_process(*args, env=env)
 
 
 class _Html(HTMLParser):

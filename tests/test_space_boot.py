@@ -59,6 +59,7 @@ def page_in_browser(browser, url: str):
         page.close()
 
 
+@pytest.mark.timing
 def test_space_boot_downloads_exports_then_reuses_every_cache(weights_dir, rawnet2_file, tmp_path, browser):
     # The models loaded at start-up (those that ship with the package); RawNet2 is on the Hub too, but is fetched only
     # when someone chooses it.
@@ -143,6 +144,7 @@ def test_status_line_says_loading_until_the_default_model_is_ready():
     assert "could not be loaded: The weights could not be downloaded." in shown.line["value"]
 
 
+@pytest.mark.timing
 def test_rawnet2_is_downloaded_when_chosen_with_its_progress_on_the_page(weights_dir, rawnet2_file, tmp_path, browser,
                                                                        onnx_cache_dir):
     # A Hub that sends 20 MB per second: RawNet2's 70 MB take a few seconds, long enough to see them come.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from command_line import cli_in_process
 
 from aasist.audio import load_audio
 from aasist.detector import NO_SPEECH
@@ -120,10 +120,11 @@ def test_little_speech_is_warned_about(aasist_detector):
     assert not all(w.has_speech for w in result.windows) and any(w.has_speech for w in result.windows)
 
 
-def test_no_comparison_and_no_robustness_check_without_speech(aasist_detector, model_env):
+def test_no_comparison_and_no_robustness_check_without_speech(aasist_detector, model_env, monkeypatch):
     from aasist.detector import Detector
 
-    os.environ.update(model_env)
+    for key, value in model_env.items():
+        monkeypatch.setenv(key, value)
     other = Detector.from_pretrained("AASIST-L")
     result = Pipeline([aasist_detector, other]).analyze(NON_SPEECH["tone"], sample_rate=SR, robustness=True)
     assert result.no_speech and result.agreement is None and result.robustness is None
@@ -135,11 +136,9 @@ def test_cli_says_no_speech_in_the_table_the_json_and_the_csv(model_env, tmp_pat
         paths.append(tmp_path / f"{name}.wav")
         sf.write(paths[-1], NON_SPEECH[name], SR)
     speech = REPO / "assets" / "examples" / "real_arctic_awb_a0007.wav"
-    env = dict(os.environ, **model_env)
 
     def cli(*args):
-        return subprocess.run([sys.executable, "-m", "aasist", "detect", *map(str, args)], capture_output=True,
-                              text=True, env=env, cwd=REPO, timeout=300)
+        return cli_in_process("detect", *args, env=model_env)
 
     out = cli(*paths, speech, "--json", "--csv", tmp_path / "out.csv")
     assert out.returncode == 0, out.stderr  # a result, not an error

@@ -1,14 +1,11 @@
 """Live streams: chunks of any size and rate in, the same window scores as the whole recording, an alarm with
 hysteresis, windows without speech (tones, noise, chirps, music) kept out of it, and faults (silence, early end, NaN
-chunks, rate changes) handled; the `stream` command in a subprocess."""
+chunks, rate changes) handled; the `stream` command (in process, and once through a pipe)."""
 
 from __future__ import annotations
 
 import json
 import math
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,7 @@ from aasist.audio import AudioError, StreamResampler, load_audio, mono_samples, 
 from aasist.model import WINDOW_SAMPLES
 from aasist.speech import MIN_SPEECH_S
 from aasist.streaming import StreamingDetector
+from command_line import cli_in_process, run_cli
 from numerics import assert_within_summation_bound, resampler_difference_bound
 
 REPO = Path(__file__).resolve().parents[1]
@@ -405,8 +403,8 @@ def test_kept_audio_and_results_are_json_ready(detector, real):
 
 
 def run_stream(*args, stdin: bytes | None = None, env=None):
-    return subprocess.run([sys.executable, "-m", "aasist", "stream", *map(str, args)], input=stdin,
-                          capture_output=True, env=dict(os.environ, **env), cwd=REPO, timeout=180)
+    """``stream ARGS`` in this process (tests/command_line.py); test_cli_stdin_s16le_jsonl pipes into the real one."""
+    return cli_in_process("stream", *args, stdin=stdin, env=env)
 
 
 def test_cli_file_exit_status_is_3_on_synthetic_speech_and_0_on_real(model_env):
@@ -414,21 +412,21 @@ def test_cli_file_exit_status_is_3_on_synthetic_speech_and_0_on_real(model_env):
     synthetic = run_stream(EXAMPLES / "synthetic_espeak_en_us.wav", "--hop", "0.25", "--min-hops", "2",
                            "--smoothing", "2", "--threshold", "0.5", "--margin", "0.1", env=model_env)
     assert synthetic.returncode == 3, synthetic.stderr
-    lines = synthetic.stdout.decode().splitlines()
+    lines = synthetic.stdout.splitlines()
     assert lines[0] == "   0.04 s  waiting for 4 s of audio"
     assert any(line.startswith("   4.29 s  spoof ") and line.endswith("ALARM") for line in lines)
     assert "alarm raised at 4.29 s, still raised at the end" in lines
 
     real = run_stream(EXAMPLES / "real_librivox_austen.wav", "--model", "AASIST", "--backend", "onnx", env=model_env)
     assert real.returncode == 0, real.stderr
-    text = real.stdout.decode()
+    text = real.stdout
     assert "   6.04 s  spoof " in text and "no alarm raised" in text and "ALARM" not in text
     assert "summary: 6.05 s of audio, 3 windows scored" in text and "0.01 s (less than one hop)" in text
 
 
 def test_cli_stdin_s16le_jsonl(model_env):
     pcm = sf.read(EXAMPLES / "real_librivox_austen.wav", dtype="int16")[0].tobytes()
-    proc = run_stream("-", "--jsonl", "--hop", "2", stdin=pcm, env=model_env)
+    proc = run_cli("stream", "-", "--jsonl", "--hop", "2", stdin=pcm, env=model_env)  # through a pipe
     assert proc.returncode == 0, proc.stderr
     rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert [r["type"] for r in rows] == ["update"] * 4 + ["summary"]
@@ -445,7 +443,7 @@ def test_cli_stdin_f32le_stereo_44k_raises_the_alarm(model_env):
                       "--min-hops", "2",
                       stdin=np.stack([x, x], axis=1).tobytes(), env=model_env)
     assert proc.returncode == 3, proc.stderr
-    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert rows[-1]["type"] == "summary" and rows[-1]["alarm_raised"] is True
     assert any(e["kind"] == "alarm_on" for r in rows[:-1] for e in r["events"])
 
@@ -457,7 +455,7 @@ def test_cli_never_raises_the_alarm_on_sounds_without_speech(model_env, tmp_path
     eager = ("--threshold", "0.5", "--min-hops", "1", "--smoothing", "1", "--margin", "0", "--hop", "2")
     proc = run_stream(sounds, *eager, "--jsonl", env=model_env)
     assert proc.returncode == 0, proc.stderr
-    rows = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
     windows = [r for r in rows[:-1] if r["status"] != "waiting"]
     assert len(windows) == 11 and {r["status"] for r in windows} == {"no_speech"}
     assert all(r["speech_s"] < MIN_SPEECH_S and r["smoothed_probability"] is None for r in windows)
@@ -466,8 +464,8 @@ def test_cli_never_raises_the_alarm_on_sounds_without_speech(model_env, tmp_path
 
     text = run_stream(sounds, *eager, env=model_env)
     assert text.returncode == 0, text.stderr
-    lines = text.stdout.decode().splitlines()
-    assert "   4.04 s  no speech (not counted)" in lines and "ALARM" not in text.stdout.decode()
+    lines = text.stdout.splitlines()
+    assert "   4.04 s  no speech (not counted)" in lines and "ALARM" not in text.stdout
     assert "summary: 25.00 s of audio, 11 windows scored (0 silent, 11 without speech, 0 skipped)" in lines
     assert "no alarm raised" in lines and any(line.startswith("note: No scored window held speech") for line in lines)
 
@@ -480,6 +478,6 @@ def test_cli_never_raises_the_alarm_on_sounds_without_speech(model_env, tmp_path
 ])
 def test_cli_bad_stdin_is_one_sentence(model_env, args, data, fragment):
     proc = run_stream("-", *args, stdin=data, env=model_env)
-    stderr = proc.stderr.decode()
+    stderr = proc.stderr
     assert proc.returncode == 2 and "Traceback" not in stderr
     assert stderr.startswith("error: ") and len(stderr.strip().splitlines()) == 1 and fragment in stderr
