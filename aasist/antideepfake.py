@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .fairseq_wav2vec2 import rename_state_dict, transformers_config
+from .fairseq_wav2vec2 import BASE_CONFIG, LARGE_CONFIG, rename_state_dict, transformers_config
 
 ARCHITECTURE = "AntiDeepfake"
 SAMPLE_RATE = 16000
@@ -46,31 +46,10 @@ FRAME_RECEPTIVE_SAMPLES = 400  # what one frame's conv features see (25 ms); the
 WHOLE_UP_TO_S = 13.0
 WINDOW_SAMPLES = int(WHOLE_UP_TO_S * SAMPLE_RATE)
 
-# The published structures, in fairseq's Wav2Vec2Config field names (the checkpoint-folder format uses these); the
-# authors' models/W2V_configs.py, inference fields only (fairseq's defaults for the rest).
-W2V_SMALL_CONFIG = {
-    "extractor_mode": "default",
-    "layer_norm_first": False,
-    "conv_bias": False,
-    "encoder_layers": 12,
-    "encoder_embed_dim": 768,
-    "encoder_ffn_embed_dim": 3072,
-    "encoder_attention_heads": 12,
-    "conv_feature_layers": "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2",
-    "conv_pos": 128,
-    "conv_pos_groups": 16,
-    "activation_fn": "gelu",
-}
-W2V_LARGE_CONFIG = {
-    **W2V_SMALL_CONFIG,
-    "extractor_mode": "layer_norm",
-    "layer_norm_first": True,
-    "conv_bias": True,
-    "encoder_layers": 24,
-    "encoder_embed_dim": 1024,
-    "encoder_ffn_embed_dim": 4096,
-    "encoder_attention_heads": 16,
-}
+# The published structures, in fairseq's Wav2Vec2Config field names (the checkpoint-folder format uses these): the
+# inference fields of the authors' models/W2V_configs.py.
+W2V_SMALL_CONFIG = BASE_CONFIG
+W2V_LARGE_CONFIG = LARGE_CONFIG
 STRUCTURES = {"w2v_small": W2V_SMALL_CONFIG, "w2v_large": W2V_LARGE_CONFIG, "mms_300m": W2V_LARGE_CONFIG}
 
 AUTHORS_FRONT_END = "m_ssl.model."

@@ -30,6 +30,31 @@ FAIRSEQ_DEFAULTS = {
 }
 EXTRACTOR_MODES = {"default": "group", "layer_norm": "layer"}
 
+# The two published structures at full size, in fairseq's field names (checkpoint folders' model_config uses these).
+BASE_CONFIG = {  # wav2vec 2.0 Base (fairseq's w2v_small): 95 M parameters
+    "extractor_mode": "default",
+    "layer_norm_first": False,
+    "conv_bias": False,
+    "encoder_layers": 12,
+    "encoder_embed_dim": 768,
+    "encoder_ffn_embed_dim": 3072,
+    "encoder_attention_heads": 12,
+    "conv_feature_layers": FAIRSEQ_DEFAULTS["conv_feature_layers"],
+    "conv_pos": 128,
+    "conv_pos_groups": 16,
+    "activation_fn": "gelu",
+}
+LARGE_CONFIG = {  # wav2vec 2.0 Large, XLS-R 300M, MMS-300M: 0.3 B parameters
+    **BASE_CONFIG,
+    "extractor_mode": "layer_norm",
+    "layer_norm_first": True,
+    "conv_bias": True,
+    "encoder_layers": 24,
+    "encoder_embed_dim": 1024,
+    "encoder_ffn_embed_dim": 4096,
+    "encoder_attention_heads": 16,
+}
+
 # fairseq pre-training parts in the authors' checkpoints that inference never uses.
 UNUSED_PREFIXES = ("quantizer.", "project_q.", "final_proj.", "mask_emb")
 

@@ -25,7 +25,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .fairseq_wav2vec2 import UNUSED_PREFIXES, conv_layers, rename_state_dict, transformers_config  # noqa: F401
+from .fairseq_wav2vec2 import LARGE_CONFIG, rename_state_dict
+from .fairseq_wav2vec2 import UNUSED_PREFIXES, conv_layers, transformers_config  # noqa: F401 (this module's API)
 from .model import AASIST, ModelDimensions, residual_encoder
 
 ARCHITECTURE = "W2V2-AASIST"
@@ -42,19 +43,7 @@ BACKEND_DIMS = ModelDimensions(
 )
 
 # XLS-R 300M's structure, in fairseq's Wav2Vec2Config field names (the checkpoint-folder format uses these).
-XLSR_300M_CONFIG = {
-    "extractor_mode": "layer_norm",
-    "layer_norm_first": True,
-    "conv_bias": True,
-    "encoder_layers": 24,
-    "encoder_embed_dim": 1024,
-    "encoder_ffn_embed_dim": 4096,
-    "encoder_attention_heads": 16,
-    "conv_feature_layers": "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2",
-    "conv_pos": 128,
-    "conv_pos_groups": 16,
-    "activation_fn": "gelu",
-}
+XLSR_300M_CONFIG = LARGE_CONFIG
 
 AUTHORS_FRONT_END = "ssl_model.model."
 FRONT_END = "frontend."
