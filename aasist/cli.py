@@ -319,7 +319,7 @@ def add_evaluate_parser(subparsers) -> None:
                         "the CSV's folder; a header row is allowed) instead of folder names")
     p.add_argument("--models", metavar="A,B", default=None,
                    help=f"models to evaluate, separated by commas (default: {','.join(EVALUATION_MODELS)}, packaged "
-                        "with aasist, offline; RawNet2 and W2V2-AASIST are downloaded from the Hub when named)")
+                        "with aasist, offline; the others are downloaded from the Hub when named)")
     p.add_argument("--json", action="store_true",
                    help="print the evaluation as JSON: models [model, eer, eer_ci95, threshold_at_eer, "
                         "false_alarms_at_0.5, misses_at_0.5, n_bonafide, n_spoof, ...] and files [file, label, "

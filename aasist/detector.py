@@ -2,7 +2,9 @@
 
 Like pyannote.audio's ``Inference``: the recording is cut into fixed 64600-sample windows (``windows.py``), run in
 batches through a backend, and the windows' spoof probabilities are aggregated. ``protocol="asvspoof"`` instead
-reproduces the authors' evaluation exactly: the first 64600 samples only, tiled when shorter.
+reproduces the authors' evaluation exactly: the first 64600 samples only, tiled when shorter. AntiDeepfake models
+score a recording of up to 13 s whole, as their authors do, and a longer one in 13 s windows
+(``WindowGeometry.for_architecture``).
 """
 
 from __future__ import annotations
@@ -360,7 +362,7 @@ class Detector:
         """
         if protocol not in PROTOCOLS:
             raise ValueError(f"unknown protocol {protocol!r}; choose one of {', '.join(PROTOCOLS)}.")
-        geometry = WindowGeometry.with_hop_seconds(hop_s, offset_s=window_offset_s)
+        geometry = WindowGeometry.for_architecture(self.architecture, hop_s, offset_s=window_offset_s)
         want_attention = with_attention and self.supports_attention
         meter = SignalMeter()
         if isinstance(source, (Audio, np.ndarray)):

@@ -16,7 +16,7 @@ import numpy as np
 
 from .windows import WindowGeometry
 
-# (windows (N, 64600) float32, with_attention) -> (logits (N, 2), {name: (N, ...)} or None)
+# (windows (N, window) float32, with_attention) -> (logits (N, 2), {name: (N, ...)} or None)
 RunBatch = Callable[[np.ndarray, bool], tuple]
 ProgressCallback = Callable[[int, Optional[int]], None]
 
@@ -30,10 +30,7 @@ class ScoredWindows:
     logits: np.ndarray  # (N, 2)
     num_samples: int
     attention: dict = field(default_factory=dict)
-
-    @property
-    def tiled(self) -> bool:
-        return self.num_samples < WindowGeometry().window
+    tiled: bool = False  # the recording was shorter than a window and repeated to fill it
 
 
 class SlidingWindowScorer:
@@ -93,7 +90,8 @@ class SlidingWindowScorer:
         logits = np.concatenate(self._logits) if self._logits else np.zeros((0, 2))
         index_of = {int(old): new for new, old in enumerate(order)}
         attention = {index_of[i]: captured for _, i, captured in self._extremes.values() if captured is not None}
-        return ScoredWindows([self._starts[i] for i in order], logits[order], self._received, attention)
+        return ScoredWindows([self._starts[i] for i in order], logits[order], self._received, attention,
+                             self.geometry.tiles(self._received))
 
     # --- internals --------------------------------------------------------------------------------------------
 

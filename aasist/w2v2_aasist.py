@@ -3,8 +3,9 @@ with an AASIST back end, written to load the authors' checkpoints (TakHemlata/SS
 
 - Front end: ``transformers``' ``Wav2Vec2Model`` configured as fairseq's (``transformers_config``): layer-norm
   feature extractor with conv bias, pre-LN transformer ("stable layer norm"), 128-tap grouped positional convolution.
-  The authors' keys (``ssl_model.model.*``, fairseq's names) are renamed by ``from_authors_state_dict``; fairseq's
-  pre-training parts (quantizer, ``project_q``, ``final_proj``, ``mask_emb``) are not used at inference and dropped.
+  The authors' keys (``ssl_model.model.*``, fairseq's names) are renamed by ``from_authors_state_dict``
+  (``aasist.fairseq_wav2vec2``); fairseq's pre-training parts (quantizer, ``project_q``, ``final_proj``,
+  ``mask_emb``) are not used at inference and dropped.
   The features are the last hidden states after the final layer norm (fairseq's ``features_only`` output).
 - Back end: the AASIST graph of ``aasist.model`` (the same layers and names), on the front end's features. The
   authors' quirks are kept: the features go through ``LL`` (1024 -> 128), a 3 x 3 max-pool, batch norm and SELU
@@ -18,13 +19,14 @@ with an AASIST back end, written to load the authors' checkpoints (TakHemlata/SS
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .fairseq_wav2vec2 import LARGE_CONFIG, rename_state_dict
+from .fairseq_wav2vec2 import UNUSED_PREFIXES, conv_layers, transformers_config  # noqa: F401 (this module's API)
 from .model import AASIST, ModelDimensions, residual_encoder
 
 ARCHITECTURE = "W2V2-AASIST"
@@ -41,96 +43,16 @@ BACKEND_DIMS = ModelDimensions(
 )
 
 # XLS-R 300M's structure, in fairseq's Wav2Vec2Config field names (the checkpoint-folder format uses these).
-XLSR_300M_CONFIG = {
-    "extractor_mode": "layer_norm",
-    "layer_norm_first": True,
-    "conv_bias": True,
-    "encoder_layers": 24,
-    "encoder_embed_dim": 1024,
-    "encoder_ffn_embed_dim": 4096,
-    "encoder_attention_heads": 16,
-    "conv_feature_layers": "[(512, 10, 5)] + [(512, 3, 2)] * 4 + [(512, 2, 2)] * 2",
-    "conv_pos": 128,
-    "conv_pos_groups": 16,
-    "activation_fn": "gelu",
-}
+XLSR_300M_CONFIG = LARGE_CONFIG
 
-# fairseq pre-training parts in the authors' checkpoints that inference never uses.
-UNUSED_PREFIXES = ("quantizer.", "project_q.", "final_proj.", "mask_emb")
-
-# fairseq name -> transformers name, inside the front end (applied in order, on the part after ssl_model.model.).
-_RENAMES = (
-    (r"^feature_extractor\.conv_layers\.(\d+)\.0\.", r"feature_extractor.conv_layers.\1.conv."),
-    (r"^feature_extractor\.conv_layers\.(\d+)\.2\.1\.", r"feature_extractor.conv_layers.\1.layer_norm."),
-    (r"^layer_norm\.", "feature_projection.layer_norm."),
-    (r"^post_extract_proj\.", "feature_projection.projection."),
-    (r"^encoder\.pos_conv\.0\.weight_g$", "encoder.pos_conv_embed.conv.parametrizations.weight.original0"),
-    (r"^encoder\.pos_conv\.0\.weight_v$", "encoder.pos_conv_embed.conv.parametrizations.weight.original1"),
-    (r"^encoder\.pos_conv\.0\.bias$", "encoder.pos_conv_embed.conv.bias"),
-    (r"^(encoder\.layers\.\d+\.)self_attn\.", r"\1attention."),
-    (r"^(encoder\.layers\.\d+\.)self_attn_layer_norm\.", r"\1layer_norm."),
-    (r"^(encoder\.layers\.\d+\.)fc1\.", r"\1feed_forward.intermediate_dense."),
-    (r"^(encoder\.layers\.\d+\.)fc2\.", r"\1feed_forward.output_dense."),
-)
-_CONV_LAYERS = re.compile(r"\[\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*\)\]\s*(?:\*\s*(\d+))?")
 AUTHORS_FRONT_END = "ssl_model.model."
 FRONT_END = "frontend."
-
-
-def conv_layers(spec: str) -> list:
-    """fairseq's ``conv_feature_layers`` string ("[(512, 10, 5)] + [(512, 3, 2)] * 4 + ...") as (dim, kernel,
-    stride) tuples; parsed, never evaluated."""
-    layers = []
-    for dim, kernel, stride, repeat in _CONV_LAYERS.findall(spec):
-        layers += [(int(dim), int(kernel), int(stride))] * int(repeat or 1)
-    if not layers or _CONV_LAYERS.sub("", spec).replace("+", "").strip():
-        raise ValueError(f"conv_feature_layers {spec!r} is not a sum of [(dim, kernel, stride)] * n terms.")
-    return layers
-
-
-def transformers_config(fairseq_config: dict):
-    """The ``transformers.Wav2Vec2Config`` of a fairseq wav2vec 2.0 configuration (the fields XLS-R uses)."""
-    from transformers import Wav2Vec2Config
-
-    if fairseq_config.get("extractor_mode", "layer_norm") != "layer_norm" or not fairseq_config.get(
-            "layer_norm_first", True):
-        raise ValueError("only XLS-R-style front ends are supported (extractor_mode layer_norm, layer_norm_first).")
-    layers = conv_layers(fairseq_config["conv_feature_layers"])
-    return Wav2Vec2Config(
-        hidden_size=int(fairseq_config["encoder_embed_dim"]),
-        num_hidden_layers=int(fairseq_config["encoder_layers"]),
-        num_attention_heads=int(fairseq_config["encoder_attention_heads"]),
-        intermediate_size=int(fairseq_config["encoder_ffn_embed_dim"]),
-        hidden_act=fairseq_config.get("activation_fn", "gelu"),
-        feat_extract_activation="gelu",
-        conv_dim=tuple(d for d, _, _ in layers),
-        conv_kernel=tuple(k for _, k, _ in layers),
-        conv_stride=tuple(s for _, _, s in layers),
-        conv_bias=bool(fairseq_config.get("conv_bias", True)),
-        feat_extract_norm="layer",
-        do_stable_layer_norm=True,
-        num_conv_pos_embeddings=int(fairseq_config.get("conv_pos", 128)),
-        num_conv_pos_embedding_groups=int(fairseq_config.get("conv_pos_groups", 16)),
-        mask_time_prob=0.0,  # no masking parameter: fairseq's mask_emb is a training-time part
-        layer_norm_eps=1e-5,
-    )
 
 
 def from_authors_state_dict(state_dict: dict) -> dict:
     """The authors' key names (fairseq's front end under ``ssl_model.model.``, an optional ``module.`` prefix)
     -> this module's; the unused pre-training parts are dropped."""
-    converted = {}
-    for key, value in state_dict.items():
-        key = key[len("module."):] if key.startswith("module.") else key
-        if key.startswith(AUTHORS_FRONT_END):
-            inner = key[len(AUTHORS_FRONT_END):]
-            if inner.startswith(UNUSED_PREFIXES):
-                continue
-            for pattern, replacement in _RENAMES:
-                inner = re.sub(pattern, replacement, inner)
-            key = FRONT_END + inner
-        converted[key] = value
-    return converted
+    return rename_state_dict(state_dict, AUTHORS_FRONT_END, FRONT_END)
 
 
 class W2V2AASIST(AASIST):

@@ -7,7 +7,7 @@ The built-in models are those of ``aasist.registry``. Where a built-in model's w
 log line names the source that served each model):
 
 1. ``AASIST_WEIGHTS_DIR=DIR``, when ``DIR/<name>.pth`` exists (``AASIST.pth``, ``AASIST-L.pth``, ``RawNet2.pth``,
-   ``W2V2-AASIST.pth``) or a checkpoint folder ``DIR/<name>/``;
+   ``W2V2-AASIST.pth``, ``AntiDeepfake-Small.pth``, ...) or a checkpoint folder ``DIR/<name>/``;
 2. the Hugging Face Hub, through ``huggingface_hub.hf_hub_download`` (its cache and its environment variables
    ``HF_HOME``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``, ``HF_TOKEN``, ``HF_ENDPOINT`` work as huggingface_hub defines
    them), downloading on first use; when the Hub cannot be reached (name not resolved, connection refused: checked
@@ -52,12 +52,16 @@ from huggingface_hub.errors import (
 from torch import nn
 
 from . import cache, registry
+from .antideepfake import ARCHITECTURE as ANTIDEEPFAKE
+from .antideepfake import W2V_SMALL_CONFIG, build_antideepfake, is_antideepfake, published_config
+from .antideepfake import from_authors_state_dict as antideepfake_state_dict
+from .fairseq_wav2vec2 import transformers_config
 from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
 from .present import one_sentence
 from .rawnet2 import RAWNET2_CONFIG, RawNet2
 from .w2v2_aasist import ARCHITECTURE as W2V2_AASIST
-from .w2v2_aasist import XLSR_300M_CONFIG, build_w2v2_aasist, from_authors_state_dict, transformers_config
+from .w2v2_aasist import XLSR_300M_CONFIG, build_w2v2_aasist, from_authors_state_dict
 from .registry import RegisteredModel
 
 log = logging.getLogger("aasist.weights")
@@ -110,7 +114,7 @@ class Checkpoint:
     path: Path  # the local weights file (for a checkpoint folder: its model.safetensors)
     sha256: str
     verified: bool
-    architecture: str  # "AASIST", "RawNet2" or "LCNN"
+    architecture: str  # a key of ARCHITECTURES: "AASIST", "RawNet2", "LCNN", "W2V2-AASIST", "AntiDeepfake"
     config: dict  # model_config-style hyper-parameters of that architecture
     state_dict: dict[str, torch.Tensor] = field(repr=False)
     source: str = ""  # where it came from, for messages: a path or "hf://owner/name@revision/filename"
@@ -254,7 +258,8 @@ def _aasist_config(state_dict: dict, path: Path) -> dict:
     try:
         config = ModelDimensions.from_state_dict(state_dict).to_config()
     except ValueError as error:
-        raise WeightsError(f"{path} is not a checkpoint of AASIST, AASIST-L, RawNet2 or W2V2-AASIST: {error}") from error
+        raise WeightsError(f"{path} is not a checkpoint of AASIST, AASIST-L, RawNet2, W2V2-AASIST or AntiDeepfake: "
+                           f"{error}") from error
     return json.loads(json.dumps(config))  # plain JSON types (lists), as a config.json would give
 
 
@@ -272,7 +277,8 @@ def _read_config(config_path: Path) -> tuple[str, dict]:
             f"{config_path} is not a checkpoint config: it needs \"architecture\" (one of {', '.join(architectures)}) "
             "and a \"model_config\" object."
         )
-    check = {"AASIST": ModelDimensions.from_config, W2V2_AASIST: transformers_config}.get(architecture)
+    check = {"AASIST": ModelDimensions.from_config, W2V2_AASIST: transformers_config,
+             ANTIDEEPFAKE: transformers_config}.get(architecture)
     if check is not None:
         try:
             check(model_config)
@@ -291,14 +297,23 @@ def _is_w2v2_aasist(state_dict: dict) -> bool:
     return "ssl_model.model.post_extract_proj.weight" in state_dict and "LL.weight" in state_dict
 
 
+def _published_config(architecture: str, state_dict: dict) -> dict:
+    """The published configuration of an architecture whose weights do not say it, in plain JSON types (as a
+    config.json would give): recognised from the weights' names where it was published in several structures."""
+    recognise = STRUCTURE_RECOGNISERS.get(architecture)
+    config = recognise(state_dict) if recognise is not None else DEFAULT_CONFIGS[architecture]
+    return json.loads(json.dumps(config))
+
+
 def _checkpoint_from_file(name: str, path: Path, source: str, device) -> Checkpoint:
     """A single weights file with no config (.pth, .pt or .safetensors): an AASIST variant, recognised from its
-    shapes, or a RawNet2 in the ASVspoof 2021 baseline's configuration."""
+    shapes, or a RawNet2, W2V2-AASIST or AntiDeepfake in its published configuration (recognised from its names)."""
     state_dict = _without_module_prefix(load_state_dict(path, device))
     note = "no published checksum (not a built-in model)"
-    for architecture, recognised in (("RawNet2", _is_rawnet2), (W2V2_AASIST, _is_w2v2_aasist)):
+    for architecture, recognised in (("RawNet2", _is_rawnet2), (W2V2_AASIST, _is_w2v2_aasist),
+                                     (ANTIDEEPFAKE, is_antideepfake)):
         if recognised(state_dict):
-            config = json.loads(json.dumps(DEFAULT_CONFIGS[architecture]))
+            config = _published_config(architecture, state_dict)
             return Checkpoint(name, path, file_sha256(path), False, architecture, config, state_dict, source, note)
     config = _aasist_config(state_dict, path)
     return Checkpoint(name, path, file_sha256(path), False, "AASIST", config, state_dict, source, note)
@@ -527,7 +542,7 @@ def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[Dow
     if model.architecture == "AASIST":
         config = _aasist_config(state_dict, found.path)
     else:
-        config = json.loads(json.dumps(DEFAULT_CONFIGS[model.architecture]))
+        config = _published_config(model.architecture, state_dict)
     # One line per model load: which source served it (a warning when the Hub was wanted but not reachable).
     # (``extra``: an application that says it in its own words, as app.py does, can filter this record out.)
     level = logging.WARNING if found.offline and not hf_constants.is_offline_mode() else logging.INFO
@@ -604,14 +619,19 @@ ARCHITECTURES: dict[str, Callable[[dict], nn.Module]] = {
     "RawNet2": RawNet2,  # aasist/rawnet2.py
     "LCNN": LCNN,  # aasist/lcnn.py
     W2V2_AASIST: build_w2v2_aasist,  # aasist/w2v2_aasist.py (transformers' wav2vec 2.0, the authors' key names)
+    ANTIDEEPFAKE: build_antideepfake,  # aasist/antideepfake.py (the same, mean pooling and one linear layer)
 }
 
 # The published configuration of an architecture whose weights do not say it (AASIST variants are recognised from
 # their shapes instead).
-DEFAULT_CONFIGS: dict = {"RawNet2": RAWNET2_CONFIG, W2V2_AASIST: XLSR_300M_CONFIG}
+DEFAULT_CONFIGS: dict = {"RawNet2": RAWNET2_CONFIG, W2V2_AASIST: XLSR_300M_CONFIG, ANTIDEEPFAKE: W2V_SMALL_CONFIG}
+
+# Architectures published in several structures: state dict -> the published configuration its names say, in place
+# of DEFAULT_CONFIGS' (AntiDeepfake: w2v_small, or w2v_large / mms_300m; antideepfake.STRUCTURES).
+STRUCTURE_RECOGNISERS: dict = {ANTIDEEPFAKE: published_config}
 
 # Architectures whose checkpoints use other names than this library's modules: renamed before a strict load.
-STATE_DICT_ADAPTERS: dict = {W2V2_AASIST: from_authors_state_dict}
+STATE_DICT_ADAPTERS: dict = {W2V2_AASIST: from_authors_state_dict, ANTIDEEPFAKE: antideepfake_state_dict}
 
 
 def _load_problem(error: Exception) -> str:

@@ -60,14 +60,42 @@ def w2v2_reference_folder(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def weights_of_every_model(weights_dir, rawnet2_file, w2v2_reference_folder, tmp_path_factory) -> Path:
+def antideepfake_reference_folders(tmp_path_factory) -> dict:
+    """The reduced AntiDeepfake models of tests/data/reference/antideepfake/ (made with the authors' code) as
+    checkpoint folders, {"small": .../AntiDeepfake-Small, "large": .../AntiDeepfake-Large-NDA}: config.json
+    (architecture, model_config in fairseq's field names) and model.safetensors with the authors' key names."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    reference = REFERENCE_DIR / "antideepfake"
+    configs = json.loads((reference / "antideepfake_reference.json").read_text())["configs"]
+    root = tmp_path_factory.mktemp("antideepfake")
+    folders = {}
+    for structure, name in (("small", "AntiDeepfake-Small"), ("large", "AntiDeepfake-Large-NDA")):
+        state = torch.load(reference / f"antideepfake_{structure}_random.pth", map_location="cpu", weights_only=True)
+        folder = folders[structure] = root / name
+        folder.mkdir()
+        (folder / "config.json").write_text(json.dumps({"architecture": "AntiDeepfake",
+                                                        "model_config": configs[structure]}))
+        save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "model.safetensors"))
+    return folders
+
+
+@pytest.fixture(scope="session")
+def weights_of_every_model(weights_dir, rawnet2_file, w2v2_reference_folder, antideepfake_reference_folders,
+                           tmp_path_factory) -> Path:
     """A folder as AASIST_WEIGHTS_DIR may name one: the two packaged checkpoints, ``RawNet2.pth`` (full size, random
-    weights) and the reduced W2V2-AASIST as a checkpoint folder ``W2V2-AASIST/``."""
+    weights), the reduced W2V2-AASIST as a checkpoint folder ``W2V2-AASIST/`` and the reduced AntiDeepfake models as
+    ``AntiDeepfake-Small/`` and ``AntiDeepfake-Large-NDA/``."""
     folder = tmp_path_factory.mktemp("weights-of-every-model")
     for name in ("AASIST.pth", "AASIST-L.pth"):
         (folder / name).symlink_to(weights_dir / name)
     (folder / "RawNet2.pth").symlink_to(rawnet2_file)
     (folder / "W2V2-AASIST").symlink_to(w2v2_reference_folder, target_is_directory=True)
+    for reduced in antideepfake_reference_folders.values():
+        (folder / reduced.name).symlink_to(reduced, target_is_directory=True)
     return folder
 
 

@@ -107,7 +107,8 @@ def test_models_lists_the_registry():
     from aasist.registry import MODELS
 
     listed = json.loads(cli("models", "--json").stdout)
-    assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST"]
+    assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST", "AntiDeepfake-Small",
+                                           "AntiDeepfake-Large-NDA"]
     for entry, model in zip(listed, MODELS):
         for key in ("name", "architecture", "repo_id", "filename", "revision", "sha256", "licence", "trained_on"):
             assert key in entry, key

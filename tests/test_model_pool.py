@@ -10,12 +10,14 @@ from webapp.settings import MODELS, ON_DEMAND_MODELS
 
 
 def test_rawnet2_is_on_demand_and_not_loaded_at_startup():
-    assert ON_DEMAND_MODELS == ("RawNet2", "W2V2-AASIST") and MODELS[:2] == ("AASIST", "AASIST-L")
+    large = ["W2V2-AASIST", "AntiDeepfake-Small", "AntiDeepfake-Large-NDA"]
+    assert ON_DEMAND_MODELS == ("RawNet2", *large) and MODELS[:2] == ("AASIST", "AASIST-L")
     pool = ModelPool()
-    assert pool.on_demand == ["RawNet2", "W2V2-AASIST"]
-    assert pool.others("AASIST") == ["AASIST-L", "RawNet2", "W2V2-AASIST"]
-    # A comparison fetches RawNet2 (70.5 MB) but not W2V2-AASIST (1.27 GB): only choosing it does.
-    assert pool.fetched_to_compare("RawNet2") and not pool.fetched_to_compare("W2V2-AASIST")
+    assert pool.on_demand == ["RawNet2", *large]
+    assert pool.others("AASIST") == ["AASIST-L", "RawNet2", *large]
+    # A comparison fetches RawNet2 (70.5 MB) but not W2V2-AASIST (1.27 GB) nor AntiDeepfake (380 MB, 1.27 GB): only
+    # choosing them does.
+    assert pool.fetched_to_compare("RawNet2") and not any(pool.fetched_to_compare(name) for name in large)
 
 
 def test_a_model_that_cannot_load_says_why_and_is_not_retried_in_a_loop():

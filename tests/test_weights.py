@@ -313,7 +313,7 @@ def test_checkpoint_folder_errors(aasist_folder, tmp_path):
 
     (tmp_path / "moved.safetensors").rename(aasist_folder / "model.safetensors")
     (aasist_folder / "config.json").write_text(json.dumps({"architecture": "ResNet", "model_config": {}}))
-    with pytest.raises(WeightsError, match="needs \"architecture\" \\(one of AASIST, LCNN, RawNet2, W2V2-AASIST\\)"):
+    with pytest.raises(WeightsError, match="needs \"architecture\" \\(one of AASIST, AntiDeepfake, LCNN, RawNet2, W2V2-AASIST\\)"):
         load_checkpoint(aasist_folder)
 
     (aasist_folder / "config.json").write_text("{not json")
@@ -427,7 +427,7 @@ def test_local_files_that_are_not_aasist_checkpoints(tmp_path):
 
     other = tmp_path / "other.pth"
     torch.save({"layer.weight": torch.zeros(2, 2)}, other)
-    with pytest.raises(WeightsError, match="not a checkpoint of AASIST, AASIST-L, RawNet2 or W2V2-AASIST"):
+    with pytest.raises(WeightsError, match="not a checkpoint of AASIST, AASIST-L, RawNet2, W2V2-AASIST or AntiDeepfake"):
         load_checkpoint(other)
 
     not_a_dict = tmp_path / "list.pth"
@@ -486,7 +486,8 @@ def test_malicious_pickle_is_refused_and_never_run(tmp_path, payload, container)
 
 
 def test_builtin_names():
-    assert builtin_model_names() == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST"]
+    assert builtin_model_names() == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST", "AntiDeepfake-Small",
+                                     "AntiDeepfake-Large-NDA"]
     assert all(len(m.sha256) == 64 for m in BUILTIN_MODELS.values() if m.sha256 is not None)
     # What ships with the package is what the registry publishes.
     for model in BUILTIN_MODELS.values():
