@@ -22,6 +22,7 @@ from .present import (
     ROBUSTNESS_CSV_COLUMNS,
     ResultRow,
     cautions,
+    known_answer_text,
     one_sentence,
 )
 
@@ -238,10 +239,14 @@ def add_models_parser(subparsers) -> None:
 
 
 def _model_entry(model) -> dict:
-    """A registry entry with the checksum that applies: the published one, else the one recorded on first download."""
+    """A registry entry with the checksum that applies: the published one, else the one recorded on first download;
+    and the known-answer check of the recorded file (``aasist.known_answer``; null when never checked)."""
     from .cache import recorded_sha256
+    from .known_answer import recorded
 
     data = model.to_dict()
+    check = recorded(model)
+    data["known_answer"] = None if check is None else check.to_dict()
     if model.sha256 is not None:
         data["sha256_source"] = "published"
         return data
@@ -254,6 +259,7 @@ def _model_entry(model) -> dict:
 
 
 def run_models(args: argparse.Namespace) -> int:
+    from .known_answer import recorded
     from .registry import MODELS, NOT_AVAILABLE
 
     entries = [_model_entry(model) for model in MODELS]
@@ -268,6 +274,12 @@ def run_models(args: argparse.Namespace) -> int:
         print(f"  {model.summary()}")
         print(f"  weights: {model.repo_id}, file {model.filename}, revision {model.revision}; {where}")
         print(f"  SHA-256: {entry['sha256'] or '-'} ({entry['sha256_source']})")
+        check = recorded(model)
+        if check is not None:
+            print(f"  known-answer check: {known_answer_text(check)}")
+            suspect = check.warning()
+            if suspect is not None:
+                print(f"  warning [{suspect.code}]: {suspect.message}")
     for name, why in NOT_AVAILABLE.items():
         print(f"{name}  [not available]")
         print(f"  {why}.")

@@ -18,7 +18,7 @@ from scipy.special import expit
 
 from .audio import Audio, AudioError, DecodedStream, load_audio, prepare_waveform
 from .backends import Backend, TorchBackend
-from .diagnostics import SignalMeter
+from .diagnostics import SignalMeter, for_architecture
 from .filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .present import one_sentence
@@ -172,6 +172,7 @@ class DetectionResult:
     weights_check: Optional[str] = None  # how that checksum was checked (``weights.Checkpoint.sha256_note``)
     filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
     speech: Optional[SpeechPresence] = None  # where the recording holds speech; None when not looked for
+    architecture: Optional[str] = None  # of the model that scored it (a key of ``weights.ARCHITECTURES``)
 
     @property
     def no_speech(self) -> bool:
@@ -289,6 +290,7 @@ class Detector:
         batch_size: int = DEFAULT_BATCH_SIZE,
         checkpoint: Any = None,
         speech_finder: Optional[SpeechFinder] = None,
+        known_answer: Any = None,
     ):
         self.backend = backend
         self.model_name = model_name
@@ -296,6 +298,9 @@ class Detector:
         self.batch_size = batch_size
         self.checkpoint = checkpoint
         self._speech_finder = speech_finder
+        # ``known_answer.KnownAnswer``: how many bundled examples these downloaded weights called right on their first
+        # load; a suspect one puts a warning next to every verdict. None: not checked (packaged or local weights).
+        self.known_answer = known_answer
 
     @property
     def speech_finder(self) -> SpeechFinder:
@@ -327,14 +332,20 @@ class Detector:
         choose; "onnx" is for AASIST and RawNet2 models on the CPU only.
 
         ``download_progress(done_bytes, total_bytes)`` hears of a built-in model's download from the Hub.
+
+        The first load of a downloaded built-in model's file scores the bundled examples with it (the known-answer
+        check, ``aasist.known_answer``; recorded, so later loads only read it): ``detector.known_answer``.
         """
+        from .known_answer import for_loaded
         from .weights import build_model, load_checkpoint
 
         checkpoint = load_checkpoint(model, revision=revision, filename=filename, progress=download_progress)
         net = build_model(checkpoint)
         chosen = _make_backend(backend, net, checkpoint, device)
-        return cls(chosen, model_name=model, architecture=checkpoint.architecture, batch_size=batch_size,
-                   checkpoint=checkpoint)
+        detector = cls(chosen, model_name=model, architecture=checkpoint.architecture, batch_size=batch_size,
+                       checkpoint=checkpoint)
+        detector.known_answer = for_loaded(detector)  # never raises: a check that fails is logged and skipped
+        return detector
 
     def analyze(
         self,
@@ -428,10 +439,11 @@ class Detector:
             duration_s=audio.duration_s,
             sample_rate=audio.sample_rate,
             windows=window_results,
-            warnings=warnings,
+            warnings=self._warnings(warnings),
             weights_sha256=getattr(self.checkpoint, "sha256", None),
             weights_check=getattr(self.checkpoint, "sha256_note", None) or None,
             speech=speech,
+            architecture=self.architecture,
         )
         i = result.most_decisive_window
         raw = scored.attention.get(i)
@@ -442,6 +454,12 @@ class Detector:
             else:
                 result.attention = window_attention(raw, i, start, scored.tiled, node_layout(self.architecture))
         return result
+
+    def _warnings(self, input_warnings: list) -> list:
+        """The result's warnings: the known-answer check's first when these weights are suspect, then the input
+        warnings, noted as AASIST's measurements for a model of another family."""
+        suspect = self.known_answer.warning() if self.known_answer is not None else None
+        return ([suspect] if suspect is not None else []) + for_architecture(input_warnings, self.architecture)
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
         """Logits (N, 2) of whole 16 kHz windows (N, 64600): what ``analyze`` runs them through, without cutting or

@@ -65,11 +65,32 @@ MID_BAND_HZ = (2000.0, 3400.0)  # the top of the telephone band, present in phon
 
 @dataclass(frozen=True)
 class InputWarning:
-    code: str  # little_speech, too_short, silent, band_limited, clipped, loud, quiet, leading_silence or trailing_silence
+    code: str  # little_speech, too_short, silent, band_limited, clipped, loud, quiet, leading_silence, trailing_silence;
+    # browser_processing and truncated (the page), weights_suspect (aasist.known_answer)
     message: str
 
     def to_dict(self) -> dict:
         return {"code": self.code, "message": self.message}
+
+
+# The warnings whose "in our tests" are measurements of AASIST (and AASIST-L, its light twin): the only models whose
+# released weights could be run where the measurements were made. Another model's result gets them with a note that
+# says so (``for_architecture``), since how that model reacts to short clips, phone band, loudness, silences or the
+# browser's processing has not been measured.
+MEASURED_FOR_AASIST = frozenset({"too_short", "band_limited", "loud", "quiet", "leading_silence", "trailing_silence",
+                                 "browser_processing"})
+MEASURED_FOR_AASIST_NOTE = "(Measured for AASIST, not for this model.)"
+AASIST_FAMILY = "AASIST"  # the architecture of AASIST and AASIST-L (aasist.registry)
+
+
+def for_architecture(warnings: list, architecture: str | None) -> list:
+    """``warnings`` as a result of a model of ``architecture`` shows them: the ones measured for AASIST say so, once,
+    when the model is not of AASIST's family (None: not known, left as they are)."""
+    if architecture is None or architecture == AASIST_FAMILY:
+        return list(warnings)
+    return [InputWarning(w.code, f"{w.message} {MEASURED_FOR_AASIST_NOTE}")
+            if w.code in MEASURED_FOR_AASIST and not w.message.endswith(MEASURED_FOR_AASIST_NOTE) else w
+            for w in warnings]
 
 
 @dataclass(frozen=True)

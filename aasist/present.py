@@ -106,11 +106,15 @@ def cautions(result) -> list[str]:
     found = []
     if result.verdict == "no_speech" and getattr(result, "speech", None) is not None:
         found.append(no_speech_reason(result.speech))
+    from .known_answer import WEIGHTS_SUSPECT  # light: no torch
+
     n_warnings = len(result.warnings)
+    # Warnings about the input, unless one is about the model's weights (the known-answer check).
+    kind = "warning" if any(w.code == WEIGHTS_SUSPECT for w in result.warnings) else "input warning"
     if n_warnings == 1:
-        found.append("An input warning below: read it before trusting this result.")
+        found.append(f"{'A' if kind == 'warning' else 'An'} {kind} below: read it before trusting this result.")
     elif n_warnings:
-        found.append(f"{n_warnings} input warnings below: read them before trusting this result.")
+        found.append(f"{n_warnings} {kind}s below: read them before trusting this result.")
     agreement = getattr(result, "agreement", None)
     if agreement is not None and not agreement.agree:
         found.append(agreement.message)
@@ -144,6 +148,22 @@ def model_facts(name: str) -> str:
 
     model = registered(name)
     return model.facts() if model is not None else ""
+
+
+# --- the known-answer check of downloaded weights (aasist.known_answer) ------------------------------------------
+
+
+def known_answer_text(check) -> str:
+    """What the known-answer check found (``check``: a ``KnownAnswer``), for lists of models: '5 of the 7 bundled
+    examples called right on its first load (2025-06-30 14:05 UTC)'."""
+    return (f"{check.correct} of the {check.total} bundled examples called right on its first load "
+            f"({check.checked_at})")
+
+
+def weights_suspect_text(model: str, correct: int, total: int) -> str:
+    """The result warning of a model that got fewer than half of the bundled examples right on its first load."""
+    return (f"The weights of {model} may not have loaded correctly: on its first load it called only {correct} of "
+            f"the {total} bundled example recordings right, fewer than half, so its verdict may mean nothing.")
 
 
 # --- an evaluation on labelled recordings (aasist.evaluation) -------------------------------------------------------

@@ -18,7 +18,8 @@ log line names the source that served each model):
 Every file is checked against the registry's published SHA-256 before it is unpickled, wherever it came from
 (``AASIST_ALLOW_UNVERIFIED=1`` loads a mismatching file with a warning). A model without a published checksum
 (RawNet2) has its SHA-256 recorded on first download (``aasist.cache``): a later file of the same Hub commit that
-differs is refused.
+differs is refused. Beside that record, ``aasist.known_answer`` keeps how many of the bundled examples the file's
+model called right the first time it was loaded.
 
 Every message of ``WeightsError`` is one sentence meant for the user of the CLI or the web app.
 """
@@ -120,6 +121,7 @@ class Checkpoint:
     source: str = ""  # where it came from, for messages: a path or "hf://owner/name@revision/filename"
     sha256_note: str = ""  # how the checksum was checked, for reports ("matches the published SHA-256", ...)
     served_by: str = ""  # which source served a built-in model, for logs ("the copy packaged with aasist; ...")
+    commit: Optional[str] = None  # the Hub commit of a built-in model's file from the Hub or its cache; else None
 
 
 def builtin_model_names() -> list[str]:
@@ -548,7 +550,7 @@ def _builtin_checkpoint(name: str, revision: str, device, progress: Optional[Dow
     level = logging.WARNING if found.offline and not hf_constants.is_offline_mode() else logging.INFO
     log.log(level, "%s: weights from %s", name, found.served_by, extra={"weights_source": True})
     return Checkpoint(name, found.path, sha256, verified, model.architecture, config, state_dict, found.source, note,
-                      found.served_by)
+                      found.served_by, found.commit)
 
 
 def _looks_like_path(spec: str) -> bool:

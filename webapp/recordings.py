@@ -78,10 +78,10 @@ def preview_level(path: Optional[str]):
 def add_demo_warnings(result, audio, max_duration_s: float, capture: Optional[dict] = None) -> None:
     """Add to the library's input warnings one when the browser processed the recording (``capture``: the track
     settings of a recording made on the page) and one when the recording was cut at the demo's duration limit."""
-    from aasist.diagnostics import InputWarning, browser_processing_warning
+    from aasist.diagnostics import InputWarning, browser_processing_warning, for_architecture
 
     processed = browser_processing_warning(capture or {})
-    if processed is not None:
-        result.warnings.insert(0, processed)
+    if processed is not None:  # measured for AASIST: another model's result says so
+        result.warnings.insert(0, for_architecture([processed], getattr(result, "architecture", None))[0])
     if getattr(audio, "truncated", False) and not any(w.code == "truncated" for w in result.warnings):
         result.warnings.append(InputWarning("truncated", truncated_text(max_duration_s)))

@@ -150,7 +150,11 @@ def downloading_text(model: str, done: int, total) -> str:
 
 
 def models_markdown() -> str:
-    """The built-in models, one paragraph each (``aasist.registry``), and the ones that cannot be offered."""
+    """The built-in models, one paragraph each (``aasist.registry``), and the ones that cannot be offered. A
+    downloaded model's known-answer check (``aasist.known_answer``) follows its paragraph once it has run, so the
+    page reads this on every load."""
+    from aasist.known_answer import recorded
+    from aasist.present import known_answer_text
     from aasist.registry import MODELS, NOT_AVAILABLE
 
     lines = ["## The models", ""]
@@ -159,6 +163,11 @@ def models_markdown() -> str:
         checksum = f"SHA-256 `{model.sha256}`" if model.sha256 else "SHA-256 recorded on first download"
         lines.append(f"- **{model.name}**: {model.summary()} Weights: `{model.repo_id}`, file `{model.filename}` "
                      f"({where}; {model.licence}; {checksum}).")
+        check = recorded(model)
+        if check is not None:
+            suspect = check.warning()
+            lines.append(f"  Known-answer check: {known_answer_text(check)}."
+                         + (f" {suspect.message}" if suspect is not None else ""))
     for name, why in NOT_AVAILABLE.items():
         lines.append(f"- **{name}**: not offered: {why}.")
     return "\n".join(lines)
