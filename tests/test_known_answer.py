@@ -210,3 +210,23 @@ def test_weights_that_got_fewer_than_half_right_say_so_next_to_every_verdict(raw
     assert half["scored"] == 0 and half["known_answer"]["correct"] == 4
     assert all(w["code"] != WEIGHTS_SUSPECT for w in half["warnings"] + half["detect"]["json"][0]["warnings"])
     assert models_json(suspect)["RawNet2"]["known_answer"]["correct"] == 2
+
+
+def test_local_weights_are_never_checked_and_their_cautions_say_whose_they_are(rawnet2_file, weights_dir, tmp_path,
+                                                                                monkeypatch):
+    from aasist.detector import Detector
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    (folder / "RawNet2.pth").symlink_to(rawnet2_file)
+    monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(folder))
+    monkeypatch.setenv("AASIST_CACHE_DIR", str(tmp_path / "cache"))
+    phone = REPO_ROOT / "assets" / "examples" / "real_arctic_slt_a0009_phone_8khz.wav"
+    rawnet2 = Detector.from_pretrained("RawNet2", backend="torch")
+    assert rawnet2.known_answer is None and not (tmp_path / "cache").exists()  # nothing scored, nothing recorded
+    [band] = [w for w in rawnet2.analyze(phone).warnings if w.code == "band_limited"]
+    assert band.message.endswith(f"8 kHz as spoof, so a \"spoof\" verdict may well be a false alarm. "
+                                 f"{MEASURED_FOR_AASIST_NOTE}")
+    aasist = Detector.from_pretrained("AASIST", backend="torch")
+    [band] = [w for w in aasist.analyze(phone).warnings if w.code == "band_limited"]
+    assert aasist.known_answer is None and MEASURED_FOR_AASIST_NOTE not in band.message
