@@ -259,7 +259,7 @@ def _model_entry(model) -> dict:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from .known_answer import recorded
+    from .known_answer import KnownAnswer
     from .registry import MODELS, NOT_AVAILABLE
 
     entries = [_model_entry(model) for model in MODELS]
@@ -274,7 +274,7 @@ def run_models(args: argparse.Namespace) -> int:
         print(f"  {model.summary()}")
         print(f"  weights: {model.repo_id}, file {model.filename}, revision {model.revision}; {where}")
         print(f"  SHA-256: {entry['sha256'] or '-'} ({entry['sha256_source']})")
-        check = recorded(model)
+        check = KnownAnswer.from_dict(model.name, entry["known_answer"])
         if check is not None:
             print(f"  known-answer check: {known_answer_text(check)}")
             suspect = check.warning()

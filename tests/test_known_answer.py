@@ -230,3 +230,14 @@ def test_local_weights_are_never_checked_and_their_cautions_say_whose_they_are(r
     aasist = Detector.from_pretrained("AASIST", backend="torch")
     [band] = [w for w in aasist.analyze(phone).warnings if w.code == "band_limited"]
     assert aasist.known_answer is None and MEASURED_FOR_AASIST_NOTE not in band.message
+
+
+def test_the_pages_browser_processing_warning_says_whose_measurement_it_is():
+    from webapp.recordings import add_demo_warnings
+
+    for architecture, noted in (("RawNet2", True), ("AASIST", False)):
+        result = SimpleNamespace(warnings=[], architecture=architecture)
+        add_demo_warnings(result, SimpleNamespace(truncated=False), 600, capture={"autoGainControl": True})
+        [processed] = result.warnings
+        assert processed.code == "browser_processing"
+        assert processed.message.endswith(MEASURED_FOR_AASIST_NOTE) is noted
