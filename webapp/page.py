@@ -102,8 +102,8 @@ def build_demo(pool: Optional[ModelPool] = None, uploads: Optional[ApiUploads] =
                 batch.build()
             with gr.Tab("Evaluate", id="evaluate"):
                 evaluation.build()
-            with gr.Tab("API and about", id="about"):
-                build_about_tab(limits)
+            with gr.Tab("API and about", id="about") as about:
+                build_about_tab(about, limits)
         demo.unload(live.unload)
     uploads.attach(demo)
     return demo
