@@ -39,7 +39,6 @@ log = logging.getLogger("aasist.known_answer")
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"  # the page's example clips
 WEIGHTS_SUSPECT = "weights_suspect"  # the result warning's code
-EXAMPLE_SUFFIXES = (".wav", ".flac")
 
 
 @dataclass(frozen=True)
@@ -86,14 +85,14 @@ class KnownAnswer:
 def labelled_examples(folder: Path = EXAMPLES_DIR) -> list["LabelledFile"]:
     """The bundled examples with their labels, from the first word of their names (``real_``, ``synthetic_``: the
     folder names that ``aasist.evaluation`` reads as labels); files named otherwise are left out."""
-    from .evaluation import FOLDER_LABELS, LabelledFile
+    from .evaluation import AUDIO_SUFFIXES, FOLDER_LABELS, LabelledFile
 
     if not folder.is_dir():
         return []
     found = []
     for path in sorted(folder.iterdir()):
         label = FOLDER_LABELS.get(path.stem.split("_")[0].lower())
-        if path.suffix.lower() in EXAMPLE_SUFFIXES and label is not None:
+        if path.suffix.lower() in AUDIO_SUFFIXES and label is not None:
             found.append(LabelledFile(str(path), label))
     return found
 
