@@ -4,7 +4,8 @@
 
 The entry point only (what the Space runs): logging, the page (``webapp``), the queue, the models loading in the
 background, launch. The page is served before the library (which imports torch) and the models are loaded; an
-analysis asked for meanwhile waits for them. On a Space the weights come from the Hub; locally
+analysis asked for meanwhile waits for them. Then the recommended model (AntiDeepfake-Small, ``AASIST_RECOMMENDED_MODEL``)
+is fetched from the Hub in the background: the page gives AASIST's verdicts until it is there. On a Space the weights come from the Hub; locally
 ``AASIST_WEIGHTS_DIR`` points at a folder with ``AASIST.pth`` and ``AASIST-L.pth``.
 
 API (``gradio_client``)::
@@ -24,7 +25,7 @@ import logging
 
 from webapp.model_pool import ModelPool
 from webapp.page import build_demo, launch_options
-from webapp.settings import LIMITS
+from webapp.settings import LIMITS, RECOMMENDED_MODEL
 
 
 def _not_a_client_disconnect(record: logging.LogRecord) -> bool:
@@ -42,7 +43,7 @@ def main() -> None:
     logging.getLogger("uvicorn.error").addFilter(_not_a_client_disconnect)
     # The library logs which source served each model's weights; the model pool says it in its "ready" line.
     logging.getLogger("aasist.weights").addFilter(lambda record: not getattr(record, "weights_source", False))
-    pool = ModelPool(concurrency=LIMITS.concurrency)
+    pool = ModelPool(concurrency=LIMITS.concurrency, recommended=RECOMMENDED_MODEL)
     demo = build_demo(pool, limits=LIMITS)
     demo.queue(default_concurrency_limit=LIMITS.concurrency, max_size=LIMITS.queue_size)
     # The models load in the background while the server starts: the page is served at once and says so.

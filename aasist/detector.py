@@ -173,6 +173,9 @@ class DetectionResult:
     filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
     speech: Optional[SpeechPresence] = None  # where the recording holds speech; None when not looked for
     architecture: Optional[str] = None  # of the model that scored it (a key of ``weights.ARCHITECTURES``)
+    # Another model's result for the same recording, shown beside this verdict (AASIST's, with its attention, beside
+    # AntiDeepfake's: ``Pipeline.add_beside``).
+    beside: Optional["DetectionResult"] = None
 
     @property
     def no_speech(self) -> bool:
@@ -209,6 +212,8 @@ class DetectionResult:
             result["robustness"] = self.robustness.to_dict()
         if self.agreement is not None:
             result["agreement"] = self.agreement.to_dict()
+        if self.beside is not None:
+            result["beside"] = self.beside.to_dict(include_attention=include_attention)
         return result
 
 

@@ -33,6 +33,7 @@ from .detector import DetectionResult, Detector, _as_audio
 # The stages, in the order they run; each counts its own steps.
 WINDOWS = "windows"  # the main model scores the recording's windows
 OTHER_MODELS = "other_models"  # each other model scores the recording (one step a model)
+BESIDE = "beside"  # the model shown beside the verdict scores the recording (one step)
 ROBUSTNESS = "robustness"  # the main model re-scores each benign edit (one step an edit)
 
 
@@ -105,6 +106,21 @@ class Pipeline:
         if report is not None:
             report(len(scored), len(others))
         result.agreement = model_agreement([result, *scored], unavailable)
+
+    def add_beside(self, result: DetectionResult, audio, beside: Detector,
+                   progress: Optional[StageCallback] = None) -> None:
+        """Score ``audio`` with ``beside`` too, with its attention, and attach its result as ``result.beside`` (stage
+        ``BESIDE``): the page shows AASIST's answer and attention beside a stronger model's verdict. Nothing without
+        speech."""
+        if result.no_speech:
+            return
+        report = None if progress is None else _reporter(progress, BESIDE)
+        if report is not None:
+            report(0, 1)
+        result.beside = beside.analyze(audio, protocol=self.protocol, hop_s=self.hop_s, with_attention=True,
+                                       speech=result.speech)
+        if report is not None:
+            report(1, 1)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score ``audio`` with the main model under the benign edits and attach the check (stage

@@ -74,6 +74,9 @@ class Figures:
     heterogeneous: Optional[np.ndarray] = None  # only when the HS-GAL attention is not uniform
     robustness: Optional[np.ndarray] = None  # only when the result has a robustness check
     filter_scaling: Optional[np.ndarray] = None  # only for a RawNet2 result with its filter scaling
+    # The model whose attention the attention figures show: the result's own, or the one run beside it (AASIST beside
+    # AntiDeepfake, which has none); None without attention figures.
+    attention_model: Optional[str] = None
     figures: dict = field(default_factory=dict, repr=False)  # name -> matplotlib Figure
     timings: dict = field(default_factory=dict)  # name -> seconds spent drawing and rendering
     layout: Layout = DESKTOP  # the screen they were drawn for
@@ -1252,15 +1255,16 @@ def _narrow_robustness(check, rows: list, layout: Layout) -> Figure:
 
 
 def draw_all(audio, result, layout: Layout = DESKTOP) -> Figures:
-    """Draw and render every figure of one analysis for ``layout`` (attention figures only when
-    ``result.attention`` is set, the filter-scaling figure only when ``result.filter_scaling`` is)."""
+    """Draw and render every figure of one analysis for ``layout`` (attention figures only when the result, or the
+    one beside it, has attention; the filter-scaling figure only when ``result.filter_scaling`` is set)."""
     figures, images, timings = {}, {}, {}
     drawers = [("spectrogram", lambda: draw_spectrogram(audio, result, layout))]
-    if getattr(result, "attention", None) is not None:
+    attended = _attended(result)
+    if attended is not None:
         drawers += [
-            ("spectral_attention", lambda: draw_spectral_attention(audio, result, layout)),
-            ("temporal_attention", lambda: draw_temporal_attention(audio, result, layout)),
-            ("heterogeneous", lambda: draw_heterogeneous(result, layout)),
+            ("spectral_attention", lambda: draw_spectral_attention(audio, attended, layout)),
+            ("temporal_attention", lambda: draw_temporal_attention(audio, attended, layout)),
+            ("heterogeneous", lambda: draw_heterogeneous(attended, layout)),
         ]
     if getattr(result, "filter_scaling", None) is not None:
         drawers.append(("filter_scaling", lambda: draw_filter_scaling(audio, result, layout)))
@@ -1273,4 +1277,13 @@ def draw_all(audio, result, layout: Layout = DESKTOP) -> Figures:
             figures[name] = fig
             images[name] = render_figure(fig)
         timings[name] = time.perf_counter() - start
-    return Figures(figures=figures, timings=timings, layout=layout, **images)
+    return Figures(figures=figures, timings=timings, layout=layout,
+                   attention_model=attended.model if attended is not None else None, **images)
+
+
+def _attended(result):
+    """The result whose attention is drawn: ``result``'s own, else the one run beside it; None without attention."""
+    for candidate in (result, getattr(result, "beside", None)):
+        if candidate is not None and getattr(candidate, "attention", None) is not None:
+            return candidate
+    return None

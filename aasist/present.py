@@ -33,6 +33,20 @@ MODEL_LIMITS = (
     "How to use it. Treat the result as one signal among others, never as proof.",
 )
 
+# The same for the AntiDeepfake models ({model}, {eer}: the model and its published In-the-Wild EER): what changes with
+# them and what does not (README "Read this before trusting a verdict").
+ANTIDEEPFAKE_LIMITS = (
+    "What the number is. The output of {model}, NII's wav2vec 2.0 model post-trained on about 74,000 hours of real "
+    "and synthetic speech in many languages. On real-world deepfakes (the In-the-Wild data set, outside its training "
+    "data) its published equal error rate is {eer}, against about 43 % for AASIST; this project has not measured it "
+    "on recordings of its own.",
+    "Known blind spots. Voice generators newer than its training data (2025) may pass as real. The cautions measured "
+    "here for short clips, phone-quality audio and loudness are AASIST's, not this model's; the robustness check shows "
+    "whether harmless edits flip this verdict.",
+    "Licence. Its weights are CC BY-NC-SA 4.0: non-commercial use only.",
+    "How to use it. Treat the result as one signal among others, never as proof.",
+)
+
 NO_INPUT_PROBLEMS = "No problems found with the input."
 NOT_RUN_WITHOUT_SPEECH = "Not run: the recording holds no speech to judge."  # robustness check, model comparison
 MODELS_AGREE = "The models agree on the verdict."
@@ -140,6 +154,47 @@ def agreement_summary(agreement) -> str:
     for model, why in getattr(agreement, "unavailable", {}).items():
         text += f" {model} could not take part: {why.rstrip('.')}."
     return text
+
+
+def model_limits(model: str) -> tuple:
+    """The limits of the model that gave a verdict, in plain language (paragraphs, each opening with its subject):
+    ``ANTIDEEPFAKE_LIMITS`` for an AntiDeepfake model, else AASIST's ``MODEL_LIMITS``."""
+    from .registry import OUT_OF_DOMAIN_BENCHMARK, registered
+
+    entry = registered(model)
+    if entry is None or entry.architecture != "AntiDeepfake":
+        return MODEL_LIMITS
+    eer = entry.eer_on(OUT_OF_DOMAIN_BENCHMARK)
+    return tuple(text.format(model=model, eer=f"{eer:g} %" if eer is not None else "not published")
+                 for text in ANTIDEEPFAKE_LIMITS)
+
+
+def beside_text(result) -> Optional[str]:
+    """What the model shown beside the verdict says (AASIST beside AntiDeepfake-Small), in one sentence; when the
+    two disagree, which of them the published evidence favours, with the numbers and what each learnt from. None
+    without a result beside it, or without speech."""
+    beside = getattr(result, "beside", None)
+    if beside is None or result.verdict == "no_speech" or beside.verdict == "no_speech":
+        return None
+    said = f"{beside.verdict}, {percent_text(float(beside.spoof_probability))} spoof probability"
+    if beside.verdict == result.verdict:
+        return f"{beside.model}, run beside it, agrees ({said})."
+    return f"{beside.model}, run beside it, disagrees ({said}); {evidence_text(result.model, beside.model)}."
+
+
+def evidence_text(model: str, other: str) -> str:
+    """Which of two built-in models the published out-of-domain results favour, with the numbers and what each
+    learnt from (a clause, no final stop)."""
+    from .registry import OUT_OF_DOMAIN_BENCHMARK, registered
+
+    first, second = registered(model), registered(other)
+    eers = [m.eer_on(OUT_OF_DOMAIN_BENCHMARK) if m is not None else None for m in (first, second)]
+    if None in eers:
+        return f"no published result compares {model} and {other} on real-world recordings"
+    (better, eer), (worse, worse_eer) = sorted(zip((first, second), eers), key=lambda pair: pair[1])
+    return (f"the published evidence favours {better.name}, with an equal error rate of {eer:g} % on "
+            f"{OUT_OF_DOMAIN_BENCHMARK} (real-world deepfakes) against {worse.name}'s {worse_eer:g} %, and it learnt "
+            f"from {better.learnt_from}, {worse.name} from {worse.learnt_from}")
 
 
 def model_facts(name: str) -> str:

@@ -24,6 +24,7 @@ ANTIDEEPFAKE_LICENCE = "CC BY-NC-SA 4.0 (non-commercial)"
 # The authors' post-training data (Ge, Wang et al., arXiv 2506.21090): the reference README and the model pages.
 ANTIDEEPFAKE_TRAINING = ("about 56,000 hours of real and 18,000 hours of synthetic speech in many corpora and "
                          "languages (post-training, Ge, Wang et al., arXiv 2506.21090)")
+ANTIDEEPFAKE_TRAINING_BRIEF = "about 74,000 hours of real and synthetic speech in many corpora and languages"
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,14 @@ class RegisteredModel:
     robustness_max_s: float = 30.0  # the robustness check covers at most this much of a recording
     live_min_hop_s: float = 0.0  # the live monitor offers it at hops this long or longer (it keeps up on 2 cores)
     fetched_to_compare: bool = True  # a comparison downloads it; False: only choosing it does (a large download)
+    # The model whose result the page shows beside this one's verdict (AASIST beside a model without attention).
+    shown_beside: Optional[str] = None
+    trained_on_brief: str = ""  # ``trained_on`` in a few words, for sentences; "" when it is already short
+
+    @property
+    def learnt_from(self) -> str:
+        """What it was trained on, in a few words."""
+        return self.trained_on_brief or self.trained_on
 
     @property
     def weights_file(self) -> str:
@@ -68,6 +77,10 @@ class RegisteredModel:
         parts = [f"{r.eer_percent:g} % on {r.benchmark}" for r in self.results]
         sources = list(dict.fromkeys(r.source for r in self.results))
         return f"EER {', '.join(parts)} ({'; '.join(sources)})"
+
+    def eer_on(self, benchmark: str) -> Optional[float]:
+        """The published EER (%) on ``benchmark``, or None."""
+        return next((r.eer_percent for r in self.results if r.benchmark == benchmark), None)
 
     def facts(self) -> str:
         """'Trained on ...; EER ...': what the model learnt from and how it did, for tables of models."""
@@ -94,6 +107,7 @@ class RegisteredModel:
             "results": [r.to_dict() for r in self.results],
             "robustness_max_s": self.robustness_max_s,
             "live_min_hop_s": self.live_min_hop_s,
+            "shown_beside": self.shown_beside,
         }
 
 
@@ -198,6 +212,8 @@ MODELS: tuple = (
         # 26), so a 1 s hop would use about 30 % of the CPU.
         live_min_hop_s=1.0,
         fetched_to_compare=False,  # 380 MB: downloaded when a visitor chooses it, then compared too
+        shown_beside="AASIST",
+        trained_on_brief=ANTIDEEPFAKE_TRAINING_BRIEF,
     ),
     RegisteredModel(
         name="AntiDeepfake-Large-NDA",
@@ -218,6 +234,8 @@ MODELS: tuple = (
         # 26), about W2V2-AASIST's 0.79 s: the same 2 s hop.
         live_min_hop_s=2.0,
         fetched_to_compare=False,  # 1.27 GB: downloaded when a visitor chooses it, then compared too
+        shown_beside="AASIST",
+        trained_on_brief=ANTIDEEPFAKE_TRAINING_BRIEF,
     ),
 )
 
@@ -227,7 +245,12 @@ NOT_AVAILABLE: dict = {
                  "`python -m aasist train` (configs/LCNN.json) and load its checkpoint folder",
 }
 
-DEFAULT_MODEL = MODELS[0].name
+DEFAULT_MODEL = MODELS[0].name  # the CLI's and the API's default: packaged, offline, MIT (README "Which model")
+# The model whose verdict the web page shows first when its weights can be had (downloaded from the Hub in the
+# background; AASIST's result beside it): the most accurate one that keeps up with two cores.
+RECOMMENDED_MODEL = "AntiDeepfake-Small"
+# The benchmark the page's disagreement sentence quotes: real-world recordings outside every model's training data.
+OUT_OF_DOMAIN_BENCHMARK = "In-the-Wild"
 
 
 def registered(name: str) -> Optional[RegisteredModel]:

@@ -26,10 +26,11 @@ from typing import Optional, Union
 import numpy as np
 
 from .present import (
-    MODEL_LIMITS,
+    model_limits,
     NO_INPUT_PROBLEMS,
     NOT_RUN_WITHOUT_SPEECH,
     agreement_summary,
+    beside_text,
     cautions,
     shown_probability,
     speech_text,
@@ -148,7 +149,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
     parts.append(_figures_section(desktop, phone, result))
     parts.append(_details_section(result, audio, name, path, when, __version__))
     parts.append('<section class="limits"><h2>Limits of the model</h2>'
-                 + "".join(f"<p>{_e(text)}</p>" for text in MODEL_LIMITS) + "</section>")
+                 + "".join(f"<p>{_e(text)}</p>" for text in model_limits(result.model)) + "</section>")
     parts.append(f"<footer>Made with the aasist library {_e(__version__)}, AASIST (Jung et al., ICASSP 2022) with "
                  "the authors' pretrained weights. This file is self-contained: it loads nothing from the network."
                  "</footer>")
@@ -223,6 +224,9 @@ def _verdict_section(result) -> str:
     reason first among the cautions, and the probability marked not meaningful."""
     term = result.verdict
     caution_html = "".join(f'<div class="caution">{_e(c)}</div>' for c in cautions(result))
+    beside = beside_text(result)
+    if beside:
+        caution_html = f'<div class="beside" data-model="{_e(result.beside.model)}">{_e(beside)}</div>{caution_html}'
     p = float(result.spoof_probability)
     if term == "no_speech":  # the term would repeat the headline
         kind, headline = "no-speech", _e(verdict_headline(term))
@@ -273,6 +277,9 @@ def _agreement_section(agreement) -> str:
             + "</section>")
 
 
+ATTENTION_FIGURES = ("spectral_attention", "temporal_attention", "heterogeneous")
+
+
 def _figures_section(desktop, phone=None, result=None) -> str:
     """Each figure the page's figures have (``desktop``: the desktop's ``Figures``, or the narrow ones given when
     there was nothing to draw the desktop's from), with its phone image when there is one."""
@@ -284,6 +291,9 @@ def _figures_section(desktop, phone=None, result=None) -> str:
         if image is None:
             continue
         caption = FIGURE_CAPTIONS[f"{name}_features" if name == "spectral_attention" and learnt else name]
+        attention_of = getattr(desktop, "attention_model", None)
+        if name in ATTENTION_FIGURES and result is not None and attention_of not in (None, result.model):
+            caption = f"{attention_of}, run beside {result.model}'s verdict: {caption[0].lower()}{caption[1:]}"
         blocks.append(figure_html(name, caption, image, getattr(phone, name, None)))
     return '<section><h2>Figures</h2>' + "".join(blocks) + "</section>"
 

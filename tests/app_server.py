@@ -7,6 +7,8 @@
         app.log()          # what it printed so far
 
 Nothing leaves the machine: analytics are off, the Hub is offline and the weights are read from ``weights_dir``.
+The app fetches no recommended model unless ``extra_env`` names one (``AASIST_RECOMMENDED_MODEL``): its verdicts
+are AASIST's, as offline.
 With ``weights_dir=None`` the app gets its weights as on a Space, through huggingface_hub: ``extra_env`` then names
 the Hub (``HF_ENDPOINT``: a local one, tests/hub_server.py) and its cache (``HF_HOME``).
 """
@@ -75,6 +77,8 @@ def running_app(weights_dir: Optional[Path], work_dir: Path, onnx_cache_dir: str
         env.update(AASIST_WEIGHTS_DIR=str(weights_dir), HF_HUB_OFFLINE="1")
     # The exported ONNX graphs: reused between test runs, never written to the home folder.
     env.setdefault("AASIST_CACHE_DIR", onnx_cache_dir)
+    # No recommended model (AntiDeepfake-Small) unless a test asks for one: the page's verdicts are AASIST's.
+    env["AASIST_RECOMMENDED_MODEL"] = ""
     env.update(extra_env or {})
     log_path = work_dir / "app.log"
     url = f"http://127.0.0.1:{port}/"

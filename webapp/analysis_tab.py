@@ -27,9 +27,8 @@ from .recordings import (
     load_recording,
     preview_level,
 )
-from .settings import ANALYSES, DEFAULT_ANALYSIS, DEFAULT_MODEL, LIMITS, Limits
+from .settings import ANALYSES, DEFAULT_ANALYSIS, LIMITS, RECOMMENDED, Limits
 from .texts import (
-    CAVEAT,
     HOW_TO_READ,
     HOW_TO_READ_RAWNET2,
     HOW_TO_READ_W2V2,
@@ -37,33 +36,44 @@ from .texts import (
     HOW_TO_READ_TIMELINE,
     HSGAL_NOTE,
     STAGE_PROGRESS,
+    attention_beside_text,
+    beside_progress_text,
+    caveat_markdown,
     compare_option_text,
     comparing_text,
     downloading_text,
     limits_text,
     loading_model_text,
     model_choice_text,
+    recommended_choice_text,
 )
 from .updates import KEEP, bind, update_of
 
 FIGURE = dict(show_label=False, interactive=False, elem_classes="figure")
+SPECTRAL_LABEL, TEMPORAL_LABEL = "Frequency bands", "Moments"
 
 
-def shown(image) -> dict:
-    """An image component's update: the figure, or hidden when there is none."""
-    return gr.update(value=image, visible=image is not None)
+def shown(image, **changes) -> dict:
+    """An image component's update: the figure, or hidden when there is none (``changes``: its label, say)."""
+    return gr.update(value=image, visible=image is not None, **changes)
 
 
 def inner_figures(figures, result) -> dict:
     """What the model looked at, in the ``ResultView`` fields: AASIST's attention (over sinc bands, or over
-    W2V2-AASIST's learnt features), or RawNet2's bands and gates, each with its own guide."""
+    W2V2-AASIST's learnt features), or RawNet2's bands and gates, each with its own guide. The attention figures of
+    a model run beside the verdict (AASIST beside AntiDeepfake) are labelled with its name."""
     if figures.filter_scaling is not None:
         guide = HOW_TO_READ_RAWNET2
     elif result.attention is not None and result.attention.spectral_axis == "feature":
         guide = HOW_TO_READ_W2V2
     else:
         guide = HOW_TO_READ
-    return dict(spectral=shown(figures.spectral_attention), temporal=shown(figures.temporal_attention),
+    beside = figures.attention_model not in (None, result.model)
+    if beside:
+        guide = attention_beside_text(figures.attention_model, result.model) + guide
+    named = (lambda label: f"{figures.attention_model}: {label.lower()}") if beside else (lambda label: label)
+    return dict(spectral=shown(figures.spectral_attention, label=named(SPECTRAL_LABEL)),
+                temporal=shown(figures.temporal_attention, label=named(TEMPORAL_LABEL)),
                 filter_scaling=shown(figures.filter_scaling), heterogeneous=shown(figures.heterogeneous),
                 how_to_read=guide, hsgal_note=gr.update(visible=figures.spectral_attention is not None))
 
@@ -86,6 +96,7 @@ class ResultView:
     robustness_plot: gr.Image
     agreement: gr.HTML
     report: gr.DownloadButton
+    caveat: gr.Markdown  # the limits of the model that gave the verdict
 
 
 ResultUpdate = update_of(ResultView)
@@ -101,12 +112,13 @@ class AnalysisTab:
 
     # --- handlers -------------------------------------------------------------------------------------------------
 
-    def analyze(self, audio: str, model: str = DEFAULT_MODEL, analysis: str = DEFAULT_ANALYSIS,
+    def analyze(self, audio: str, model: str = RECOMMENDED, analysis: str = DEFAULT_ANALYSIS,
                 include_attention: bool = False, robustness: bool = False, compare_models: bool = False) -> dict:
         """API: the library's result dictionary (``DetectionResult.to_dict``) for one recording.
 
-        audio: a recording (WAV, FLAC, MP3, OGG, AIFF); model: "AASIST", "AASIST-L" or "RawNet2" (downloaded from
-        the Hub on first use; see `python -m aasist models`); analysis: "full" (the whole
+        audio: a recording (WAV, FLAC, MP3, OGG, AIFF); model: "recommended" (the page's default: AntiDeepfake-Small
+        once fetched, AASIST's result beside it in "beside"; until then AASIST, with "notice" saying why), or a
+        model of `python -m aasist models` (downloaded from the Hub on first use); analysis: "full" (the whole
         recording in 4 s windows) or "asvspoof" (the first 4 s, as the authors evaluate); include_attention: add the
         attention of the most decisive window; robustness: re-score under 8 benign edits and say whether the verdict
         holds ("robustness"); compare_models: score with the other published models too ("agreement").
@@ -115,9 +127,12 @@ class AnalysisTab:
         with self.uploads.using(audio):
             try:
                 loaded = load_recording(audio, self.limits.max_duration_s)
-                result = self.pool.analyze(loaded, model, analysis, with_attention=bool(include_attention))
+                plan = self.pool.plan(model)
+                result = self.pool.analyze(loaded, plan.model, analysis, with_attention=bool(include_attention))
                 result.file = file_name(audio)
                 add_demo_warnings(result, loaded, self.limits.max_duration_s)
+                if plan.beside:
+                    self.pool.add_beside(result, loaded, plan.beside)
                 if compare_models:  # neither runs without speech (ModelPool)
                     self.pool.add_agreement(result, loaded)
                 if robustness:
@@ -125,6 +140,8 @@ class AnalysisTab:
                 data = result.to_dict(include_attention=bool(include_attention))
                 if loaded.truncated:
                     data["truncated_to_s"] = self.limits.max_duration_s
+                if plan.notice:
+                    data["notice"] = plan.notice
                 return data
             except gr.Error:
                 raise
@@ -141,7 +158,11 @@ class AnalysisTab:
         from aasist.report import write_report
 
         def on_stage(step) -> None:
-            desc, unit = STAGE_PROGRESS.get(step.stage) or (comparing_text(self.pool.others(model)), "models")
+            if step.stage == "beside":
+                desc, unit = beside_progress_text(plan.beside), "models"
+            else:
+                desc, unit = STAGE_PROGRESS.get(step.stage) or (comparing_text(self.pool.others(plan.model)),
+                                                                "models")
             progress((step.done, step.total), desc=desc, unit=unit)
 
         def on_load(name: str):
@@ -154,12 +175,15 @@ class AnalysisTab:
             started = time.perf_counter()
             progress(0, desc="Reading the recording")
             loaded = load_recording(audio, self.limits.max_duration_s)
-            if not self.pool.is_loaded(model):  # a model downloaded on first use (RawNet2), or still loading
-                self.pool.get(model, download_progress=on_load(model))
+            plan = self.pool.plan(model)
+            if not self.pool.is_loaded(plan.model):  # a model downloaded on first use (RawNet2), or still loading
+                self.pool.get(plan.model, download_progress=on_load(plan.model))
             progress(0, desc="Analysing")
-            result = self.pool.analyze(loaded, model, analysis, with_attention=True, progress=on_stage)
+            result = self.pool.analyze(loaded, plan.model, analysis, with_attention=True, progress=on_stage)
             result.file = file_name(audio)
             add_demo_warnings(result, loaded, self.limits.max_duration_s, capture_settings(capture))
+            if plan.beside:
+                self.pool.add_beside(result, loaded, plan.beside, progress=on_stage)
             # Without speech there is no verdict: the robustness check and the comparison are not run, and say so.
             no_speech = result.no_speech
             compare, check = compare_models and not no_speech, robustness and not no_speech
@@ -167,11 +191,12 @@ class AnalysisTab:
                 robustness_summary = views.robustness_html(None, no_speech=True)
             else:
                 robustness_summary = KEEP if robustness else views.robustness_html(None)
-            yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started),
+            yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started, plan.notice),
                                warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
                                robustness_summary=robustness_summary,
                                robustness_plot=gr.update(value=None) if no_speech else KEEP,
-                               agreement=views.agreement_html(None, no_speech=no_speech and compare_models))
+                               agreement=views.agreement_html(None, no_speech=no_speech and compare_models),
+                               caveat=caveat_markdown(result.model))
             figures = draw_all(loaded, result, layout_for_width(figure_width))
             yield ResultUpdate(spectrogram=figures.spectrogram, **inner_figures(figures, result))
             if compare:
@@ -181,7 +206,8 @@ class AnalysisTab:
                 figures.robustness = render_figure(draw_robustness(result, figures.layout))
             if compare or check:
                 yield ResultUpdate(
-                    verdict=views.verdict_html(result, time.perf_counter() - started), result_json=result.to_dict(),
+                    verdict=views.verdict_html(result, time.perf_counter() - started, plan.notice),
+                    result_json=result.to_dict(),
                     robustness_summary=views.robustness_html(result.robustness) if check else KEEP,
                     robustness_plot=figures.robustness if check else gr.update(value=None),
                     agreement=views.agreement_html(result.agreement))
@@ -210,7 +236,8 @@ class AnalysisTab:
                 agreement = gr.HTML("", elem_id="agreement")
                 report = gr.DownloadButton("Download report (HTML)", interactive=False, size="sm",
                                            elem_id="report-button")
-                gr.Markdown(CAVEAT, elem_classes="caveat")
+                caveat = gr.Markdown(caveat_markdown(self.pool.recommended or self.pool.default),
+                                     elem_classes="caveat", elem_id="caveat")
         spectrogram = gr.Image(label="Spectrogram and spoof probability over time", elem_id="spectrogram",
                                buttons=["download", "fullscreen"], **FIGURE)
         gr.Markdown(HOW_TO_READ_TIMELINE, elem_classes="caveat")
@@ -222,9 +249,9 @@ class AnalysisTab:
         gr.Markdown("## What the model looked at")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
-                spectral = gr.Image(label="Frequency bands", elem_id="spectral-attention",
+                spectral = gr.Image(label=SPECTRAL_LABEL, elem_id="spectral-attention",
                                     buttons=["download", "fullscreen"], **FIGURE)
-                temporal = gr.Image(label="Moments", elem_id="temporal-attention",
+                temporal = gr.Image(label=TEMPORAL_LABEL, elem_id="temporal-attention",
                                     buttons=["download", "fullscreen"], **FIGURE)
                 filter_scaling = gr.Image(label="Inside RawNet2", elem_id="filter-scaling", visible=False,
                                           buttons=["download", "fullscreen"], **FIGURE)
@@ -237,7 +264,7 @@ class AnalysisTab:
             result_json = gr.JSON(label="Result", elem_id="result-json")
         self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, how_to_read,
                                  hsgal_note, heterogeneous, result_json, robustness_summary, robustness_plot,
-                                 agreement, report)
+                                 agreement, report, caveat)
         self._build_api()
         self._wire()
 
@@ -251,8 +278,11 @@ class AnalysisTab:
         self.figure_width = figure_width_input("analysis")
         self.level = gr.HTML("", elem_id="input-level")
         with gr.Row():
-            self.model = gr.Radio(models, value=self.pool.default, label="Model", elem_id="model",
-                                  info=model_choice_text(self.pool.on_demand))
+            info = model_choice_text(self.pool.on_demand)
+            if self.pool.recommended:
+                info = recommended_choice_text(self.pool.recommended, self.pool.default) + " " + info
+            self.model = gr.Radio(self.pool.choices(), value=self.pool.default_choice, label="Model", elem_id="model",
+                                  info=info)
             self.analysis = gr.Radio(ANALYSES, value=DEFAULT_ANALYSIS, label="Analysis", elem_id="analysis")
         with gr.Row():
             self.robustness = gr.Checkbox(True, label="Check robustness",
@@ -265,7 +295,7 @@ class AnalysisTab:
         self.examples = None
         if examples:
             self.examples = gr.Examples(
-                [[str(p), self.pool.default, DEFAULT_ANALYSIS] for p in examples],
+                [[str(p), self.pool.default_choice, DEFAULT_ANALYSIS] for p in examples],
                 inputs=[self.audio, self.model, self.analysis], label="Examples: one click analyses",
                 example_labels=[example_label(p) for p in examples], cache_examples=False, run_on_click=False,
                 api_visibility="private", elem_id="examples",

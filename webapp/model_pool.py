@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .errors import user_error
-from .texts import not_fetched_to_compare
-from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS
+from .texts import not_fetched_to_compare, recommended_failed_text, recommended_fetching_text
+from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS, RECOMMENDED
 
 if TYPE_CHECKING:
     from aasist.detector import DetectionResult, Detector
@@ -31,10 +31,33 @@ log = logging.getLogger("aasist.app")
 
 @dataclass(frozen=True)
 class LoadingState:
-    """Where the startup loading of the default model stands, for the page's status line."""
+    """Where the startup loading stands, for the page's status line."""
 
-    state: str  # "none" (nothing to say), "loading" or "failed"
-    error: str = ""  # why it failed
+    state: str  # "none" (nothing to say), "loading" or "failed" (the default model), "fetching" or "unavailable"
+    error: str = ""  # why it failed; for the recommended model ("fetching", "unavailable"), the page's sentence
+
+
+@dataclass
+class Fetch:
+    """The background fetch of the recommended model (``python app.py``), for the page's status line."""
+
+    state: str = "waiting"  # "waiting" (not started), "fetching", "ready" or "failed"
+    done_bytes: int = 0
+    total_bytes: int = 0  # 0: not known (yet), or nothing to download (a local copy)
+    error: str = ""  # why it failed, one sentence
+
+    def progress(self, done: int, total: int) -> None:
+        """``download_progress`` of ``Detector.from_pretrained``."""
+        self.done_bytes, self.total_bytes = done, total or 0
+
+
+@dataclass(frozen=True)
+class VerdictPlan:
+    """Which model gives the verdict for a model choice, which one runs beside it, and what the page says about it."""
+
+    model: str
+    beside: Optional[str] = None  # the model whose result and attention are shown beside the verdict
+    notice: str = ""  # why the verdict is not the recommended model's (still fetching, could not be fetched)
 
 
 class Startup:
@@ -63,10 +86,13 @@ class ModelPool:
     ``on_demand`` models (downloaded from the Hub) are never loaded at start-up."""
 
     def __init__(self, models: Sequence[str] = MODELS, concurrency: int = LIMITS.concurrency,
-                 on_demand: Sequence[str] = ON_DEMAND_MODELS):
+                 on_demand: Sequence[str] = ON_DEMAND_MODELS, recommended: Optional[str] = None):
         self.models = list(models)
         self.default = self.models[0]
         self.on_demand = [m for m in on_demand if m in self.models and m != self.default]
+        # The model the "Recommended" choice gives the verdict of once it is loaded (None: no such choice).
+        self.recommended = recommended if recommended in self.models and recommended != self.default else None
+        self.fetch = Fetch()
         self.slots = threading.BoundedSemaphore(concurrency)  # one per model run at a time
         self._detectors: dict = {}
         self._locks = {model: threading.Lock() for model in self.models}  # held while that model loads
@@ -127,6 +153,46 @@ class ModelPool:
         entry = registered(model)
         return entry is None or entry.fetched_to_compare
 
+    # --- the "Recommended" choice ------------------------------------------------------------------------------------
+
+    @property
+    def default_choice(self) -> str:
+        """The model choice selected when the page opens: "recommended" when there is a recommended model."""
+        return RECOMMENDED if self.recommended else self.default
+
+    def choices(self) -> list:
+        """The page's model choice, (label, value) pairs: "Recommended" first when there is a recommended model."""
+        models = [(m, m) for m in self.models]
+        return [(f"Recommended: {self.recommended}", RECOMMENDED), *models] if self.recommended else models
+
+    def plan(self, choice: str) -> VerdictPlan:
+        """Which model gives the verdict for ``choice`` (a model, or "recommended"), and which runs beside it.
+
+        "recommended": the recommended model once it is loaded, AASIST's result beside it; until then (or when it
+        cannot be had) the default model, with a notice saying why. A model whose registry entry names one to show
+        beside it (AntiDeepfake: AASIST) gets it, whichever way it was chosen.
+        """
+        from aasist.registry import registered
+
+        if choice == RECOMMENDED:
+            if self.recommended is None:
+                return VerdictPlan(self.default)
+            if self.loaded(self.recommended) is None:  # (starts loading it when nothing else does)
+                return VerdictPlan(self.default, notice=self.recommended_notice())
+            choice = self.recommended
+        self.check(choice)
+        entry = registered(choice)
+        beside = entry.shown_beside if entry is not None else None
+        return VerdictPlan(choice, beside if beside in self.models and beside != choice else None)
+
+    def recommended_notice(self) -> str:
+        """Why the recommended model does not give the verdict yet: still fetching, or could not be had."""
+        error = self.fetch.error or self.load_error(self.recommended) or ""
+        if error:
+            return recommended_failed_text(self.recommended, self.default, error)
+        return recommended_fetching_text(self.recommended, self.default, self.fetch.done_bytes,
+                                         self.fetch.total_bytes)
+
     def others(self, model: str) -> list:
         """The models other than ``model``: those a comparison adds."""
         return [m for m in self.models if m != model]
@@ -185,6 +251,23 @@ class ModelPool:
             Pipeline(detectors, protocol=result.protocol).add_agreement(result, audio, progress=progress,
                                                                         unavailable=unavailable)
 
+    def add_beside(self, result: DetectionResult, audio, model: str,
+                   progress: Optional[StageCallback] = None) -> None:
+        """Score the recording with ``model`` too (its attention included) and attach its result as
+        ``result.beside``; nothing without speech. A model that cannot be loaded is left out (logged)."""
+        from aasist.pipeline import Pipeline
+
+        if result.no_speech:
+            return
+        try:
+            beside = self.get(model)
+        except Exception as err:  # noqa: BLE001 - the verdict stands without it
+            log.warning("could not load %s to show beside %s: %s", model, result.model, err)
+            return
+        with self.compute_slot():
+            Pipeline([self.get(result.model)], protocol=result.protocol).add_beside(result, audio, beside,
+                                                                                    progress=progress)
+
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
         """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check; nothing
         without speech."""
@@ -207,13 +290,18 @@ class ModelPool:
 
     def loading_state(self) -> LoadingState:
         """"loading" until the default model is ready (only while a startup loader runs), "failed" if it could not
-        be loaded (until a later request loads it), else "none"."""
+        be loaded (until a later request loads it); then, with a recommended model, "fetching" while it is fetched
+        and "unavailable" when it could not be (``error``: the page's sentence); else "none"."""
         if not self.startup.started:
             return LoadingState("none")
         if not self.startup.done:
             return LoadingState("loading")
         if self.startup.error is not None and self.default not in self._detectors:  # (unless a retry worked)
             return LoadingState("failed", self.startup.error)
+        if self.recommended is not None and not self.is_loaded(self.recommended):
+            if self.fetch.state == "failed":
+                return LoadingState("unavailable", self.recommended_notice())
+            return LoadingState("fetching", self.recommended_notice())
         return LoadingState("none")
 
     def warm_up(self, models: Sequence[str]) -> None:
@@ -249,7 +337,25 @@ class ModelPool:
         # collector's sight turns the full collections that a click's figures trigger from ~0.3 s into ~0.05 s.
         gc.collect()
         gc.freeze()
-        self.warm_up([m for m in self.others(self.default) if m not in self.on_demand])
+        if self.recommended is not None:
+            self._fetch_recommended()
+        self.warm_up([m for m in self.others(self.default) if m not in self.on_demand and m != self.recommended])
+
+    def _fetch_recommended(self) -> None:
+        """Download (or find) the recommended model, load and warm it up; its progress and failure in ``fetch``."""
+        model = self.recommended
+        self.fetch.state = "fetching"
+        started = time.perf_counter()
+        try:
+            self.get(model, download_progress=self.fetch.progress, announce=False)
+        except Exception as err:  # noqa: BLE001 - the page says it, and AASIST's verdicts go on
+            self.fetch.error = self.load_errors[model] = getattr(err, "message", None) or str(err)
+            self.fetch.state = "failed"
+            log.warning("could not fetch the recommended model %s: %s", model, self.fetch.error)
+            return
+        log.info("recommended model %s fetched in %.1f s", model, time.perf_counter() - started)
+        self.warm_up([model])
+        self.fetch.state = "ready"
 
 
 def _source(detector) -> str:

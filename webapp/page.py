@@ -19,7 +19,7 @@ from .live_session import LiveSessions
 from .live_tab import LiveTab
 from .model_pool import ModelPool
 from .settings import ASSETS_DIR, EXAMPLES_DIR, LIMITS, Limits
-from .texts import TITLE
+from .texts import title_markdown
 from .updates import bind, update_of
 from .views import model_status_html
 
@@ -57,13 +57,14 @@ class ModelStatus:
         if loading.state == "none":
             return StatusUpdate(line=gr.update(value="", visible=False), timer=gr.Timer(active=False))
         return StatusUpdate(line=gr.update(value=model_status_html(loading), visible=True),
-                            timer=gr.Timer(active=loading.state == "loading"))
+                            timer=gr.Timer(active=loading.state in ("loading", "fetching")))
 
-    def tick(self) -> StatusUpdate:
-        """The timer's tick: nothing while the model is still loading (an update every second, even an unchanged
-        one, re-renders the page and stopped the live monitor's microphone stream from starting in 2 of 10 fresh
-        starts; 0 of 12 with this), else ``show()``."""
-        if self.pool.loading_state().state == "loading":
+    def tick(self, shown: str = "") -> StatusUpdate:
+        """The timer's tick: nothing while the model is still loading, or while the line the page ``shown`` would
+        not change (an update every second, even an unchanged one, re-renders the page and stopped the live monitor's
+        microphone stream from starting in 2 of 10 fresh starts; 0 of 12 with this), else ``show()``."""
+        loading = self.pool.loading_state()
+        if loading.state == "loading" or (loading.state != "none" and model_status_html(loading) == shown):
             return StatusUpdate()
         return self.show()
 
@@ -74,7 +75,7 @@ class ModelStatus:
         callback, outputs = bind(self.show, view)
         demo.load(callback, outputs=outputs, **options)
         callback, outputs = bind(self.tick, view)
-        view.timer.tick(callback, outputs=outputs, **options)
+        view.timer.tick(callback, inputs=view.line, outputs=outputs, **options)
 
 
 def build_demo(pool: Optional[ModelPool] = None, uploads: Optional[ApiUploads] = None,
@@ -91,7 +92,7 @@ def build_demo(pool: Optional[ModelPool] = None, uploads: Optional[ApiUploads] =
     # delete_cache: uploads and results are removed from the server an hour after they were made (checked every
     # 30 minutes), and all of them when it restarts.
     with gr.Blocks(title="AASIST: is this voice real?", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
-        gr.Markdown(TITLE)
+        gr.Markdown(title_markdown(pool.recommended))
         ModelStatus(pool).build(demo)
         with gr.Tabs() as tabs:
             with gr.Tab("Analyze a recording", id="single"):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aasist.registry import MODELS as REGISTERED_MODELS  # the table only: no torch
+from aasist.registry import RECOMMENDED_MODEL as REGISTERED_RECOMMENDED
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "assets"
@@ -14,7 +15,13 @@ EXAMPLES_DIR = Path(os.environ.get("AASIST_EXAMPLES_DIR", ASSETS_DIR / "examples
 AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".ogg", ".opus", ".aiff", ".aif"}
 
 MODELS = tuple(m.name for m in REGISTERED_MODELS)  # the page's model choice and comparison
-DEFAULT_MODEL = MODELS[0]  # selected on the page, loaded first at startup
+DEFAULT_MODEL = MODELS[0]  # loaded first at startup; the verdict until the recommended model is there
+# ``python app.py`` fetches this model in the background, and the page's first model choice, "Recommended", gives its
+# verdict with AASIST's beside it (AASIST's alone until it is there, or when it cannot be had). AASIST_RECOMMENDED_MODEL
+# names another built-in model, or "" for none: a deployment that must not use non-commercial weights (AntiDeepfake is
+# CC BY-NC-SA 4.0) sets it to "".
+RECOMMENDED_MODEL = os.environ.get("AASIST_RECOMMENDED_MODEL", REGISTERED_RECOMMENDED) or None
+RECOMMENDED = "recommended"  # the first model choice's value, on the page and in the API
 # Downloaded from the Hub when first chosen or compared, never at start-up (the others ship with the package).
 ON_DEMAND_MODELS = tuple(m.name for m in REGISTERED_MODELS if not m.packaged)
 # The shortest live hop at which each model keeps up on the Space's 2 cores (aasist.registry; 0: every hop).

@@ -4,20 +4,34 @@ cautions, is the library's: ``aasist.present``.)"""
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from aasist.present import MODEL_LIMITS
+from aasist.present import model_limits
 from aasist.speech import MIN_SPEECH_S
 
 from .settings import Limits
 
-TITLE = (
-    "# Is this voice real?\n"
-    "Record or upload speech. **AASIST**, an anti-spoofing model, estimates whether it is genuine human "
-    "speech (*bona fide*) or generated or converted by a machine (*spoof*), and shows what it listened to."
-)
 
-# The model's limits, first sentence of each paragraph in bold: the same text as every report.
-CAVEAT = "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in MODEL_LIMITS)
+
+def title_markdown(recommended: Optional[str] = None) -> str:
+    """The page's title and what it does: with a recommended model, that it gives the verdict and AASIST runs
+    beside it."""
+    if not recommended:
+        return ("# Is this voice real?\n"
+                "Record or upload speech. **AASIST**, an anti-spoofing model, estimates whether it is genuine human "
+                "speech (*bona fide*) or generated or converted by a machine (*spoof*), and shows what it listened to.")
+    return ("# Is this voice real?\n"
+            f"Record or upload speech. **{recommended}**, a detector trained on about 74,000 hours of real and "
+            "synthetic speech, estimates whether it is genuine human speech (*bona fide*) or generated or converted by "
+            "a machine (*spoof*); **AASIST**, the graph-attention model this demo began with, runs beside it and shows "
+            "what it listened to.")
+
+
+def caveat_markdown(model: str) -> str:
+    """The limits of the model that gives the verdict, first sentence of each paragraph in bold: the same text as
+    every report (``aasist.present.model_limits``)."""
+    return "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in model_limits(model))
+
 
 HOW_TO_READ_TIMELINE = f"""
 **How to read this.** Top: the spectrogram: time runs left to right, pitch from low (bottom) to high (top), and
@@ -119,6 +133,12 @@ def model_choice_text(on_demand: list) -> str:
         # Only W2V2-AASIST's cost is measured here (README "W2V2-AASIST"); the AntiDeepfake models' are not yet.
         parts.append(f"{and_list(chosen)}: downloaded when first chosen; slower than AASIST (W2V2-AASIST: about "
                      "0.8 s per 4 s of audio on 2 cores).")
+    licences: dict = {}  # the licences other than MIT, said where the models are offered
+    for name in on_demand:
+        entry = registered(name)
+        if entry is not None and entry.licence != "MIT":
+            licences.setdefault(entry.licence, []).append(name)
+    parts += [f"Licence of {and_list(names)}: {licence}." for licence, names in licences.items()]
     return " ".join(parts + ["Details of each model: the API and about tab."])
 
 
@@ -141,6 +161,37 @@ def not_fetched_to_compare(model: str) -> str:
 def loading_model_text(model: str) -> str:
     """The progress line while a model is fetched and prepared on first use."""
     return f"Getting {model} ready (first use: it is downloaded and prepared once)"
+
+
+def recommended_choice_text(model: str, default: str) -> str:
+    """What the "Recommended" model choice means, under the choice."""
+    return (f"Recommended: {model}'s verdict (far more accurate on real-world deepfakes), with {default}'s answer "
+            f"and attention beside it; {default}'s alone until {model} has been fetched from the Hub.")
+
+
+def beside_progress_text(model: str) -> str:
+    """The progress line while the model shown beside the verdict scores the recording."""
+    return f"Running {model} beside it"
+
+
+def attention_beside_text(beside: str, model: str) -> str:
+    """Markdown put before the attention guide when the attention shown is that of the model run beside the verdict."""
+    return (f"**These are {beside}'s figures, not {model}'s.** {model} gives the verdict and has no attention to "
+            f"show; {beside}, run beside it, shows what it looked at.\n\n")
+
+
+def recommended_fetching_text(model: str, default: str, done: int, total: int) -> str:
+    """The status line and the verdict's notice while the recommended model is fetched in the background (its
+    progress in steps of 10 %: the page's line changes ten times, not at every chunk)."""
+    got = f" ({int(10 * done / total) * 10} % of {total / 1e6:.0f} MB)" if total else ""
+    return (f"{model}, the stronger model, is still being fetched{got}: until it is ready, verdicts are {default}'s, "
+            "the weaker model's.")
+
+
+def recommended_failed_text(model: str, default: str, error: str) -> str:
+    """The status line and the verdict's notice when the recommended model could not be had (no Hub, say)."""
+    return (f"Verdicts are {default}'s: {model}, the stronger model, needs the Hugging Face Hub, and it could not be "
+            f"fetched ({error.rstrip('.')}).")
 
 
 def downloading_text(model: str, done: int, total) -> str:

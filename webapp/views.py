@@ -12,6 +12,7 @@ from aasist.present import (
     NO_INPUT_PROBLEMS,
     NOT_RUN_WITHOUT_SPEECH,
     agreement_summary,
+    beside_text,
     cautions,
     model_facts,
     percent_text,
@@ -36,8 +37,9 @@ LIVE_IDLE_STATUS = ('<div class="live-status" data-state="idle"><div class="live
 LIVE_LOG_EMPTY = '<div class="live-log-empty">Alarms and other events appear here.</div>'
 
 
-def verdict_html(result, elapsed_s: Optional[float] = None) -> str:
-    """The verdict card: headline, spoof probability, what was analysed, and the cautions. Without speech
+def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") -> str:
+    """The verdict card: headline, spoof probability, what was analysed, what the model run beside it says
+    (``beside_text``), the cautions, and ``notice`` (why the verdict is not the recommended model's). Without speech
     (verdict "no_speech") the card is grey, says why there is no verdict, and shows no probability as if it meant
     something."""
     from aasist.plots import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
@@ -58,6 +60,13 @@ def verdict_html(result, elapsed_s: Optional[float] = None) -> str:
     if elapsed_s is not None:
         details += f" · analysed in {elapsed_s:.1f} s"
     caution_html = "".join(f'<div class="verdict-caution">{html.escape(text)}</div>' for text in cautions(result))
+    beside = beside_text(result)
+    if beside:
+        agree = str(result.beside.verdict == term).lower()
+        caution_html = (f'<div class="verdict-beside" data-model="{html.escape(result.beside.model)}" '
+                        f'data-agree="{agree}">{html.escape(beside)}</div>{caution_html}')
+    if notice:
+        caution_html += f'<div class="verdict-notice">{html.escape(notice)}</div>'
     if no_speech:  # the technical term would only repeat the headline; no number, no bar
         headline = html.escape(verdict_headline(term))
         probability = (f'<div class="verdict-prob" data-meaningful="false">Spoof probability: '
@@ -132,6 +141,8 @@ def model_status_html(loading: LoadingState) -> str:
     if loading.state == "failed":
         text = (f"The model could not be loaded: {html.escape(loading.error)} Analyze tries again; the other "
                 "model may still work.")
+    elif loading.state in ("fetching", "unavailable"):  # the recommended model (``ModelPool.loading_state``)
+        text = html.escape(loading.error)
     else:
         text = LOADING_MODEL
     return f'<div class="model-status" data-state="{loading.state}">{text}</div>'
