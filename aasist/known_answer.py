@@ -3,11 +3,12 @@
 The released weights of RawNet2, W2V2-AASIST and the AntiDeepfake models cannot be downloaded where this project is
 built, so a loader bug (a tensor loaded into the wrong layer, a wrong normalisation) would first show on a Space. The
 first time such a model's file is loaded from the Hub (or from its cache), ``Detector.from_pretrained`` scores the
-example recordings of ``assets/examples`` with it (their names say their label: ``real_*`` bona fide,
-``synthetic_*`` spoof; whole-recording analysis, verdict at 0.5; a recording without speech is not counted), and the
-count is recorded beside the file's SHA-256 record (``aasist.cache``), for the same file and Hub commit: later loads
-read it, a new file is checked again. A model that called fewer than half of them right gets the result warning
-``weights_suspect`` next to its verdicts (``aasist.present.weights_suspect_text``).
+example recordings of ``assets/examples`` with it (``aasist/assets/examples`` in an installed package; their names
+say their label: ``real_*`` bona fide, ``synthetic_*`` spoof; whole-recording analysis, verdict at 0.5; a recording
+without speech is not counted), and the count is recorded beside the file's SHA-256 record (``aasist.cache``), for
+the same file and Hub commit: later loads read it, a new file is checked again. A model that called fewer than half
+of them right gets the result warning ``weights_suspect`` next to its verdicts
+(``aasist.present.weights_suspect_text``).
 
     check = for_loaded(detector)          # KnownAnswer, or None where no check applies or it could not run
     check.correct, check.total, check.suspect
@@ -37,7 +38,16 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aasist.known_answer")
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "assets" / "examples"  # the page's example clips
+
+def _examples_dir() -> Path:
+    """The example clips (the page's): ``aasist/assets/examples`` in an installed package (pyproject.toml ships the
+    checkout's ``assets/examples`` there), else ``assets/examples`` of the checkout."""
+    package = Path(__file__).resolve().parent
+    installed = package / "assets" / "examples"
+    return installed if installed.is_dir() else package.parent / "assets" / "examples"
+
+
+EXAMPLES_DIR = _examples_dir()
 WEIGHTS_SUSPECT = "weights_suspect"  # the result warning's code
 
 
