@@ -31,6 +31,7 @@ from .settings import ANALYSES, DEFAULT_ANALYSIS, DEFAULT_MODEL, LIMITS, Limits
 from .texts import (
     CAVEAT,
     HOW_TO_READ,
+    HOW_TO_READ_ANTIDEEPFAKE,
     HOW_TO_READ_RAWNET2,
     HOW_TO_READ_W2V2,
     HOW_TO_READ_ROBUSTNESS,
@@ -56,16 +57,20 @@ def shown(image) -> dict:
 
 def inner_figures(figures, result) -> dict:
     """What the model looked at, in the ``ResultView`` fields: AASIST's attention (over sinc bands, or over
-    W2V2-AASIST's learnt features), or RawNet2's bands and gates, each with its own guide."""
+    W2V2-AASIST's learnt features), RawNet2's bands and gates, or AntiDeepfake's per-frame scores, each with its own
+    guide."""
     if figures.filter_scaling is not None:
         guide = HOW_TO_READ_RAWNET2
+    elif figures.frame_scores is not None:
+        guide = HOW_TO_READ_ANTIDEEPFAKE
     elif result.attention is not None and result.attention.spectral_axis == "feature":
         guide = HOW_TO_READ_W2V2
     else:
         guide = HOW_TO_READ
     return dict(spectral=shown(figures.spectral_attention), temporal=shown(figures.temporal_attention),
-                filter_scaling=shown(figures.filter_scaling), heterogeneous=shown(figures.heterogeneous),
-                how_to_read=guide, hsgal_note=gr.update(visible=figures.spectral_attention is not None))
+                filter_scaling=shown(figures.filter_scaling), frame_scores=shown(figures.frame_scores),
+                heterogeneous=shown(figures.heterogeneous), how_to_read=guide,
+                hsgal_note=gr.update(visible=figures.spectral_attention is not None))
 
 
 @dataclass
@@ -78,6 +83,7 @@ class ResultView:
     spectral: gr.Image
     temporal: gr.Image
     filter_scaling: gr.Image  # RawNet2's look inside, in place of AASIST's attention
+    frame_scores: gr.Image  # AntiDeepfake's per-frame scores, in place of AASIST's attention
     how_to_read: gr.Markdown
     hsgal_note: gr.Markdown
     heterogeneous: gr.Image
@@ -228,6 +234,8 @@ class AnalysisTab:
                                     buttons=["download", "fullscreen"], **FIGURE)
                 filter_scaling = gr.Image(label="Inside RawNet2", elem_id="filter-scaling", visible=False,
                                           buttons=["download", "fullscreen"], **FIGURE)
+                frame_scores = gr.Image(label="AntiDeepfake, frame by frame", elem_id="frame-scores", visible=False,
+                                        buttons=["download", "fullscreen"], **FIGURE)
             with gr.Column(scale=1, min_width=260):
                 how_to_read = gr.Markdown(HOW_TO_READ, elem_id="how-to-read")
         hsgal_note = gr.Markdown(HSGAL_NOTE, elem_id="hsgal-note")
@@ -235,9 +243,9 @@ class AnalysisTab:
                                  **FIGURE)
         with gr.Accordion("Result as data (JSON)", open=False):
             result_json = gr.JSON(label="Result", elem_id="result-json")
-        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, how_to_read,
-                                 hsgal_note, heterogeneous, result_json, robustness_summary, robustness_plot,
-                                 agreement, report)
+        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, frame_scores,
+                                 how_to_read, hsgal_note, heterogeneous, result_json, robustness_summary,
+                                 robustness_plot, agreement, report)
         self._build_api()
         self._wire()
 
