@@ -13,6 +13,8 @@ written to load the authors' checkpoints (nii-yamagishilab/AntiDeepfake, ``model
   ``proj_fc``. Index 1 is the real class: the authors score with ``logits[:, 1]``, and the spoof probability is
   softmax index 0, as for the project's other models.
 - ``forward_seg``: the same ``proj_fc`` applied to every frame's features (the authors' ``forward_seg``).
+  ``forward(x, capture)`` puts them in ``capture`` from the features it pools (no second pass through the front end):
+  the detector's ``FrameScores`` (``aasist.frame_scores``), the model's own per-frame reading.
 
 Key names: the authors' checkpoints (Zenodo record 15580543's ``.ckpt``, the nii-yamagishilab Hub repos) hold
 ``m_ssl.model.*`` (fairseq's ``Wav2Vec2Model``, with its pre-training parts) and ``proj_fc.*``. What the Hub copies
@@ -38,6 +40,7 @@ ARCHITECTURE = "AntiDeepfake"
 SAMPLE_RATE = 16000
 FRAME_SAMPLES = 320  # the feature extractor's total stride (5 x 2**6): one feature per 20 ms
 FRAME_RECEPTIVE_SAMPLES = 400  # what one frame's conv features see (25 ms); the shortest input that gives a frame
+FRAME_LOGITS_KEY = "frame_logits"  # forward's capture: forward_seg's per-frame logits (B, frames, 2)
 
 # Recordings up to this long are scored whole, as the authors score every recording; a longer one is cut into windows
 # of this length (hop: the detector's, by default one window after another, the last aligned to the end). 13 s is the
@@ -88,8 +91,9 @@ def normalise(x: Tensor) -> Tensor:
 
 
 class AntiDeepfake(nn.Module):
-    """``forward(x)``: (B, samples) waveforms at 16 kHz, each a whole recording (or one window of a long one) ->
-    logits (B, 2), index 1 real. ``forward_seg(x)``: per-frame logits (B, frames, 2), one per 20 ms."""
+    """``forward(x, capture=None)``: (B, samples) waveforms at 16 kHz, each a whole recording (or one window of a long
+    one) -> logits (B, 2), index 1 real; with a ``capture`` dict, also the per-frame logits (``FRAME_LOGITS_KEY``).
+    ``forward_seg(x)``: per-frame logits (B, frames, 2), one per 20 ms."""
 
     def __init__(self, config: Optional[dict] = None):
         super().__init__()
@@ -108,8 +112,11 @@ class AntiDeepfake(nn.Module):
         own. Rows of a batch are normalised separately, so batching changes nothing."""
         return self.frontend(normalise(x)).last_hidden_state
 
-    def forward(self, x: Tensor) -> Tensor:
-        return self.proj_fc(self.features(x).mean(dim=1))
+    def forward(self, x: Tensor, capture: Optional[dict] = None) -> Tensor:
+        features = self.features(x)
+        if capture is not None:  # forward_seg from the same features: one more small matrix product
+            capture[FRAME_LOGITS_KEY] = self.proj_fc(features)
+        return self.proj_fc(features.mean(dim=1))
 
     def forward_seg(self, x: Tensor) -> Tensor:
         """Per-frame logits (B, frames, 2): ``proj_fc`` on each frame's features (frame i starts at sample

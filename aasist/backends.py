@@ -2,8 +2,8 @@
 
 A backend takes a float32 array (batch, 64600) and returns the logits (batch, 2) as numpy, plus, when asked, the
 tensors the model's ``forward(x, capture)`` fills: AASIST's attention (named as in ``model.attention_keys()``),
-RawNet2's sinc band magnitudes and filter-wise scales (``rawnet2.capture_keys()``). The detector does not care which
-backend it has.
+RawNet2's sinc band magnitudes and filter-wise scales (``rawnet2.capture_keys()``), AntiDeepfake's per-frame logits
+(``antideepfake.FRAME_LOGITS_KEY``; torch only). The detector does not care which backend it has.
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from .antideepfake import AntiDeepfake
 from .model import AASIST
 from .rawnet2 import RawNet2
 
-CAPTURING = (AASIST, RawNet2)  # architectures whose forward takes a capture dict
+CAPTURING = (AASIST, RawNet2, AntiDeepfake)  # architectures whose forward takes a capture dict
 
 
 class Backend(Protocol):
@@ -25,7 +26,7 @@ class Backend(Protocol):
     supports_attention: bool
 
     def run(self, windows: np.ndarray, with_attention: bool = False) -> tuple:
-        """-> (logits (B, 2) float32, dict of captured arrays (attention, filter scales) or None)."""
+        """-> (logits (B, 2) float32, dict of captured arrays (attention, filter scales, frame logits) or None)."""
         ...
 
 

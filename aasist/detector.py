@@ -20,6 +20,7 @@ from .audio import Audio, AudioError, DecodedStream, load_audio, prepare_wavefor
 from .backends import Backend, TorchBackend
 from .diagnostics import SignalMeter, for_architecture
 from .filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
+from .frame_scores import FrameScores, frame_scores, is_frame_scores_capture
 from .model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from .present import one_sentence
 from .speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
@@ -171,6 +172,7 @@ class DetectionResult:
     weights_sha256: Optional[str] = None  # of the model's weights file, for reports
     weights_check: Optional[str] = None  # how that checksum was checked (``weights.Checkpoint.sha256_note``)
     filter_scaling: Optional[FilterScaling] = None  # RawNet2's counterpart of ``attention``
+    frame_scores: Optional[FrameScores] = None  # AntiDeepfake's: its per-frame logits (forward_seg)
     speech: Optional[SpeechPresence] = None  # where the recording holds speech; None when not looked for
     architecture: Optional[str] = None  # of the model that scored it (a key of ``weights.ARCHITECTURES``)
     # Another model's result for the same recording, shown beside this verdict (AASIST's, with its attention, beside
@@ -208,6 +210,8 @@ class DetectionResult:
             result["attention"] = self.attention.to_dict()
         if include_attention and self.filter_scaling is not None:
             result["filter_scaling"] = self.filter_scaling.to_dict()
+        if include_attention and self.frame_scores is not None:
+            result["frame_scores"] = self.frame_scores.to_dict()
         if self.robustness is not None:
             result["robustness"] = self.robustness.to_dict()
         if self.agreement is not None:
@@ -369,7 +373,8 @@ class Detector:
         ``progress(done, total)`` after each batch of windows. ``window_offset_s`` starts the window grid that much
         later (see ``WindowGeometry``; the robustness check's grid shift). Several models and the robustness check
         are put together by ``aasist.pipeline.Pipeline``. ``with_attention`` explains the most decisive window:
-        ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2.
+        ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2, ``result.frame_scores`` for
+        AntiDeepfake.
 
         Speech presence comes first (``aasist.speech``): with less than ``MIN_SPEECH_S`` of speech in what the model
         scores, the verdict is ``NO_SPEECH``. ``speech``: the recording's presence when already known (another
@@ -456,6 +461,8 @@ class Detector:
             start = scored.starts[i]
             if is_filter_scaling_capture(raw):
                 result.filter_scaling = filter_scaling(raw, i, start, scored.tiled)
+            elif is_frame_scores_capture(raw):
+                result.frame_scores = frame_scores(raw, i, start, min(start + geometry.window, scored.num_samples))
             else:
                 result.attention = window_attention(raw, i, start, scored.tiled, node_layout(self.architecture))
         return result

@@ -1,5 +1,5 @@
-"""Figures for one analysis: the spectrogram with the spoof probability over time, and the attention (AASIST) or the
-filter-wise scaling (RawNet2) of the most decisive window.
+"""Figures for one analysis: the spectrogram with the spoof probability over time, and the attention (AASIST), the
+filter-wise scaling (RawNet2) or the per-frame scores (AntiDeepfake) of the most decisive window.
 
 Built for speed on a 2-core CPU (the web demo draws them for every click):
 - each figure is a plain ``matplotlib.figure.Figure`` on an Agg canvas (no pyplot: no global state, safe in the
@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Optional
 
 import numpy as np
@@ -74,6 +75,7 @@ class Figures:
     heterogeneous: Optional[np.ndarray] = None  # only when the HS-GAL attention is not uniform
     robustness: Optional[np.ndarray] = None  # only when the result has a robustness check
     filter_scaling: Optional[np.ndarray] = None  # only for a RawNet2 result with its filter scaling
+    frame_scores: Optional[np.ndarray] = None  # only for an AntiDeepfake result with its per-frame scores
     # The model whose attention the attention figures show: the result's own, or the one run beside it (AASIST beside
     # AntiDeepfake, which has none); None without attention figures.
     attention_model: Optional[str] = None
@@ -374,6 +376,7 @@ class _Timeline:
     decisive: int  # the window shown in the attention plots; -1 when there is none
     analysed_to: Optional[float]  # the authors' protocol: where the part analysed ends, when before the end
     no_verdict_note: str
+    shown_in: str = "attention plots"  # the figure that looks inside the decisive window
 
     @property
     def subtitle(self) -> str:
@@ -405,7 +408,9 @@ def _timeline(audio, result) -> _Timeline:
                      no_speech=result.verdict == "no_speech", windows=windows,
                      decisive=result.most_decisive_window if windows else -1,
                      analysed_to=analysed_to if cut else None,
-                     no_verdict_note=f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}")
+                     no_verdict_note=f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}",
+                     shown_in="frame-by-frame plot" if getattr(result, "frame_scores", None) is not None
+                     else "attention plots")
 
 
 @dataclass
@@ -540,9 +545,9 @@ def _mark_decisive_window(spec, prob, t: _Timeline, layout: Layout) -> None:
     end = t.end_of(w)
     spec.add_patch(Rectangle((w.start_s, 60), end - w.start_s, NYQUIST - 120, fill=False, edgecolor="white",
                              lw=1.6, ls=(0, (5, 3)), zorder=4))
-    label, x, ha = "window shown in the attention plots", w.start_s + 0.008 * t.duration, "left"
+    label, x, ha = f"window shown in the {t.shown_in}", w.start_s + 0.008 * t.duration, "left"
     if layout.narrow:  # shorter, and inside the panel: from the window's end leftwards when it ends far right
-        label = "in the attention plots"
+        label = f"in the {t.shown_in}"
         x, ha = _inside(spec, label, layout.tick_size, x, ha)
         if ha == "right":
             x, ha = _inside(spec, label, layout.tick_size, end - 0.008 * t.duration, "right")
@@ -1115,6 +1120,112 @@ def _label_narrow_blocks(ax, block_scales: list, width: int, layout: Layout = DE
                 fontsize=layout.tick_size, color=MUTED)
 
 
+# --- AntiDeepfake's per-frame scores --------------------------------------------------------------------------------
+
+FRAME_AXIS_LABEL = "Time in the recording (s)"
+FRAME_COLOR = "#334155"  # slate-700: the frames' curve
+POOLED_COLOR = KEPT_COLOR  # the window's own score, apart from the curve
+_FRAME_LW = {False: 0.9, True: 0.6}  # thinner when narrow: the same frames in a third of the width
+_POOLED_DASH = (0, (3, 2))
+
+
+@dataclass(frozen=True)
+class _FrameTexts:
+    """The frame-scores figure's title, subtitle and the legend's label of the window's own score."""
+
+    title: str
+    subtitle: str
+    pooled: str  # what the dashed line is, with its value
+    pooled_probability: float  # the window's spoof probability, from its pooled logits
+
+
+def _frame_texts(result, scores) -> _FrameTexts:
+    name = Path(str(result.model)).name or "AntiDeepfake"  # a checkpoint folder's path: its last part
+    n = len(scores.times_s)
+    whole = float(scores.start_s) == 0.0 and float(scores.end_s) >= float(result.duration_s) - 1e-3
+    where = (f"The whole recording ({float(scores.end_s):.2f} s, scored whole)" if whole else
+             f"The most decisive window, {float(scores.start_s):.2f}–{float(scores.end_s):.2f} s")
+    subtitle = (f"{where}, {n} frames: the model's own reading of each frame (its head on the frame's features, the "
+                f"authors' forward_seg). The {'recording' if whole else 'window'}'s score is the mean of the frames' "
+                "logits. Not attention.")
+    pooled = float(result.windows[scores.window_index].spoof_probability)
+    return _FrameTexts(f"{name}, frame by frame: spoof probability of each 20 ms frame", subtitle,
+                       f"the {'recording' if whole else 'window'}'s score: {short_percent_text(pooled)} (from the "
+                       "frames' mean logits)", pooled)
+
+
+def draw_frame_scores(result, layout: Layout = DESKTOP) -> Optional[Figure]:
+    """AntiDeepfake's spoof probability of each 20 ms frame of its most decisive window (``result.frame_scores``),
+    a step per frame on the recording's time axis, shaded where it is over the threshold, with the window's own
+    score dashed; ``None`` without frame scores."""
+    scores = getattr(result, "frame_scores", None)
+    if scores is None:
+        return None
+    texts = _frame_texts(result, scores)
+    no_speech = result.verdict == "no_speech"
+    fig, ax, legend = _narrow_frame_panel(texts, layout) if layout.narrow else _desktop_frame_panel(texts)
+
+    times, p = np.asarray(scores.times_s, dtype=float), np.asarray(scores.spoof_probability, dtype=float)
+    ax.axhspan(THRESHOLD, 1 + _EDGE, color=NO_SPEECH_BG if no_speech else SPOOF_BG, zorder=0, lw=0)
+    ax.axhspan(-_EDGE, THRESHOLD, color=NO_SPEECH_BG if no_speech else BONAFIDE_BG, zorder=0, lw=0)
+    ax.axhline(THRESHOLD, color=MUTED, lw=1, ls=(0, (4, 3)), zorder=1)
+    ax.fill_between(times, THRESHOLD, p, where=p >= THRESHOLD, step="mid", color=SPOOF_COLOR, alpha=0.3, lw=0,
+                    zorder=2)
+    ax.plot(times, p, drawstyle="steps-mid", color=FRAME_COLOR, lw=_FRAME_LW[layout.narrow], zorder=3,
+            gid="frame-scores")
+    ax.axhline(texts.pooled_probability, color=POOLED_COLOR, lw=1.6, ls=_POOLED_DASH, zorder=4, gid="pooled-score")
+    if layout.narrow:
+        _label_probability_narrow(ax, no_speech, layout)
+    else:
+        _label_probability_desktop(ax, no_speech)
+        ax.set_ylabel("Spoof probability\nof the frame")
+    ax.set_ylim(-_EDGE, 1 + _EDGE)
+    ax.set_xlim(float(scores.start_s), float(scores.end_s))
+    ax.set_xlabel(FRAME_AXIS_LABEL)
+    _legend_frames(fig, texts, legend, layout)
+    return fig
+
+
+def _desktop_frame_panel(texts: _FrameTexts) -> tuple:
+    """(figure, axes, legend place): one panel, the legend over its right end."""
+    import textwrap
+
+    subtitle = textwrap.wrap(texts.subtitle, 150)
+    top = 0.75 + 0.2 * len(subtitle)
+    bottom, height, legend_in = 0.6, 1.9, 0.3
+    fig = _new_figure(top + legend_in + height + bottom)
+    _title(fig, texts.title, "\n".join(subtitle))
+    ax = _axes(fig, 0.75, bottom, WIDTH_IN - 1.45, height)
+    w, h = fig.get_size_inches()
+    return fig, ax, dict(loc="lower right", bbox_to_anchor=(1 - 0.7 / w, (bottom + height) / h), ncols=2,
+                         borderaxespad=0.2)
+
+
+def _narrow_frame_panel(texts: _FrameTexts, layout: Layout) -> tuple:
+    """The panel full width, the legend under its time axis, one entry a line."""
+    col = _Column(layout, texts.title, texts.subtitle)
+    width = col.width_in - NARROW_LEFT_IN - NARROW_RIGHT_IN
+    panel = col.slot(1.5, above_in=0.08, below_in=NARROW_X_LABELS_IN)
+    legend_top = col.used_in
+    col.slot(_lines_in(layout.tick_size, 3) + 0.15)
+    fig = col.figure()
+    place = dict(loc="upper left", bbox_to_anchor=(col.x(NARROW_MARGIN_IN), col.y(legend_top)), ncols=1,
+                 borderaxespad=0)
+    return fig, col.axes(panel, NARROW_LEFT_IN, width), place
+
+
+def _legend_frames(fig: Figure, texts: _FrameTexts, place: dict, layout: Layout) -> None:
+    from matplotlib.lines import Line2D
+
+    pooled = texts.pooled.replace(" (", "\n(") if layout.narrow else texts.pooled
+    handles = [Line2D([0], [0], color=FRAME_COLOR, lw=0.9),
+               Line2D([0], [0], color=POOLED_COLOR, lw=1.6, ls=_POOLED_DASH)]
+    legend = fig.legend(handles, ["each 20 ms frame", pooled], fontsize=layout.tick_size, frameon=False,
+                        handlelength=2.4, columnspacing=1.6, **place)
+    for text in legend.get_texts():
+        text.set_color(INK)
+
+
 # --- robustness ---------------------------------------------------------------------------------------------------
 
 ROBUSTNESS_TITLE = "Would the verdict survive small, harmless changes?"
@@ -1256,7 +1367,8 @@ def _narrow_robustness(check, rows: list, layout: Layout) -> Figure:
 
 def draw_all(audio, result, layout: Layout = DESKTOP) -> Figures:
     """Draw and render every figure of one analysis for ``layout`` (attention figures only when the result, or the
-    one beside it, has attention; the filter-scaling figure only when ``result.filter_scaling`` is set)."""
+    one beside it, has attention; the filter-scaling figure only when ``result.filter_scaling`` is set, the
+    frame-scores figure only when ``result.frame_scores`` is)."""
     figures, images, timings = {}, {}, {}
     drawers = [("spectrogram", lambda: draw_spectrogram(audio, result, layout))]
     attended = _attended(result)
@@ -1268,6 +1380,8 @@ def draw_all(audio, result, layout: Layout = DESKTOP) -> Figures:
         ]
     if getattr(result, "filter_scaling", None) is not None:
         drawers.append(("filter_scaling", lambda: draw_filter_scaling(audio, result, layout)))
+    if getattr(result, "frame_scores", None) is not None:
+        drawers.append(("frame_scores", lambda: draw_frame_scores(result, layout)))
     if getattr(result, "robustness", None) is not None:
         drawers.append(("robustness", lambda: draw_robustness(result, layout)))
     for name, drawer in drawers:

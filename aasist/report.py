@@ -49,6 +49,9 @@ FIGURE_CAPTIONS = {
                                    "decisive window.",
     "filter_scaling": "RawNet2's most decisive window: what each fixed frequency band passed in, and the gate of each "
                       "learnt filter after each block (filters mix the bands).",
+    "frame_scores": "AntiDeepfake's own reading of each 20 ms frame of its most decisive window (the whole recording "
+                    "when scored whole): the spoof probability of its head on each frame's features. The window's "
+                    "score is the mean of the frames' logits; this is not attention.",
 }
 
 MAX_REGIONS_LISTED = 30  # speech regions listed in the details (a long recording has hundreds)
@@ -286,7 +289,7 @@ def _figures_section(desktop, phone=None, result=None) -> str:
     learnt = getattr(getattr(result, "attention", None), "spectral_axis", "hz") == "feature"  # W2V2-AASIST
     blocks = []
     for name in ("spectrogram", "robustness", "spectral_attention", "temporal_attention", "heterogeneous",
-                 "filter_scaling"):
+                 "filter_scaling", "frame_scores"):
         image = getattr(desktop, name, None)
         if image is None:
             continue

@@ -16,6 +16,7 @@ import soundfile as sf
 import torch
 
 from aasist.antideepfake import (
+    FRAME_LOGITS_KEY,
     FRONT_END,
     STRUCTURES,
     W2V_LARGE_CONFIG,
@@ -76,6 +77,79 @@ def test_forward_seg_gives_the_head_on_each_20_ms_frame(reference, reduced):
         frames, logits = reduced["small"].forward_seg(x), reduced["small"](x)
     assert frames.shape == (1, 201, 2)
     assert torch.allclose(frames.mean(dim=1), logits, atol=1e-5)  # the head is linear: its mean is the whole's
+
+
+def _conv_frames(samples: int, config: dict) -> int:
+    """How many frames wav2vec 2.0's conv front end gives for ``samples``: each convolution, unpadded, in turn."""
+    from aasist.fairseq_wav2vec2 import conv_layers
+
+    for _, kernel, stride in conv_layers(config["conv_feature_layers"]):
+        samples = (samples - kernel) // stride + 1
+    return samples
+
+
+@pytest.mark.parametrize("structure", STRUCTURE_NAMES)
+def test_frame_logits_come_from_the_same_pass_and_average_to_the_pooled_logits(reference, reduced, structure):
+    """``forward(x, capture)``: forward_seg's per-frame logits from the features it pools, the pooled logits as
+    without a capture; the frames' mean is the pooled logits (the head is linear and mean pooling commutes with it),
+    to float32 rounding; one frame per 320 samples, as the conv front end's arithmetic gives."""
+    config = reference["json"]["configs"][structure]
+    for i, length in enumerate(reference["json"]["lengths"]):
+        x = torch.from_numpy(reference["outputs"][f"{structure}_x{i}"]).float()[None]
+        capture = {}
+        with torch.inference_mode():
+            logits, plain = reduced[structure](x, capture), reduced[structure](x)
+        frames = capture[FRAME_LOGITS_KEY]
+        assert torch.equal(logits, plain)  # the capture changes nothing in the logits
+        assert frames.shape == (1, _conv_frames(length, config), 2) == (1, (length - 400) // 320 + 1, 2)
+        assert torch.allclose(frames.mean(dim=1), logits, rtol=0, atol=1e-5)
+    assert [_conv_frames(n, config) for n in reference["json"]["lengths"]] == [124, 201, 316]
+
+
+@pytest.mark.parametrize("structure", STRUCTURE_NAMES)
+def test_analyze_with_attention_gives_each_frames_spoof_probability_in_time(reference, antideepfake_reference_folders,
+                                                                            structure):
+    """Through the detector (a checkpoint folder, on torch): the recording scored whole has its frames' logits, each
+    frame at the centre of the 400 samples its conv features see, their mean the authors' logits."""
+    from aasist.detector import Detector
+    from aasist.frame_scores import FrameScores
+
+    detector = Detector.from_pretrained(str(antideepfake_reference_folders[structure]))
+    for i, length in enumerate(reference["json"]["lengths"]):
+        x = reference["outputs"][f"{structure}_x{i}"].astype(np.float32)
+        result = detector.analyze(x, sample_rate=16000, find_speech=False, with_attention=True)
+        frames = result.frame_scores
+        assert isinstance(frames, FrameScores) and result.attention is None and result.filter_scaling is None
+        n = (length - 400) // 320 + 1
+        assert frames.logits.shape == (n, 2) and (frames.start_s, frames.end_s) == (0.0, length / 16000)
+        assert frames.times_s == pytest.approx((np.arange(n) * 320 + 200) / 16000)
+        authors = reference["outputs"][f"{structure}_logits{i}"].reshape(-1)
+        assert np.abs(frames.mean_logits - authors).max() <= 1e-4
+        assert frames.mean_logits[1] == pytest.approx(result.score, abs=1e-5)
+        softmax = torch.softmax(torch.from_numpy(frames.logits).double(), dim=-1)[:, 0].numpy()
+        assert frames.spoof_probability == pytest.approx(softmax, abs=1e-12)
+    data = result.to_dict(include_attention=True)["frame_scores"]
+    assert set(data) == {"window_index", "start_s", "end_s", "frame_hop_s", "frame_span_s", "times_s", "logits",
+                         "spoof_probability"}
+    assert (data["frame_hop_s"], data["frame_span_s"]) == (0.02, 0.025) and len(data["logits"]) == n
+    assert "frame_scores" not in result.to_dict()
+    assert detector.analyze(x, sample_rate=16000, find_speech=False).frame_scores is None
+
+
+def test_frame_scores_of_a_long_recording_are_the_decisive_windows(reference, reduced):
+    from aasist.backends import TorchBackend
+    from aasist.detector import Detector
+
+    detector = Detector(TorchBackend(reduced["small"], "cpu"), model_name="AntiDeepfake-Small",
+                        architecture="AntiDeepfake")
+    longer = np.tile(reference["outputs"]["small_x0"].astype(np.float32), 6)[: WINDOW_SAMPLES + 16000]  # 14 s
+    result = detector.analyze(longer, sample_rate=16000, find_speech=False, with_attention=True)
+    i = result.most_decisive_window
+    window, frames = result.windows[i], result.frame_scores
+    assert frames.window_index == i and (frames.start_s, frames.end_s) == (window.start_s, window.end_s)
+    assert len(frames.logits) == (WINDOW_SAMPLES - 400) // 320 + 1  # 649
+    assert frames.times_s[0] == pytest.approx(window.start_s + 0.0125)
+    assert frames.mean_logits[1] == pytest.approx(window.score, abs=1e-5)
 
 
 @pytest.mark.parametrize("name, config", [("w2v_small", W2V_SMALL_CONFIG), ("w2v_large", W2V_LARGE_CONFIG),

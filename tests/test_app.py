@@ -523,6 +523,27 @@ def test_page_text_states_the_limits():
 # --- small pieces of the page -------------------------------------------------------------------------------------
 
 
+def test_an_antideepfake_result_shows_its_frames_with_their_own_guide(antideepfake_reference_folders, examples):
+    """What the model looked at, for AntiDeepfake: its frame-by-frame figure in #frame-scores, its guide, and none
+    of the other models' figures (in process: the updates the page's handler sends)."""
+    from aasist.audio import load_audio
+    from aasist.detector import Detector
+    from aasist.plots import draw_all
+    from webapp.analysis_tab import inner_figures
+    from webapp.texts import HOW_TO_READ_ANTIDEEPFAKE
+
+    audio = load_audio(examples["real"])
+    result = Detector.from_pretrained(str(antideepfake_reference_folders["small"])).analyze(audio, with_attention=True)
+    figures = draw_all(audio, result)
+    updates = inner_figures(figures, result)
+    assert updates["frame_scores"]["visible"] and updates["frame_scores"]["value"] is figures.frame_scores
+    assert not any(updates[name]["visible"] for name in ("spectral", "temporal", "filter_scaling", "heterogeneous",
+                                                         "hsgal_note"))
+    assert updates["how_to_read"] == HOW_TO_READ_ANTIDEEPFAKE
+    guide = " ".join(HOW_TO_READ_ANTIDEEPFAKE.split())
+    assert "20 ms frame" in guide and "mean of the frames' *logits*" in guide and "This is not attention" in guide
+
+
 def test_example_labels_come_from_file_names():
     assert example_label(Path("real_arctic_awb_a0007.wav")) == "Real: ARCTIC awb a0007"
     assert example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8 kHz)"

@@ -229,6 +229,51 @@ def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
     assert plots.draw_filter_scaling(audio, aasist_result) is None
 
 
+@pytest.fixture(scope="module")
+def antideepfake_detector(antideepfake_reference_folders):
+    """The reduced AntiDeepfake-Small made with the authors' code (a checkpoint folder): on torch, with its frames."""
+    from aasist.detector import Detector
+
+    return Detector.from_pretrained(str(antideepfake_reference_folders["small"]))
+
+
+def test_frame_scores_figure_for_antideepfake_only(antideepfake_detector, detector):
+    """AntiDeepfake's figure draws what the model computed and nothing else: each frame's spoof probability at its
+    time in the recording, the 0.5 line and the window's own score; AASIST's result has no such figure."""
+    from aasist.report import render_report
+    from figure_checks import by_gid
+
+    audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
+    result = antideepfake_detector.analyze(audio, with_attention=True)
+    figures = plots.draw_all(audio, result)
+    image = figures.frame_scores
+    assert image is not None and image.dtype == np.uint8 and image.shape == (image.shape[0], 1100, 3)
+    assert image.std() > 10 and set(figures.figures) == {"spectrogram", "frame_scores"}
+
+    fig = figures.figures["frame_scores"]
+    frames = result.frame_scores
+    curve = by_gid(fig, "frame-scores")
+    assert np.array_equal(curve.get_xdata(), frames.times_s) and curve.get_drawstyle() == "steps-mid"
+    assert np.allclose(curve.get_ydata(), frames.spoof_probability)
+    ax = curve.axes
+    assert ax.get_xlabel() == "Time in the recording (s)" and ax.get_xlim() == pytest.approx((0.0, 6.0))
+    assert ax.get_ylim() == pytest.approx((-0.02, 1.02))
+    assert by_gid(fig, "pooled-score").get_ydata()[0] == pytest.approx(result.spoof_probability)  # scored whole
+    assert any(list(line.get_ydata()) == [0.5, 0.5] for line in ax.lines)  # the threshold
+    text = all_text(fig)
+    assert "AntiDeepfake-Small, frame by frame: spoof probability of each 20 ms frame" in text
+    assert "forward_seg" in text and "Not attention" in text and "mean of the frames' logits" in text
+    assert "frame-by-frame plot" in all_text(figures.figures["spectrogram"])
+
+    report = render_report(result, audio, figures=figures)
+    assert 'data-figure="frame_scores"' in report
+
+    aasist_result = detector.analyze(audio, with_attention=True)
+    assert aasist_result.frame_scores is None and plots.draw_frame_scores(aasist_result) is None
+    assert plots.draw_all(audio, aasist_result).frame_scores is None
+    assert "frame_scores" not in render_report(aasist_result, audio)
+
+
 # --- speech presence: the strip under the spectrogram, and windows without speech -----------------------------------
 
 
@@ -342,7 +387,8 @@ def test_no_verdict_and_the_part_not_analysed_say_so_apart(detector):
 
 
 @pytest.fixture(scope="module")
-def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_reference_folder) -> dict:
+def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_reference_folder,
+                antideepfake_detector) -> dict:
     """name -> (audio, result): one of each kind of figure and of each thing a figure may have to say."""
     from aasist.detector import Detector, window_attention
     from aasist.pipeline import Pipeline
@@ -372,6 +418,7 @@ def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_refer
     cases["heterogeneous maps"] = (maps, result)
     w2v2 = Detector.from_pretrained(str(w2v2_reference_folder))
     cases["W2V2-AASIST, learnt features"] = (audio, w2v2.analyze(audio, with_attention=True))
+    cases["AntiDeepfake, frame by frame"] = (audio, antideepfake_detector.analyze(audio, with_attention=True))
     return cases
 
 
@@ -384,6 +431,7 @@ EXPECTED_FIGURES = {
     "RawNet2": {"spectrogram", "filter_scaling"},
     "heterogeneous maps": {"spectrogram", "spectral_attention", "temporal_attention", "heterogeneous"},
     "W2V2-AASIST, learnt features": {"spectrogram", "spectral_attention", "temporal_attention", "heterogeneous"},
+    "AntiDeepfake, frame by frame": {"spectrogram", "frame_scores"},
 }
 
 

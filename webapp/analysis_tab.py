@@ -30,6 +30,7 @@ from .recordings import (
 from .settings import ANALYSES, DEFAULT_ANALYSIS, LIMITS, RECOMMENDED, Limits
 from .texts import (
     HOW_TO_READ,
+    HOW_TO_READ_ANTIDEEPFAKE,
     HOW_TO_READ_RAWNET2,
     HOW_TO_READ_W2V2,
     HOW_TO_READ_ROBUSTNESS,
@@ -60,22 +61,27 @@ def shown(image, **changes) -> dict:
 
 def inner_figures(figures, result) -> dict:
     """What the model looked at, in the ``ResultView`` fields: AASIST's attention (over sinc bands, or over
-    W2V2-AASIST's learnt features), or RawNet2's bands and gates, each with its own guide. The attention figures of
-    a model run beside the verdict (AASIST beside AntiDeepfake) are labelled with its name."""
+    W2V2-AASIST's learnt features), RawNet2's bands and gates, or AntiDeepfake's per-frame scores, each with its own
+    guide. The attention figures of a model run beside the verdict (AASIST beside AntiDeepfake) are labelled with its
+    name, and its guide follows the verdict model's."""
     if figures.filter_scaling is not None:
         guide = HOW_TO_READ_RAWNET2
+    elif figures.frame_scores is not None:
+        guide = HOW_TO_READ_ANTIDEEPFAKE
     elif result.attention is not None and result.attention.spectral_axis == "feature":
         guide = HOW_TO_READ_W2V2
     else:
         guide = HOW_TO_READ
     beside = figures.attention_model not in (None, result.model)
     if beside:
-        guide = attention_beside_text(figures.attention_model, result.model) + guide
+        attention_guide = attention_beside_text(figures.attention_model, result.model) + HOW_TO_READ
+        guide = attention_guide if figures.frame_scores is None else guide + "\n\n" + attention_guide
     named = (lambda label: f"{figures.attention_model}: {label.lower()}") if beside else (lambda label: label)
     return dict(spectral=shown(figures.spectral_attention, label=named(SPECTRAL_LABEL)),
                 temporal=shown(figures.temporal_attention, label=named(TEMPORAL_LABEL)),
-                filter_scaling=shown(figures.filter_scaling), heterogeneous=shown(figures.heterogeneous),
-                how_to_read=guide, hsgal_note=gr.update(visible=figures.spectral_attention is not None))
+                filter_scaling=shown(figures.filter_scaling), frame_scores=shown(figures.frame_scores),
+                heterogeneous=shown(figures.heterogeneous), how_to_read=guide,
+                hsgal_note=gr.update(visible=figures.spectral_attention is not None))
 
 
 @dataclass
@@ -88,6 +94,7 @@ class ResultView:
     spectral: gr.Image
     temporal: gr.Image
     filter_scaling: gr.Image  # RawNet2's look inside, in place of AASIST's attention
+    frame_scores: gr.Image  # AntiDeepfake's per-frame scores, in place of AASIST's attention
     how_to_read: gr.Markdown
     hsgal_note: gr.Markdown
     heterogeneous: gr.Image
@@ -249,6 +256,8 @@ class AnalysisTab:
         gr.Markdown("## What the model looked at")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
+                frame_scores = gr.Image(label="AntiDeepfake, frame by frame", elem_id="frame-scores", visible=False,
+                                        buttons=["download", "fullscreen"], **FIGURE)
                 spectral = gr.Image(label=SPECTRAL_LABEL, elem_id="spectral-attention",
                                     buttons=["download", "fullscreen"], **FIGURE)
                 temporal = gr.Image(label=TEMPORAL_LABEL, elem_id="temporal-attention",
@@ -262,9 +271,9 @@ class AnalysisTab:
                                  **FIGURE)
         with gr.Accordion("Result as data (JSON)", open=False):
             result_json = gr.JSON(label="Result", elem_id="result-json")
-        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, how_to_read,
-                                 hsgal_note, heterogeneous, result_json, robustness_summary, robustness_plot,
-                                 agreement, report, caveat)
+        self.result = ResultView(verdict, warnings, spectrogram, spectral, temporal, filter_scaling, frame_scores,
+                                 how_to_read, hsgal_note, heterogeneous, result_json, robustness_summary,
+                                 robustness_plot, agreement, report, caveat)
         self._build_api()
         self._wire()
 

@@ -87,6 +87,24 @@ not a frequency band.
 Neither says *why* the model decided as it did, or where a fake was made.
 """
 
+HOW_TO_READ_ANTIDEEPFAKE = """
+### How to read this
+AntiDeepfake has no attention to show. Its wav2vec 2.0 front end turns the sound into features, one set per
+**20 ms frame**; to decide, the model averages them over the recording (over a 13 s window of a longer one) and
+applies one small linear layer.
+
+**The curve**: that same layer applied to each frame's features on their own (the authors' `forward_seg`): the spoof
+probability the model gives each 20 ms frame, shaded red above the dashed 0.5 line. A frame's features carry the
+context of the whole window, so its score is the model's reading at that moment, not a verdict on 20 ms alone.
+
+**The purple dashed line**: the score the model gave, the mean of the frames' *logits* (its raw numbers before they
+become probabilities), so a few very confident frames can outweigh many hesitant ones: it is not the curve's average
+height.
+
+This is not attention: every frame counts the same in the mean. The curve shows which way each moment leans, not why,
+nor where a fake was made.
+"""
+
 HOW_TO_READ_ROBUSTNESS = """
 **How to read this.** The recording is scored again after each of 8 harmless edits: half a second of silence added
 at the start, silence trimmed, 12 dB quieter, 6 dB louder (without clipping), the 4-second windows shifted by 1 s,
@@ -176,8 +194,8 @@ def beside_progress_text(model: str) -> str:
 
 def attention_beside_text(beside: str, model: str) -> str:
     """Markdown put before the attention guide when the attention shown is that of the model run beside the verdict."""
-    return (f"**These are {beside}'s figures, not {model}'s.** {model} gives the verdict and has no attention to "
-            f"show; {beside}, run beside it, shows what it looked at.\n\n")
+    return (f"**The attention figures are {beside}'s, not {model}'s.** {model} gives the verdict and has no "
+            f"attention to show; {beside}, run beside it, shows what it looked at.\n\n")
 
 
 def recommended_fetching_text(model: str, default: str, done: int, total: int) -> str:
