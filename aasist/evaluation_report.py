@@ -46,6 +46,7 @@ from .present import (
     evaluation_model_row,
     evaluation_notes,
     evaluation_set_text,
+    keep_units_together,
     model_facts,
 )
 from .report import STYLE, _e, figure_html, write_new_file
@@ -112,13 +113,14 @@ def evaluation_report_html(evaluation, *, full_document: bool = True,
         f"<footer>Made with the aasist library {_e(__version__)}. This file is self-contained: it loads nothing from "
         "the network.</footer>",
     ]
+    body = keep_units_together("\n".join(parts))  # "17 %" never breaks after "17", as in every report
     if not full_document:
-        return '<div class="evaluation-report">' + "\n".join(parts) + "</div>"
+        return f'<div class="evaluation-report">{body}</div>'
     title = f"AASIST evaluation: {_models_list(evaluation)}, {_date_text(evaluation.created)}"
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_e(title)}</title>\n<style>{EVALUATION_STYLE}</style>\n</head>\n<body>\n<main>\n"
-            + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+            + body + "\n</main>\n</body>\n</html>\n")
 
 
 def write_evaluation_report(evaluation, folder: Union[str, os.PathLike], *,

@@ -2,7 +2,9 @@
 
 The verdict's headline, the cautions next to it, percentages, the model's limits, an error as one sentence, and a
 result as a row (the Batch tab's table and CSV, the CLI's CSV). Page, report and CLI draw these; none of them words
-a verdict or a caution of its own, so that they cannot drift apart.
+a verdict or a caution of its own, so that they cannot drift apart. The sentences are written with plain spaces, as
+the CLI and JSON give them; what a browser shows (the page, the HTML reports) passes through ``keep_units_together``
+where its HTML or Markdown is made, so that a number and its unit never break apart on a phone.
 
 Light on purpose (standard library only): the web page imports it before torch is loaded, and every layer of the
 library may use it. Results are read by their attributes (``DetectionResult``, ``ModelAgreement``,
@@ -15,6 +17,7 @@ library may use it. Results are read by their attributes (``DetectionResult``, `
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Optional
 
@@ -72,6 +75,35 @@ def short_percent_text(p: float) -> str:
 def share_percent_text(fraction: float) -> str:
     """A share of something (samples, frames), precise when small: '12.5 %', '0.35 %'."""
     return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"
+
+
+# The units the wording puts after a number (explicit: "2 cores" or "3 recordings" are counts, not units).
+NUMBER_UNITS = ("%", "ms", "s", "min", "h", "Hz", "kHz", "dB", "dBFS", "kB", "MB", "GB", "kbps", "kbit/s",
+                "second", "seconds", "minute", "minutes", "hour", "hours")
+NO_BREAK_SPACE = "\u00a0"
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(?<=\d) (?=(?:" + "|".join(re.escape(u) for u in sorted(NUMBER_UNITS, key=len, reverse=True)) + r")(?!\w))")
+# A comparison sign and its number ("< 0.1 %", escaped in HTML: "&lt; 0.1 %"), where the sign starts a text or
+# follows a space or a bracket; never a Markdown quote's ">" at the start of a line.
+_SIGN_BEFORE_NUMBER = re.compile(r"(?!^>)(?:^|(?<=[ (\u00a0]))(&lt;|&gt;|[<>≤≥~≈]) (?=\d)")
+# What is left as it is: HTML tags with their attributes, style sheets, scripts and code (HTML and Markdown's).
+_MARKUP = re.compile(r"<(style|script|code|pre)\b.*?</\1\s*>|<[A-Za-z/!?][^>]*>|```.*?```|`[^`\n]*`",
+                     flags=re.S | re.I)
+
+
+def keep_units_together(text: str) -> str:
+    """``text`` with a no-break space (U+00A0) between every number and its unit ("17 %", "0.5 s", "8 kHz",
+    "-20 dBFS", "10 minutes", ``NUMBER_UNITS``) and after a sign before a number ("< 0.1 %"), so that a narrow
+    screen never puts them on two lines. For text shown in a browser (HTML or Markdown): tags and their attributes,
+    style sheets, scripts and code are left as they are. The command line and JSON keep plain spaces."""
+    def joined(part: str) -> str:
+        return _SIGN_BEFORE_NUMBER.sub(r"\1" + NO_BREAK_SPACE, _UNIT_AFTER_NUMBER.sub(NO_BREAK_SPACE, part))
+
+    pieces, start = [], 0
+    for markup in _MARKUP.finditer(text):
+        pieces += [joined(text[start:markup.start()]), markup.group()]
+        start = markup.end()
+    return "".join(pieces) + joined(text[start:])
 
 
 def one_sentence(error: BaseException) -> str:

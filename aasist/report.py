@@ -5,8 +5,9 @@ opens the same in any browser with the network off. It gives the verdict and pro
 robustness check and the model agreement when they were computed, the figures, what was analysed (file name,
 SHA-256, duration, sample rate), with what (model, weights SHA-256, library version), when (UTC), and the model's
 limits in plain language. It reads on a phone too (it is emailed): each figure is embedded twice, drawn for the
-desktop and for a phone (``aasist.layout.PHONE``), which a small screen shows instead (``figure_html``), and tables
-scroll inside their box rather than widen the page.
+desktop and for a phone (``aasist.layout.PHONE``), which a small screen shows instead (``figure_html``), tables
+scroll inside their box rather than widen the page, and every number is joined to its unit by a no-break space
+(``present.keep_units_together``: "17 %" never breaks after "17").
 
     result = Pipeline([detector]).analyze(audio, with_attention=True, robustness=True)   # aasist.pipeline
     write_report(result, audio, "reports", source_path="speech.wav")   # -> reports/speech-report.html
@@ -32,6 +33,7 @@ from .present import (
     agreement_summary,
     beside_text,
     cautions,
+    keep_units_together,
     shown_probability,
     speech_text,
     verdict_headline,
@@ -160,7 +162,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
     return ("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"
-            + "\n".join(parts) + "\n</main>\n</body>\n</html>\n")
+            + keep_units_together("\n".join(parts)) + "\n</main>\n</body>\n</html>\n")
 
 
 def _report_figures(result, audio, figures=None) -> tuple:

@@ -101,3 +101,32 @@ def image_sizes(page, elem_ids, timeout_ms: float) -> dict:
                 "i => { const box = i.getBoundingClientRect();"
                 " return [i.naturalWidth, i.naturalHeight, box.width, box.height]; }")
             for elem_id in elem_ids}
+
+
+# Every number and its unit in the text of the page (or of ``selector``), joined by a space or a no-break space, and
+# those that the browser laid out on two lines (issue 26: "17 %" broke after "17" on a 390 px phone).
+SPLIT_UNITS_JS = r"""selector => {
+    const unit = /\d[ \u00a0](?:%|ms|s|min|h|Hz|kHz|dB|dBFS|kB|MB|GB|kbps|seconds?|minutes?|hours?)(?![\w])/g;
+    const root = document.querySelector(selector);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    let pairs = 0;
+    const split = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (node.parentElement.closest('style, script, code')) continue;
+        for (const match of node.data.matchAll(unit)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + match[0].length);
+            const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+            pairs += lines.size > 0;
+            if (lines.size > 1) split.push(`${match[0]} in "${node.data.trim().slice(0, 80)}"`);
+        }
+    }
+    return {pairs, split};
+}"""
+
+
+def numbers_split_from_units(page, selector: str = "body") -> tuple[int, list]:
+    """(how many numbers with a unit are shown in ``selector``, those of them broken across two lines)."""
+    found = page.evaluate(SPLIT_UNITS_JS, selector)
+    return found["pairs"], found["split"]

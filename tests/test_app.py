@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page
+from browser import drop_files, image_sizes, local_page, numbers_split_from_units
 import soundfile as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ from webapp.examples import example_label, find_examples  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, LIMITS, MODELS, Limits  # noqa: E402
 from webapp.texts import api_text, limits_text  # noqa: E402
-from aasist.present import TABLE_COLUMNS  # noqa: E402
+from aasist.present import TABLE_COLUMNS, keep_units_together  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -267,7 +267,7 @@ def test_page_says_no_speech_for_a_tone_and_for_noise(page, server, no_speech_cl
     from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
     from aasist.speech import SpeechPresence
 
-    reason = no_speech_reason(SpeechPresence(0.0, 0.0))
+    reason = keep_units_together(no_speech_reason(SpeechPresence(0.0, 0.0)))  # its "0.5 s" joined on the page
     grey = "rgb({}, {}, {})".format(*(int(NO_SPEECH_COLOR[i:i + 2], 16) for i in (1, 3, 5)))
     for n, clip in enumerate(no_speech_clips.values()):
         if n:
@@ -364,6 +364,12 @@ def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, ser
                 assert shown_w > 250 and natural_w <= 2.3 * shown_w, (name, natural_w, shown_w)
                 assert natural_w >= 1.7 * shown_w, (name, natural_w, shown_w)  # and sharp
             assert page_width(page)["scroll"] == 390
+            # No number on one line and its unit on the next: in the verdict card ("17 %" broke there), the
+            # warnings, the limits, the guides, the options.
+            shown, split = numbers_split_from_units(page, "#verdict")
+            assert shown >= 3 and split == [], split
+            shown, split = numbers_split_from_units(page)
+            assert shown >= 20 and split == [], split
         finally:
             page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)
 
@@ -516,7 +522,8 @@ def test_long_recordings_are_cut_at_the_limit_with_a_warning(monkeypatch, weight
 
 def test_page_text_states_the_limits():
     text = limits_text(LIMITS)
-    assert "50 MB" in text and "10 minutes" in text and str(LIMITS.concurrency) in text
+    # Each number joined to its unit by a no-break space, as all the page's text.
+    assert "50\u00a0MB" in text and "10\u00a0minutes" in text and str(LIMITS.concurrency) in text
     assert "/analyze" in api_text(LIMITS) and "handle_file" in api_text(LIMITS)
 
 
@@ -546,7 +553,7 @@ def test_an_antideepfake_result_shows_its_frames_with_their_own_guide(antideepfa
 
 def test_example_labels_come_from_file_names():
     assert example_label(Path("real_arctic_awb_a0007.wav")) == "Real: ARCTIC awb a0007"
-    assert example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8 kHz)"
+    assert example_label(Path("real_arctic_slt_a0009_phone_8khz.wav")) == "Real: ARCTIC slt a0009 (phone, 8\u00a0kHz)"
     assert example_label(Path("synthetic_espeak_en_us.wav")) == "Synthetic: eSpeak US"
     assert example_label(Path("synthetic_flite_slt_a0009.wav")) == "Synthetic: Flite slt a0009"
     assert example_label(Path("flite_hello.wav")).startswith("Synthetic")

@@ -123,10 +123,11 @@ def test_the_table_gives_each_models_eer_interval_threshold_and_errors(page_resu
     assert list(table["Model"]) == ["AASIST", "AASIST-L"]
     for _, row in table.iterrows():
         assert row["Bona fide"] == len(REAL) and row["Spoof"] == len(SYNTHETIC)  # the corrupt file is not counted
-        assert row["EER"].endswith(" %") and "–" in row["95 % interval"]
+        # As all the page's text, each number joined to its unit by a no-break space.
+        assert row["EER"].endswith("\u00a0%") and "–" in row["95\u00a0% interval"]
         assert 0 <= float(row["Threshold at the EER"]) <= 1
-        assert re.fullmatch(rf"\d+ of {len(REAL)} \(\d+\.\d %\)", row["False alarms at 0.5"])
-        assert re.fullmatch(rf"\d+ of {len(SYNTHETIC)} \(\d+\.\d %\)", row["Misses at 0.5"])
+        assert re.fullmatch(rf"\d+ of {len(REAL)} \(\d+\.\d\u00a0%\)", row["False alarms at 0.5"])
+        assert re.fullmatch(rf"\d+ of {len(SYNTHETIC)} \(\d+\.\d\u00a0%\)", row["Misses at 0.5"])
     data = page_result["result_json"]
     assert [m["model"] for m in data["models"]] == ["AASIST", "AASIST-L"]
     first = data["models"][0]

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from browser import numbers_split_from_units
 
 from aasist.evaluation import BONA_FIDE, SPOOF, FileScore, evaluation_of
 
@@ -66,7 +67,7 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
     from aasist import __version__
     from aasist.evaluation_report import write_evaluation_report
     from aasist.present import (EVALUATION_LIMITS, EVALUATION_NOT_DECODED, MODEL_LIMITS, eer_interval_text, eer_text,
-                                evaluation_notes, evaluation_set_text)
+                                evaluation_notes, evaluation_set_text, keep_units_together)
 
     path = write_evaluation_report(evaluation, tmp_path / "reports")  # figures drawn here
     assert path == tmp_path / "reports" / "evaluation-report.html"
@@ -84,7 +85,9 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
         row = rows.nth(i)
         assert row.get_attribute("data-model") == m.model
         cells = row.locator("td").all_inner_texts()
-        assert cells[:4] == [m.model, eer_text(m.eer), eer_interval_text(m.eer_ci95), f"{m.threshold_at_eer:.6g}"]
+        # Each number joined to its unit by a no-break space ("12.3 %"), as in every report.
+        assert cells[:4] == [m.model, keep_units_together(eer_text(m.eer)),
+                             keep_units_together(eer_interval_text(m.eer_ci95)), f"{m.threshold_at_eer:.6g}"]
         assert cells[4].startswith(f"{m.false_alarms_at_05} of {m.n_bonafide}")
         assert cells[5].startswith(f"{m.misses_at_05} of {m.n_spoof}")
         assert cells[6].startswith(f"{m.false_alarms_at_eer} of {m.n_bonafide}")
@@ -97,7 +100,7 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
         assert expected in versions, expected
 
     notes = page.locator("#notes li").all_inner_texts()
-    assert notes == evaluation_notes(evaluation) and len(notes) >= 3
+    assert notes == [keep_units_together(note) for note in evaluation_notes(evaluation)] and len(notes) >= 3
 
     # Both figures load from the file itself.
     images = page.eval_on_selector_all(
@@ -213,6 +216,9 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(eval
             right = page.eval_on_selector_all(selector, "els => Math.max(...els.map(e => e.getBoundingClientRect()"
                                                         ".right))")
             assert right <= 390, selector
+        # No number on one line and its unit on the next (the EERs' "%", the notes' "95 % interval").
+        numbers, split = numbers_split_from_units(page)
+        assert numbers >= 10 and split == [], split
     finally:
         context.close()
     context, page = _open(browser, path, phone=False)

@@ -243,7 +243,7 @@ def test_app_cuts_long_recordings_at_its_limit_and_says_so(client, server, tmp_p
     # The page states the limits.
     with httpx.Client(timeout=30) as http:
         config = http.get(server.url + "config").text
-    assert "are analysed up to 10 minutes" in config and "files up to 50 MB" in config
+    assert "are analysed up to 10\u00a0minutes" in config and "files up to 50\u00a0MB" in config  # units joined
     assert_same_numbers(analyze(client, REFERENCE), app_reference)
 
 

@@ -27,6 +27,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from browser import FAKE_MICROPHONE, launch  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
+from test_units_together import plain_number_units  # noqa: E402
 from webapp import views  # noqa: E402
 from webapp.examples import find_examples  # noqa: E402
 from webapp.live_session import LiveSessions  # noqa: E402
@@ -400,7 +401,7 @@ def test_live_faults_get_a_message_and_the_stream_goes_on(live, live_session, tm
     # The sample rate changes mid-stream: noted, and the stream goes on at the new rate.
     for _ in range(12):
         log = send(live, live_session, tmp_path, speech[: 44100 // 2], 44100).log
-    assert "sample rate changed from 48000 Hz to 44100 Hz" in log
+    assert "sample rate changed from 48000\u00a0Hz to 44100\u00a0Hz" in log  # the page joins numbers and units
     session = live.sessions.get(live_session.session_hash)
     assert session.stream.received_s == pytest.approx(0.5 + 12 * 0.5, abs=0.01)
     assert any(u.score is not None for u in session.updates)  # windows scored (of noise: "no_speech")
@@ -521,7 +522,8 @@ def test_live_session_stops_at_its_time_limit(pool, tmp_path):
     session = live.sessions.get(request.session_hash)
     assert session.stopped == "limit" and session.stream.received_s == pytest.approx(6.0, abs=0.01)
     reached = outputs[11]  # the chunk that reached 6 s
-    assert 'data-state="limit"' in reached.status and "limit of 6 s" in reached.log
+    assert 'data-state="limit"' in reached.status and "limit of 6\u00a0s" in reached.log
+    assert plain_number_units(reached.status + reached.log) == []  # every number joined to its unit
     assert outputs[12] == LiveUpdate()  # later chunks change nothing
     live.unload(request)
 

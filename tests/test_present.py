@@ -17,7 +17,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aasist.present import CSV_COLUMNS, cautions, percent_text, verdict_headline  # noqa: E402
+from aasist.present import CSV_COLUMNS, cautions, keep_units_together, percent_text, verdict_headline  # noqa: E402
 
 CLIP = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 
@@ -66,12 +66,12 @@ def test_page_report_and_cli_say_the_same_headline_and_cautions(cautious_result)
     page = verdict_html(result)
     assert texts_of(page, "verdict-headline") == [headline]
     assert texts_of(page, "verdict-caution") == expected
-    assert percent_text(0.93) in page
+    assert keep_units_together(percent_text(0.93)) in page  # "93 %", its number and unit joined on the page
 
     report = render_report(result, None, figures=Figures(spectrogram=np.zeros((4, 4, 3), np.uint8)))
     assert texts_of(report, "verdict-headline") == [headline]
     assert texts_of(report, "caution") == expected
-    assert percent_text(0.93) in report
+    assert keep_units_together(percent_text(0.93)) in report
 
     out = io.StringIO()
     _print_table([FileOutcome("call.wav", result)], out)

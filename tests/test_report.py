@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from browser import numbers_split_from_units
 
 from aasist.audio import load_audio
 
@@ -57,7 +58,7 @@ def open_offline(browser, path: Path):
 
 def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tmp_path):
     from aasist import __version__
-    from aasist.present import speech_text
+    from aasist.present import keep_units_together, speech_text
     from aasist.report import write_report
 
     detector, audio, result = analysed
@@ -79,12 +80,13 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     assert {"spectrogram", "robustness", "spectral_attention", "temporal_attention"} <= set(figures)
 
     text = page.inner_text("body")
+    # The library's sentences, each number joined to its unit by a no-break space ("16000 Hz").
     for expected in (result.robustness.summary_sentence(), "Model agreement", detector.checkpoint.sha256,
                      f"aasist {__version__}", "synthetic_flite_slt_a0009.wav", "2025-03-04 05:06:07 UTC",
                      "16000 Hz", f"{result.duration_s:.2f} s", "never as proof",
                      f"{detector.checkpoint.sha256} (matches the published SHA-256)",
                      f"Speech found (Silero VAD)\t{speech_text(result.speech)}"):
-        assert expected in text, expected
+        assert keep_units_together(expected) in text, expected
     from aasist.weights import file_sha256
 
     assert file_sha256(CLIP) in text
@@ -103,7 +105,7 @@ def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
 
     from aasist.audio import prepare_waveform
     from aasist.pipeline import Pipeline
-    from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
+    from aasist.present import NOT_RUN_WITHOUT_SPEECH, keep_units_together, no_speech_reason, verdict_headline
     from aasist.report import write_report
 
     t = np.arange(5 * 16000) / 16000
@@ -117,7 +119,7 @@ def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
     assert verdict.get_attribute("data-verdict") == "no_speech"
     assert page.locator("#verdict .verdict-headline").inner_text() == verdict_headline("no_speech")
     text = verdict.inner_text()
-    assert no_speech_reason(result.speech) in text and "Spoof probability: not meaningful" in text
+    assert keep_units_together(no_speech_reason(result.speech)) in text and "Spoof probability: not meaningful" in text
     assert "spoof probability (threshold" not in text  # no percentage as if it were a verdict
     colours = page.evaluate("""() => [...document.querySelectorAll('#verdict, #verdict .verdict-headline')]
         .map(e => [getComputedStyle(e).borderLeftColor, getComputedStyle(e).color])""")
@@ -187,6 +189,9 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(anal
         assert figure["pixels"] <= 2.3 * figure["shown"], figure
     for table in page.locator(".table-scroll").all():  # wide tables scroll in their box, not the page
         assert table.bounding_box()["x"] + table.bounding_box()["width"] <= 390
+    # No number on one line and its unit on the next ("17 %" in the limits, "16000 Hz", the verdict's "%").
+    shown, split = numbers_split_from_units(page)
+    assert shown >= 10 and split == [], split
     context.close()
 
     context, page = open_offline_at(browser, path, 1400, 1000, 1)

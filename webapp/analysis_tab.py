@@ -12,6 +12,8 @@ from typing import Optional
 
 import gradio as gr
 
+from aasist.present import keep_units_together
+
 from . import views
 from .errors import unexpected_error
 from .examples import example_label
@@ -295,7 +297,8 @@ class AnalysisTab:
             self.analysis = gr.Radio(ANALYSES, value=DEFAULT_ANALYSIS, label="Analysis", elem_id="analysis")
         with gr.Row():
             self.robustness = gr.Checkbox(True, label="Check robustness",
-                                          info="Re-score under 8 harmless edits (about 2 s more per 10 s of audio).",
+                                          info=keep_units_together("Re-score under 8 harmless edits (about 2 s "
+                                                                   "more per 10 s of audio)."),
                                           elem_id="robustness-option")
             self.compare = gr.Checkbox(False, label="Compare models", info=compare_option_text(models),
                                        elem_id="compare-option")

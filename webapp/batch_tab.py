@@ -11,7 +11,7 @@ from typing import Optional
 
 import gradio as gr
 
-from aasist.present import CSV_COLUMNS, TABLE_COLUMNS, ResultRow
+from aasist.present import CSV_COLUMNS, TABLE_COLUMNS, ResultRow, keep_units_together
 
 from .errors import user_error
 from .gradio_uploads import results_folder
@@ -60,7 +60,13 @@ class BatchTab:
             writer = csv.DictWriter(handle, fieldnames=CSV_COLUMNS, extrasaction="ignore")
             writer.writeheader()
             writer.writerows(row.csv_values() for row in rows)
-        table = pd.DataFrame([row.table_values() for row in rows], columns=[header for _, header in TABLE_COLUMNS])
+        # The error, a sentence, with its numbers joined to their units as all the page's text (keep_units_together);
+        # the CSV keeps plain spaces, as the CLI's.
+        shown = [row.table_values() for row in rows]
+        error = [column for column, _ in TABLE_COLUMNS].index("error")
+        for values in shown:
+            values[error] = keep_units_together(values[error])
+        table = pd.DataFrame(shown, columns=[header for _, header in TABLE_COLUMNS])
         return BatchUpdate(table=table, csv=str(csv_path))
 
     def _row(self, path: str, model: str, analysis: str) -> ResultRow:

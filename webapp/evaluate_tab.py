@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Optional
 
 import gradio as gr
 
-from aasist.present import EVALUATION_MODEL_COLUMNS
+from aasist.present import EVALUATION_MODEL_COLUMNS, keep_units_together
 
 from . import views
 from .analysis_tab import FIGURE
@@ -55,8 +55,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("aasist.app")
 
-# The tables: each model's numbers (the report's columns, aasist.present), the calls most wrong, those left out.
-MODEL_COLUMNS = tuple(title for _, title in EVALUATION_MODEL_COLUMNS)
+# The tables: each model's numbers (the report's columns, aasist.present), the calls most wrong, those left out. As all
+# the page's text, their headers and cells have each number joined to its unit ("95 % interval", keep_units_together).
+MODEL_COLUMNS = tuple(keep_units_together(title) for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
 LEFT_OUT_COLUMNS = ("Recording", "Label", "Why it was left out")
 MOST_WRONG = 10  # rows of the most-wrong table
@@ -289,9 +290,11 @@ class EvaluateTab:
             yield EvaluateUpdate(
                 summary=views.evaluation_summary_html(evaluation, elapsed), results=gr.update(visible=True),
                 table=model_table(evaluation), det=figures.det, distributions=figures.scores,
-                most_wrong_note=EVALUATION_MOST_WRONG_INTRO if len(wrong) else EVALUATION_NOTHING_WRONG,
+                most_wrong_note=keep_units_together(EVALUATION_MOST_WRONG_INTRO if len(wrong)
+                                                    else EVALUATION_NOTHING_WRONG),
                 most_wrong=gr.update(value=wrong, visible=len(wrong) > 0),
-                left_out_note=EVALUATION_LEFT_OUT_INTRO if len(left_out) else EVALUATION_NOTHING_LEFT_OUT,
+                left_out_note=keep_units_together(EVALUATION_LEFT_OUT_INTRO if len(left_out)
+                                                  else EVALUATION_NOTHING_LEFT_OUT),
                 left_out=gr.update(value=left_out, visible=len(left_out) > 0),
                 result_json=evaluation.to_dict(), report=gr.update(value=None, interactive=False))
             # The report after the results: it draws the charts for the other screen too (to embed both).
@@ -405,12 +408,12 @@ class EvaluateTab:
         with gr.Column(visible=False, elem_id="evaluate-results") as results:
             table = gr.Dataframe(headers=list(MODEL_COLUMNS), interactive=False, label="Each model on these recordings",
                                  elem_id="evaluate-table", wrap=True, pinned_columns=1)
-            gr.Markdown(f"{EVALUATION_MODELS_INTRO} {EVALUATION_LIMITS}", elem_classes="caveat")
+            gr.Markdown(keep_units_together(f"{EVALUATION_MODELS_INTRO} {EVALUATION_LIMITS}"), elem_classes="caveat")
             det = gr.Image(label="DET curves", elem_id="evaluate-det", buttons=["download", "fullscreen"], **FIGURE)
-            gr.Markdown(EVALUATION_DET_CAPTION, elem_classes="caveat")
+            gr.Markdown(keep_units_together(EVALUATION_DET_CAPTION), elem_classes="caveat")
             distributions = gr.Image(label="Score distributions", elem_id="evaluate-distributions",
                                      buttons=["download", "fullscreen"], **FIGURE)
-            gr.Markdown(EVALUATION_SCORES_CAPTION, elem_classes="caveat")
+            gr.Markdown(keep_units_together(EVALUATION_SCORES_CAPTION), elem_classes="caveat")
             gr.Markdown("### Most wrong")
             most_wrong_note = gr.Markdown("", elem_id="evaluate-wrong-note")
             most_wrong = gr.Dataframe(headers=list(WRONG_COLUMNS), interactive=False, wrap=True, show_label=False,
@@ -450,7 +453,9 @@ def model_table(evaluation: Evaluation):
     import pandas as pd
     from aasist.present import evaluation_model_row
 
-    return pd.DataFrame([evaluation_model_row(m) for m in evaluation.models], columns=list(MODEL_COLUMNS))
+    rows = [[keep_units_together(text) if isinstance(text, str) else text for text in evaluation_model_row(m)]
+            for m in evaluation.models]
+    return pd.DataFrame(rows, columns=list(MODEL_COLUMNS))
 
 
 def most_wrong_table(evaluation: Evaluation):
@@ -468,7 +473,8 @@ def left_out_table(evaluation: Evaluation):
     import pandas as pd
     from aasist.present import EVALUATION_NO_SPEECH, EVALUATION_NOT_DECODED
 
-    rows = [[f.file, f.label, f"{EVALUATION_NOT_DECODED}: {f.error}"] for f in evaluation.failed_files]
+    rows = [[f.file, f.label, keep_units_together(f"{EVALUATION_NOT_DECODED}: {f.error}")]
+            for f in evaluation.failed_files]
     rows += [[f.file, f.label, EVALUATION_NO_SPEECH] for f in evaluation.no_speech_files]
     return pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))
 

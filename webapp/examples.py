@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from aasist.present import keep_units_together
+
 from .settings import AUDIO_SUFFIXES, EXAMPLES_DIR
 
 _SYNTHETIC = re.compile(r"synth|spoof|tts|espeak|flite|festival|nanotts|pico|fake|vocoder", re.IGNORECASE)
@@ -13,7 +15,8 @@ _NAMES = {"arctic": "ARCTIC", "librivox": "LibriVox", "espeak": "eSpeak", "flite
 
 
 def example_label(path: Path) -> str:
-    """'Real: ARCTIC awb a0007', 'Real: ARCTIC slt a0009 (phone, 8 kHz)', 'Synthetic: eSpeak US' from the file name."""
+    """'Real: ARCTIC awb a0007', 'Real: ARCTIC slt a0009 (phone, 8 kHz)', 'Synthetic: eSpeak US' from the file name
+    (as the page shows it: "8 kHz" joined by a no-break space, ``keep_units_together``)."""
     kind = "Synthetic" if _SYNTHETIC.search(path.stem) else "Real"
     stem = re.sub(r"^(real|bona[-_ ]?fide|genuine|synthetic|synth|spoof)[-_ ]*", "", path.stem, flags=re.I)
     extra = ""
@@ -23,7 +26,7 @@ def example_label(path: Path) -> str:
         stem = stem[: rate.start()]
     words = [_NAMES.get(w.lower(), w) for w in re.split(r"[-_ ]+", stem) if w]
     text = " ".join(w for w in words if w) or path.stem
-    return f"{kind}: {text}{extra}"
+    return keep_units_together(f"{kind}: {text}{extra}")
 
 
 def find_examples(folder: Path = EXAMPLES_DIR) -> list:

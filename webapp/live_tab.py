@@ -16,6 +16,7 @@ from typing import Optional
 
 import gradio as gr
 
+from aasist.present import keep_units_together
 from aasist.stream_settings import DEFAULT_HOP_S, DEFAULT_THRESHOLD, checked_hop_s, checked_threshold
 
 from . import views
@@ -34,7 +35,8 @@ log = logging.getLogger("aasist.app")
 # Asked of Gradio as stream_every; its page (6.31) sends the microphone's audio every 0.1 s whatever this says, and
 # holds back chunks while the previous one is being handled, then sends them together.
 CHUNK_S = 0.5
-HOPS = [("every 0.5 s", 0.5), ("every second", 1.0), ("every 2 s", 2.0), ("every 4 s", 4.04)]
+HOPS = [(keep_units_together(label), hop) for label, hop in (("every 0.5 s", 0.5), ("every second", 1.0),
+                                                               ("every 2 s", 2.0), ("every 4 s", 4.04))]
 STREAM = ("status", "chart", "log")  # what a chunk updates
 
 

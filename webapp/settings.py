@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from aasist.present import keep_units_together
 from aasist.registry import MODELS as REGISTERED_MODELS  # the table only: no torch
 from aasist.registry import RECOMMENDED_MODEL as REGISTERED_RECOMMENDED
 
@@ -26,7 +27,9 @@ RECOMMENDED = "recommended"  # the first model choice's value, on the page and i
 ON_DEMAND_MODELS = tuple(m.name for m in REGISTERED_MODELS if not m.packaged)
 # The shortest live hop at which each model keeps up on the Space's 2 cores (aasist.registry; 0: every hop).
 LIVE_MIN_HOP_S = {m.name: m.live_min_hop_s for m in REGISTERED_MODELS}
-ANALYSES = [("Whole recording (4 s windows)", "full"), ("First 4 seconds only (authors' protocol)", "asvspoof")]
+# (label on the page, value): the labels' numbers joined to their units (keep_units_together), as all the page's text.
+ANALYSES = [(keep_units_together(label), value) for label, value in (
+    ("Whole recording (4 s windows)", "full"), ("First 4 seconds only (authors' protocol)", "asvspoof"))]
 DEFAULT_ANALYSIS = "full"
 
 

@@ -1,18 +1,40 @@
 """The page's prose: titles, guides to the figures, limits and the API. (What a result says, the verdict and its
-cautions, is the library's: ``aasist.present``.)"""
+cautions, is the library's: ``aasist.present``.)
+
+Every text here that the page shows as it is has each number joined to its unit by a no-break space
+(``present.keep_units_together``: the constants wrapped in ``_shown``, the functions marked ``@for_people``), so that
+"50 MB" never breaks after "50" on a phone. The building blocks that other texts are made of (``duration_text``,
+``and_list``) and the texts that also reach the API's JSON (``truncated_text``, ``not_fetched_to_compare``: a
+warning, a reason in the model comparison) keep plain spaces: the page joins them where it shows them
+(``webapp.views``).
+"""
 
 from __future__ import annotations
 
+import functools
 import re
-from typing import Optional
+from typing import Callable, Optional
 
-from aasist.present import model_limits
+from aasist.present import keep_units_together, model_limits
 from aasist.speech import MIN_SPEECH_S
 
 from .settings import Limits
 
 
 
+def for_people(text: Callable[..., str]) -> Callable[..., str]:
+    """``text``'s result (Markdown or HTML) with each number joined to its unit (``keep_units_together``)."""
+    @functools.wraps(text)
+    def joined(*args, **kwargs) -> str:
+        return keep_units_together(text(*args, **kwargs))
+
+    return joined
+
+
+_shown = keep_units_together  # a constant as the page shows it
+
+
+@for_people
 def title_markdown(recommended: Optional[str] = None) -> str:
     """The page's title and what it does: with a recommended model, that it gives the verdict and AASIST runs
     beside it."""
@@ -27,22 +49,23 @@ def title_markdown(recommended: Optional[str] = None) -> str:
             "what it listened to.")
 
 
+@for_people
 def caveat_markdown(model: str) -> str:
     """The limits of the model that gives the verdict, first sentence of each paragraph in bold: the same text as
     every report (``aasist.present.model_limits``)."""
     return "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in model_limits(model))
 
 
-HOW_TO_READ_TIMELINE = f"""
+HOW_TO_READ_TIMELINE = _shown(f"""
 **How to read this.** Top: the spectrogram: time runs left to right, pitch from low (bottom) to high (top), and
 brighter means louder. Under it, the blue strip marks where speech was found: the model can only judge speech, and
 with less than {MIN_SPEECH_S:g} s of it there is no verdict. Bottom: the model listens in slices of about 4 seconds;
 each bar is one slice, above the dashed line it sounded more synthetic than genuine, below it more genuine; a grey
 dashed bar is a slice with almost no speech, whose number means little. The verdict is the average of the slices.
 The slice that pushed hardest towards the verdict is framed: the plots below look inside it.
-"""
+""")
 
-HOW_TO_READ = """
+HOW_TO_READ = _shown("""
 ### How to read this
 AASIST breaks the sound into two small networks of parts, one of **23 frequency bands** (deep to high-pitched)
 and one of **time slices** of about 0.14 s, and lets the parts "attend" to one another.
@@ -56,9 +79,9 @@ what every part would get if all counted the same.
 **Maps**: who attends to whom; darker means more attention.
 
 Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
-"""
+""")
 
-HOW_TO_READ_W2V2 = """
+HOW_TO_READ_W2V2 = _shown("""
 ### How to read this
 W2V2-AASIST runs AASIST's graph on what its wav2vec 2.0 front end heard, not on the sound's frequencies. Its
 "spectral" parts are **42 groups of learnt features** (the 128 numbers its back end reads for every 20 ms), so the
@@ -70,9 +93,9 @@ Its **time slices** are about 0.06 s long.
 **Maps**: who attends to whom; darker means more attention.
 
 Attention shows *where* the model looked, not *why*: it is not a map of where a fake was made.
-"""
+""")
 
-HOW_TO_READ_RAWNET2 = """
+HOW_TO_READ_RAWNET2 = _shown("""
 ### How to read this
 RawNet2 has no attention to show. What it does offer:
 
@@ -85,9 +108,9 @@ was given, not what it decided.
 not a frequency band.
 
 Neither says *why* the model decided as it did, or where a fake was made.
-"""
+""")
 
-HOW_TO_READ_ANTIDEEPFAKE = """
+HOW_TO_READ_ANTIDEEPFAKE = _shown("""
 ### How to read this
 AntiDeepfake has no attention to show. Its wav2vec 2.0 front end turns the sound into features, one set per
 **20 ms frame**; to decide, the model averages them over the recording (over a 13 s window of a longer one) and
@@ -103,9 +126,9 @@ height.
 
 This is not attention: every frame counts the same in the mean. The curve shows which way each moment leans, not why,
 nor where a fake was made.
-"""
+""")
 
-HOW_TO_READ_ROBUSTNESS = """
+HOW_TO_READ_ROBUSTNESS = _shown("""
 **How to read this.** The recording is scored again after each of 8 harmless edits: half a second of silence added
 at the start, silence trimmed, 12 dB quieter, 6 dB louder (without clipping), the 4-second windows shifted by 1 s,
 phone band (8 kHz), faint noise (30 dB below the speech) and Ogg Vorbis compression. None changes what was said or
@@ -113,15 +136,15 @@ who said it. Each dot is the spoof probability after one edit; an edit that move
 flips the verdict. A verdict that flips is fragile: the model's answer hangs on details that should not matter.
 In our measurements fragile verdicts were wrong more often than stable ones mainly on clips under 2 s; a stable
 verdict can still be wrong (README, "Robustness check").
-"""
+""")
 
-HSGAL_NOTE = """
+HSGAL_NOTE = _shown("""
 **Mixed frequency-and-time layers (HS-GAL).** AASIST also has four layers meant to combine frequency bands and time
 slices. In both published checkpoints, AASIST and AASIST-L, the weights that drive their attention shrank to about
 1e-26 during training, so these layers give every part exactly the same weight: they simply average. A map of
 them would be flat and say nothing, so none is drawn. (For a checkpoint where they are not uniform, the maps appear
 here.)
-"""
+""")
 
 LOADING_MODEL = "Loading the model&hellip; the first analysis starts as soon as it is ready."
 
@@ -129,11 +152,13 @@ LOADING_MODEL = "Loading the model&hellip; the first analysis starts as soon as 
 STAGE_PROGRESS = {"windows": ("Analysing", "windows"), "robustness": ("Checking robustness", "edits")}
 
 
+@for_people
 def comparing_text(others: list) -> str:
     """The progress line while the other models score the recording."""
     return f"Scoring with {and_list(others)} too"
 
 
+@for_people
 def model_choice_text(on_demand: list) -> str:
     """The explanation under the model choice: which models are fetched when, and which are slow."""
     from aasist.registry import registered
@@ -160,6 +185,7 @@ def model_choice_text(on_demand: list) -> str:
     return " ".join(parts + ["Details of each model: the API and about tab."])
 
 
+@for_people
 def live_model_text(min_hop_s: dict) -> str:
     """The explanation under the live monitor's model choice: which models need a longer hop to keep up."""
     slow = [f"{model} every {hop:g} s or less often" for model, hop in min_hop_s.items() if hop > 0]
@@ -176,6 +202,7 @@ def not_fetched_to_compare(model: str) -> str:
             "it")
 
 
+@for_people
 def loading_model_text(model: str) -> str:
     """The progress line while a model is fetched and prepared on first use."""
     return f"Getting {model} ready (first use: it is downloaded and prepared once)"
@@ -192,6 +219,7 @@ def beside_progress_text(model: str) -> str:
     return f"Running {model} beside it"
 
 
+@for_people
 def attention_beside_text(beside: str, model: str) -> str:
     """Markdown put before the attention guide when the attention shown is that of the model run beside the verdict."""
     return (f"**The attention figures are {beside}'s, not {model}'s.** {model} gives the verdict and has no "
@@ -212,12 +240,14 @@ def recommended_failed_text(model: str, default: str, error: str) -> str:
             f"fetched ({error.rstrip('.')}).")
 
 
+@for_people
 def downloading_text(model: str, done: int, total) -> str:
     """The progress line of a model's download from the Hub."""
     size = f"{done / 1e6:.1f} of {total / 1e6:.1f} MB" if total else f"{done / 1e6:.1f} MB"
     return f"Downloading {model} from the Hugging Face Hub: {size}"
 
 
+@for_people
 def models_markdown() -> str:
     """The built-in models, one paragraph each (``aasist.registry``), and the ones that cannot be offered. A
     downloaded model's known-answer check (``aasist.known_answer``) follows its paragraph once it has run, so the
@@ -242,6 +272,7 @@ def models_markdown() -> str:
     return "\n".join(lines)
 
 
+@for_people
 def compare_option_text(models: list) -> str:
     """The explanation under the "Compare models" option (a large model takes part once someone has chosen it)."""
     from aasist.registry import registered
@@ -272,6 +303,7 @@ def truncated_text(max_duration_s: float) -> str:
     return f"The recording is longer than {limit}, the limit of this demo: only its first {limit} were analysed."
 
 
+@for_people
 def limits_text(limits: Limits) -> str:
     longest = duration_text(limits.max_duration_s)
     return (f"Limits: files up to {limits.max_file_size.upper().replace('MB', ' MB')}; recordings longer than "
@@ -281,11 +313,13 @@ def limits_text(limits: Limits) -> str:
             "Recordings are not kept: the server deletes uploads after about an hour.")
 
 
+@for_people
 def batch_intro(limits: Limits) -> str:
     return (f"Analyze up to {limits.max_batch_files} recordings at once: one row per file, and the same table as a "
             "CSV file.")
 
 
+@for_people
 def evaluate_intro(limits: Limits) -> str:
     """What the Evaluate tab is for, what it takes, and why a small set says little."""
     from aasist.evaluation import FEW_PER_CLASS
@@ -303,10 +337,11 @@ def evaluate_intro(limits: Limits) -> str:
     )
 
 
-EVALUATE_ZIP_INFO = ("Or one zip: the real recordings in a folder named bonafide (or real), the AI-generated ones in "
-                     "spoof (or fake), at any depth; other files are ignored.")
+EVALUATE_ZIP_INFO = _shown("Or one zip: the real recordings in a folder named bonafide (or real), the AI-generated "
+                           "ones in spoof (or fake), at any depth; other files are ignored.")
 
 
+@for_people
 def live_intro(limits: Limits) -> str:
     return (
         "**Live monitor.** Press Record and speak, or play the audio you want to check near the microphone. Every "
@@ -321,6 +356,7 @@ def live_intro(limits: Limits) -> str:
     )
 
 
+@for_people
 def api_text(limits: Limits) -> str:
     return f"""
 ### Use it from Python

@@ -10,6 +10,10 @@ components it updates, and ``bind`` turns it into what Gradio takes (a dict keye
 
     callback, outputs = bind(tab.chunk, view)     # tab.chunk returns a LiveUpdate
     audio.stream(callback, inputs=[...], outputs=outputs)
+
+A page handler's ``gr.Error`` reaches the visitor as a toast: ``bind`` joins its numbers to their units
+(``aasist.present.keep_units_together``), as everywhere on the page. The API's handlers are not bound: their
+errors keep plain spaces for the scripts that read them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from dataclasses import dataclass, field, fields, make_dataclass
 from typing import Any, Callable, Optional, Sequence
 
 import gradio as gr
+
+from aasist.present import keep_units_together
 
 
 class _Keep:
@@ -48,11 +54,17 @@ def update_of(view: type) -> type:
                           namespace={"__module__": view.__module__, "__doc__": doc})
 
 
+def shown_in_a_toast(error: gr.Error) -> None:
+    """Join the numbers of ``error``'s message to their units (in place): "at most 200 MB"."""
+    error.message = keep_units_together(error.message)
+    error.args = (error.message,)
+
+
 def bind(handler: Callable, view, names: Optional[Sequence[str]] = None) -> tuple[Callable, list]:
     """(callback, outputs) for a Gradio event: ``handler`` returns or yields ``Update``s named like ``view``'s
     fields (a dataclass of components); ``outputs`` lists those components (only ``names``, when given: the
     updates then change no others). The callback keeps the handler's signature, so Gradio still passes
-    ``gr.Request`` and ``gr.Progress`` to it."""
+    ``gr.Request`` and ``gr.Progress`` to it; a ``gr.Error`` it raises is ``shown_in_a_toast``."""
     outputs = [getattr(view, name) for name in (names or [f.name for f in fields(view)])]
 
     def for_gradio(update: Update):
@@ -62,13 +74,21 @@ def bind(handler: Callable, view, names: Optional[Sequence[str]] = None) -> tupl
     if inspect.isgeneratorfunction(handler):
         @functools.wraps(handler)
         def stream(*args, **kwargs):
-            for update in handler(*args, **kwargs):
-                yield for_gradio(update)
+            try:
+                for update in handler(*args, **kwargs):
+                    yield for_gradio(update)
+            except gr.Error as error:
+                shown_in_a_toast(error)
+                raise
 
         return stream, outputs
 
     @functools.wraps(handler)
     def callback(*args, **kwargs):
-        return for_gradio(handler(*args, **kwargs))
+        try:
+            return for_gradio(handler(*args, **kwargs))
+        except gr.Error as error:
+            shown_in_a_toast(error)
+            raise
 
     return callback, outputs

@@ -1,7 +1,9 @@
 """The page's HTML: a result (verdict, warnings, model agreement, robustness), the input level, the model status,
 an evaluation's summary and the live monitor. Every function takes what it shows and returns HTML; the wording of a
 verdict, its cautions and an evaluation's notes is ``aasist.present``'s, so that the page says what the report and
-the CLI say."""
+the CLI say. In the HTML every number is joined to its unit by a no-break space (``present.keep_units_together``,
+applied to each function's HTML by ``@for_people``; tags and their attributes are left as they are): "17 %" never
+breaks after "17" on a phone. (The live chart is SVG, whose text never wraps.)"""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from aasist.present import (
     warning_items_html,
 )
 
-from .texts import LOADING_MODEL, and_list, duration_text
+from .texts import LOADING_MODEL, and_list, duration_text, for_people
 
 if TYPE_CHECKING:
     from .live_session import LiveSession
@@ -37,6 +39,7 @@ LIVE_IDLE_STATUS = ('<div class="live-status" data-state="idle"><div class="live
 LIVE_LOG_EMPTY = '<div class="live-log-empty">Alarms and other events appear here.</div>'
 
 
+@for_people
 def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") -> str:
     """The verdict card: headline, spoof probability, what was analysed, what the model run beside it says
     (``beside_text``), the cautions, and ``notice`` (why the verdict is not the recommended model's). Without speech
@@ -88,6 +91,7 @@ def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") ->
 </div>"""
 
 
+@for_people
 def warnings_html(warnings: list) -> str:
     if not warnings:
         return f'<div class="input-ok">{html.escape(NO_INPUT_PROBLEMS)}</div>'
@@ -95,6 +99,7 @@ def warnings_html(warnings: list) -> str:
             f"<ul>{warning_items_html(warnings)}</ul></div>")
 
 
+@for_people
 def agreement_html(agreement, no_speech: bool = False) -> str:
     """Every model's result side by side, and whether they agree; with ``no_speech``, that the comparison was not
     run. (On a phone the style sheet puts each model's training and published results, class ``model-facts``, on a
@@ -114,6 +119,7 @@ def agreement_html(agreement, no_speech: bool = False) -> str:
             f'<div class="agreement-note">{html.escape(agreement_summary(agreement))}</div></div>')
 
 
+@for_people
 def robustness_html(check, no_speech: bool = False) -> str:
     """The robustness check's sentence, what to tick to get one, or (``no_speech``) that it was not run."""
     if no_speech:
@@ -126,6 +132,7 @@ def robustness_html(check, no_speech: bool = False) -> str:
             f"{html.escape(check.summary_sentence())}</div>")
 
 
+@for_people
 def input_level_html(level) -> str:
     """The level of a recording (``aasist.diagnostics.InputLevel``), and whether it is where loudness sways the
     model; empty when there is none."""
@@ -136,6 +143,7 @@ def input_level_html(level) -> str:
             f'data-speech-dbfs="{speech}">{html.escape(level.message)}</div>')
 
 
+@for_people
 def model_status_html(loading: LoadingState) -> str:
     """The line under the title while the default model loads, or why it could not be loaded."""
     if loading.state == "failed":
@@ -154,6 +162,7 @@ EMPTY_EVALUATION = ('<div class="evaluation-empty">Give real and AI-generated re
                     "then press <b>Evaluate</b>. The results appear here.</div>")
 
 
+@for_people
 def evaluation_summary_html(evaluation, elapsed_s: Optional[float] = None) -> str:
     """What was evaluated (``evaluation_set_text``), by which models, then what to keep in mind when reading it
     (``evaluation_notes``, a list)."""
@@ -180,6 +189,7 @@ _LAST_WINDOW_NOT_COUNTED = {"silent": "the last window was silent: not counted",
                             "no_speech": "no speech in the last window: not counted"}
 
 
+@for_people
 def live_status_html(session: Optional[LiveSession]) -> str:
     """The large status of the live monitor: listening / waiting for 4 s / no speech / likely genuine / ALERT."""
     if session is None:
@@ -239,6 +249,7 @@ def _live_headline(session: LiveSession) -> tuple[str, str]:
     return "genuine", "Likely genuine speech"
 
 
+@for_people
 def live_log_html(session: Optional[LiveSession]) -> str:
     entries = session.log() if session is not None else []
     if not entries:
