@@ -5,6 +5,11 @@ streams one into the Live tab through Chromium's fake microphone.
     python scripts/screenshots.py --url http://127.0.0.1:7860/                   # use a server already running
     python scripts/screenshots.py --only no_speech,analysis                      # retake only these shots
     python scripts/screenshots.py --only phone                                   # docs/screenshots/phone/*.png
+    python scripts/screenshots.py --only recommended                             # the default verdict (below)
+
+The shots show AASIST's page (no recommended model), except ``recommended``: a second ``app.py`` whose
+AntiDeepfake-Small is a full-size model with seeded random weights (the released file could not be downloaded where
+these were made: its verdicts mean nothing, the layout is what is shown), on the desktop and a 390 px phone.
 
 Needs Playwright (requirements-dev.txt) and Debian's ``chromium`` (or ``--chromium PATH``); never downloads a browser.
 Also prints how long each analysis took from the click to the last figure on screen.
@@ -32,7 +37,7 @@ FRAGILE_EXAMPLE = "real_arctic_slt_a0009.wav"  # bona fide, but trimming its sil
 
 
 @contextmanager
-def running_app(url: str | None):
+def running_app(url: str | None, **env_changes):
     if url:
         yield url
         return
@@ -40,7 +45,8 @@ def running_app(url: str | None):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", GRADIO_SERVER_NAME="127.0.0.1",
-               GRADIO_SERVER_PORT=str(port))
+               GRADIO_SERVER_PORT=str(port), AASIST_RECOMMENDED_MODEL="")
+    env.update(env_changes)
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -101,7 +107,8 @@ def clip_between(page, top_selector: str, bottom_selector: str, margin: int = 16
     return {"x": 0, "y": y0, "width": page.viewport_size["width"], "height": bottom["y"] + bottom["height"] + margin - y0}
 
 
-SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "evaluate", "live", "phone")  # for --only
+SHOTS = ("analysis", "cautions", "warning", "no_speech", "models", "batch", "evaluate", "live", "phone",
+         "recommended")  # for --only
 NO_SPEECH_NAME = "tone_440hz.wav"  # the sound the "no speech" shot analyses: 4 s of a 440 Hz tone
 
 
@@ -209,6 +216,69 @@ def phone_shots(playwright, chromium: str, url: str, clip: Path, examples: list,
     return taken
 
 
+def random_antideepfake_weights(folder: Path) -> Path:
+    """A weights folder (AASIST_WEIGHTS_DIR) with the packaged AASIST checkpoints and a full-size AntiDeepfake-Small
+    of seeded random weights (checkpoint folder ``AntiDeepfake-Small/``)."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from aasist.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
+
+    for name in ("AASIST.pth", "AASIST-L.pth"):
+        (folder / name).symlink_to(ROOT / "aasist" / "pretrained" / name)
+    model = folder / "AntiDeepfake-Small"
+    model.mkdir()
+    torch.manual_seed(26)
+    state = AntiDeepfake(W2V_SMALL_CONFIG).state_dict()
+    (model / "config.json").write_text(json.dumps({"architecture": "AntiDeepfake", "model_config": W2V_SMALL_CONFIG}))
+    save_file({k: v.contiguous() for k, v in state.items()}, str(model / "model.safetensors"))
+    return folder
+
+
+def recommended_shots(playwright, chromium: str, url: str, clip: Path, out: Path) -> list:
+    """The default verdict (AntiDeepfake-Small's, AASIST beside it) on the desktop and a 390 px phone: the verdict
+    card with the limits beside it, and what the models looked at."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser import PHONE, wait_for_images
+
+    from gradio_client import Client, handle_file
+
+    client, deadline = Client(url, verbose=False), time.monotonic() + 600
+    while "notice" in client.predict(handle_file(str(clip)), api_name="/analyze"):  # AASIST's until it is loaded
+        if time.monotonic() > deadline:
+            raise SystemExit("AntiDeepfake-Small was not ready within 10 minutes")
+        time.sleep(2)
+    taken = []
+    browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+    for name, options in (("recommended", dict(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)),
+                          ("phone/recommended", PHONE)):
+        page = browser.new_page(**options)
+        page.goto(url)
+        page.wait_for_selector("#analyze-button")
+        page.locator("#robustness-option input").uncheck()
+        page.locator("#audio-input input[type=file]").set_input_files(str(clip))
+        page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
+        page.click("#analyze-button")
+        page.wait_for_selector("#verdict .verdict-beside", timeout=120_000)
+        wait_for_images(page, ["frame-scores", *FIGURES], 120_000)  # (scrolled to: a phone loads them lazily)
+        page.wait_for_function("() => !document.querySelector('#report-button').disabled", timeout=120_000)
+        page.mouse.move(0, 0)
+        if name.startswith("phone"):
+            page.evaluate("document.querySelector('#verdict').scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(out / f"{name}.png"))
+        else:
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True, clip=clip_between(page, "h1", "#caveat"))
+            page.screenshot(path=str(out / f"{name}_figures.png"), full_page=True,
+                            clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"))
+            taken.append(out / f"{name}_figures.png")
+        taken.append(out / f"{name}.png")
+        page.close()
+    browser.close()
+    return taken
+
+
 def fresh(page) -> None:
     page.reload()
     page.wait_for_selector("#analyze-button")
@@ -244,83 +314,91 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    with running_app(args.url) as url, sync_playwright() as playwright, tempfile.TemporaryDirectory() as scratch:
-        browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
-        page.goto(url)
-        page.wait_for_selector("#analyze-button")
-        if "analysis" in only:
-            seconds = analyze(page, clip)
-            print(f"{clip.name}: click to verdict and all figures in {seconds:.2f} s")
-            page.mouse.move(0, 0)
-            page.wait_for_timeout(300)
-            shot("analysis", clip=clip_between(page, "h1", "#spectrogram"))
-            shot("attention", clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"))
+    if only - {"recommended"}:
+        with running_app(args.url) as url, sync_playwright() as playwright, tempfile.TemporaryDirectory() as scratch:
+            browser = playwright.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=1)
+            page.goto(url)
+            page.wait_for_selector("#analyze-button")
+            if "analysis" in only:
+                seconds = analyze(page, clip)
+                print(f"{clip.name}: click to verdict and all figures in {seconds:.2f} s")
+                page.mouse.move(0, 0)
+                page.wait_for_timeout(300)
+                shot("analysis", clip=clip_between(page, "h1", "#spectrogram"))
+                shot("attention", clip=clip_between(page, "h2:has-text('What the model looked at')", "#hsgal-note"))
 
-        if "cautions" in only:
-            # The robustness check and the model comparison on a real clip whose verdict is fragile.
-            fragile = next((p for p in examples if p.name == FRAGILE_EXAMPLE), clip)
-            fresh(page)
-            page.locator("#compare-option input").check()
-            analyze(page, fragile)
-            page.mouse.move(0, 0)
-            shot("cautions", clip=clip_between(page, "#verdict", "#report-button"))
-            shot("robustness", clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"))
+            if "cautions" in only:
+                # The robustness check and the model comparison on a real clip whose verdict is fragile.
+                fragile = next((p for p in examples if p.name == FRAGILE_EXAMPLE), clip)
+                fresh(page)
+                page.locator("#compare-option input").check()
+                analyze(page, fragile)
+                page.mouse.move(0, 0)
+                shot("cautions", clip=clip_between(page, "#verdict", "#report-button"))
+                shot("robustness", clip=clip_between(page, "h2:has-text('Would the verdict survive')", "#robustness"))
 
-        # A clip with an input warning: the phone-quality example, if there is one.
-        phone = [p for p in examples if "phone" in p.name or "8khz" in p.name.lower()]
-        if "warning" in only and phone:
-            fresh(page)
-            analyze(page, phone[0])
-            page.mouse.move(0, 0)
-            shot("warning", clip=clip_between(page, "h1", "#warnings"))
+            # A clip with an input warning: the phone-quality example, if there is one.
+            phone = [p for p in examples if "phone" in p.name or "8khz" in p.name.lower()]
+            if "warning" in only and phone:
+                fresh(page)
+                analyze(page, phone[0])
+                page.mouse.move(0, 0)
+                shot("warning", clip=clip_between(page, "h1", "#warnings"))
 
-        if "no_speech" in only:
-            # A sound without speech: no verdict, and the robustness check and the comparison not run.
-            fresh(page)
-            page.locator("#compare-option input").check()
-            analyze(page, tone_file(Path(scratch)))
-            page.mouse.move(0, 0)
-            page.wait_for_timeout(300)
-            shot("no_speech", clip=clip_between(page, "h1", "#robustness-summary"))
+            if "no_speech" in only:
+                # A sound without speech: no verdict, and the robustness check and the comparison not run.
+                fresh(page)
+                page.locator("#compare-option input").check()
+                analyze(page, tone_file(Path(scratch)))
+                page.mouse.move(0, 0)
+                page.wait_for_timeout(300)
+                shot("no_speech", clip=clip_between(page, "h1", "#robustness-summary"))
 
-        if "models" in only:
-            # The models of the registry, as the "API and about" tab lists them.
-            page.get_by_role("tab", name="API and about").click()
-            page.locator("#models-list").wait_for()
-            shot("models", clip=clip_between(page, "#models-list", "#models-list"))
-            page.get_by_role("tab", name="Analyze a recording").click()
+            if "models" in only:
+                # The models of the registry, as the "API and about" tab lists them.
+                page.get_by_role("tab", name="API and about").click()
+                page.locator("#models-list").wait_for()
+                shot("models", clip=clip_between(page, "#models-list", "#models-list"))
+                page.get_by_role("tab", name="Analyze a recording").click()
 
-        if "batch" in only:
-            page.get_by_role("tab", name="Batch").click()
-            page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])
-            page.wait_for_timeout(1000)
-            page.click("#batch-button")
-            page.locator("#batch-csv a").first.wait_for(timeout=120_000)
-            page.wait_for_timeout(300)
-            shot("batch", clip=clip_between(page, "h1", "#batch-csv"))
+            if "batch" in only:
+                page.get_by_role("tab", name="Batch").click()
+                page.locator("#batch-files input[type=file]").set_input_files([str(p) for p in examples[:6]])
+                page.wait_for_timeout(1000)
+                page.click("#batch-button")
+                page.locator("#batch-csv a").first.wait_for(timeout=120_000)
+                page.wait_for_timeout(300)
+                shot("batch", clip=clip_between(page, "h1", "#batch-csv"))
 
-        if "evaluate" in only:
-            # The Evaluate tab on a small labelled set: the table, the notes and the DET chart.
-            bonafide, spoof = evaluation_set(Path(scratch), examples)
-            page.get_by_role("tab", name="Evaluate").click()
-            for elem_id, files in (("evaluate-bonafide", bonafide), ("evaluate-spoof", spoof)):
-                page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
-                page.wait_for_function(
-                    "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
-                    arg=[elem_id, files[-1].stem], timeout=120_000)
-            page.click("#evaluate-button")
-            page.wait_for_function("() => { const i = document.querySelector('#evaluate-det img');"
-                                   " return i && i.complete && i.naturalWidth > 0; }", timeout=300_000)
-            page.mouse.move(0, 0)
-            page.wait_for_timeout(300)
-            shot("evaluate", clip=clip_between(page, "#evaluate-summary", "#evaluate-det"))
-        browser.close()
-        if "live" in only:
-            live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
-            taken.append(args.out / "live.png")
-        if "phone" in only:
-            taken += phone_shots(playwright, args.chromium, url, clip, examples, args.out / "phone")
+            if "evaluate" in only:
+                # The Evaluate tab on a small labelled set: the table, the notes and the DET chart.
+                bonafide, spoof = evaluation_set(Path(scratch), examples)
+                page.get_by_role("tab", name="Evaluate").click()
+                for elem_id, files in (("evaluate-bonafide", bonafide), ("evaluate-spoof", spoof)):
+                    page.locator(f"#{elem_id} input[type=file]").set_input_files([str(p) for p in files])
+                    page.wait_for_function(
+                        "([id, name]) => document.querySelector('#' + id).innerText.replace(/\\s/g, '').includes(name)",
+                        arg=[elem_id, files[-1].stem], timeout=120_000)
+                page.click("#evaluate-button")
+                page.wait_for_function("() => { const i = document.querySelector('#evaluate-det img');"
+                                       " return i && i.complete && i.naturalWidth > 0; }", timeout=300_000)
+                page.mouse.move(0, 0)
+                page.wait_for_timeout(300)
+                shot("evaluate", clip=clip_between(page, "#evaluate-summary", "#evaluate-det"))
+            browser.close()
+            if "live" in only:
+                live(playwright, args.chromium, url, clip, 10, args.out / "live.png")
+                taken.append(args.out / "live.png")
+            if "phone" in only:
+                taken += phone_shots(playwright, args.chromium, url, clip, examples, args.out / "phone")
+    if "recommended" in only:
+        with tempfile.TemporaryDirectory() as weights, sync_playwright() as playwright:
+            (args.out / "phone").mkdir(parents=True, exist_ok=True)
+            env = dict(AASIST_WEIGHTS_DIR=str(random_antideepfake_weights(Path(weights))), HF_HUB_OFFLINE="1",
+                       AASIST_RECOMMENDED_MODEL="AntiDeepfake-Small")
+            with running_app(None, **env) as url:
+                taken += recommended_shots(playwright, args.chromium, url, clip, args.out)
     for path in taken:
         print(path)
 

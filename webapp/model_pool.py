@@ -177,7 +177,9 @@ class ModelPool:
         if choice == RECOMMENDED:
             if self.recommended is None:
                 return VerdictPlan(self.default)
-            if self.loaded(self.recommended) is None:  # (starts loading it when nothing else does)
+            # The startup loader fetches it (with its progress); without one, the first request starts loading it.
+            ready = self.is_loaded(self.recommended) if self.startup.started else self.loaded(self.recommended)
+            if not ready:
                 return VerdictPlan(self.default, notice=self.recommended_notice())
             choice = self.recommended
         self.check(choice)
