@@ -172,6 +172,14 @@ def cautions(result) -> list[str]:
     return found
 
 
+def warnings_heading(warnings: list) -> str:
+    """The heading over a result's warnings: "Input warnings", or "Warnings" when one is about the model's weights
+    (the known-answer check), not the input."""
+    from .known_answer import WEIGHTS_SUSPECT  # light: no torch
+
+    return "Warnings" if any(w.code == WEIGHTS_SUSPECT for w in warnings) else "Input warnings"
+
+
 def warning_items_html(warnings: list) -> str:
     """The input warnings as HTML list items, each with its code in ``data-code`` (page and report)."""
     return "".join(f'<li data-code="{html.escape(w.code)}">{html.escape(w.message)}</li>' for w in warnings)

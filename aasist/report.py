@@ -38,6 +38,7 @@ from .present import (
     speech_text,
     verdict_headline,
     warning_items_html,
+    warnings_heading,
 )
 
 FIGURE_CAPTIONS = {
@@ -254,7 +255,8 @@ def _not_run_section(section_id: str, title: str) -> str:
 def _warnings_section(warnings: list) -> str:
     if not warnings:
         return f'<section><h2>Input warnings</h2><p class="ok">{_e(NO_INPUT_PROBLEMS)}</p></section>'
-    return f'<section><h2>Input warnings</h2><ul class="warnings">{warning_items_html(warnings)}</ul></section>'
+    return (f'<section><h2>{_e(warnings_heading(warnings))}</h2><ul class="warnings">{warning_items_html(warnings)}'
+            '</ul></section>')
 
 
 def _robustness_section(check) -> str:

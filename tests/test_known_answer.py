@@ -153,6 +153,13 @@ def test_a_weights_warning_is_not_called_an_input_warning():
     assert cautions(result) == ["A warning below: read it before trusting this result."]
     result.warnings = [suspect, InputWarning("loud", "Loud.")]
     assert cautions(result) == ["2 warnings below: read them before trusting this result."]
+    # Their heading, in the report and on the page, says so too.
+    from aasist.present import warnings_heading
+    from webapp.views import warnings_html
+
+    assert warnings_heading(result.warnings) == "Warnings"
+    assert warnings_heading([InputWarning("loud", "Loud.")]) == "Input warnings"
+    assert "Check the input and the model</div>" in warnings_html(result.warnings)
 
 
 # ---------------------------------------------------------------------------------------------------------------

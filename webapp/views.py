@@ -23,6 +23,7 @@ from aasist.present import (
     speech_text,
     verdict_headline,
     warning_items_html,
+    warnings_heading,
 )
 
 from .texts import LOADING_MODEL, and_list, duration_text, for_people
@@ -95,7 +96,8 @@ def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") ->
 def warnings_html(warnings: list) -> str:
     if not warnings:
         return f'<div class="input-ok">{html.escape(NO_INPUT_PROBLEMS)}</div>'
-    return ('<div class="input-warnings"><div class="input-warnings-title">Check the input</div>'
+    title = "Check the input" if warnings_heading(warnings) == "Input warnings" else "Check the input and the model"
+    return (f'<div class="input-warnings"><div class="input-warnings-title">{title}</div>'
             f"<ul>{warning_items_html(warnings)}</ul></div>")
 
 
