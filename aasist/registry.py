@@ -208,8 +208,8 @@ MODELS: tuple = (
                     "and one linear layer (95 M parameters)",
         results=(PublishedResult("In-the-Wild", 5.31, ARENA),),
         robustness_max_s=13.0,  # one whole-recording window: the check's edits are scored as the authors score
-        # Not yet measured here: a plain transformers wav2vec 2.0 Base took 0.28 s per 4 s window on 2 cores (issue
-        # 26), so a 1 s hop would use about 30 % of the CPU.
+        # 0.35 s per 4 s window on 2 cores (benchmarks/bench_antideepfake.py, README "Speed"): 35 % of the CPU at a
+        # 1 s hop.
         live_min_hop_s=1.0,
         fetched_to_compare=False,  # 380 MB: downloaded when a visitor chooses it, then compared too
         shown_beside="AASIST",
@@ -230,9 +230,9 @@ MODELS: tuple = (
                     "pooling and one linear layer (0.3 B parameters; most accurate, slower)",
         results=(PublishedResult("In-the-Wild", 2.94, ARENA),),
         robustness_max_s=8.0,  # as W2V2-AASIST, whose front end has the same size
-        # Not yet measured here: a plain transformers wav2vec 2.0 Large took 0.74 s per 4 s window on 2 cores (issue
-        # 26), about W2V2-AASIST's 0.79 s: the same 2 s hop.
-        live_min_hop_s=2.0,
+        # 1.09 s per 4 s window on 2 cores (benchmarks/bench_antideepfake.py --large): 55 % of the CPU at a 2 s hop,
+        # 27 % every 4 s.
+        live_min_hop_s=4.0,
         fetched_to_compare=False,  # 1.27 GB: downloaded when a visitor chooses it, then compared too
         shown_beside="AASIST",
         trained_on_brief=ANTIDEEPFAKE_TRAINING_BRIEF,

@@ -173,9 +173,9 @@ def model_choice_text(on_demand: list) -> str:
     if compared:
         parts.append(f"{and_list(compared)}: downloaded from the Hub when first chosen or compared.")
     if chosen:
-        # Only W2V2-AASIST's cost is measured here (README "W2V2-AASIST"); the AntiDeepfake models' are not yet.
-        parts.append(f"{and_list(chosen)}: downloaded when first chosen; slower than AASIST (W2V2-AASIST: about "
-                     "0.8 s per 4 s of audio on 2 cores).")
+        # Measured on 2 cores (README "Speed": benchmarks/bench_w2v2_aasist.py, bench_antideepfake.py); AASIST: 0.15 s.
+        parts.append(f"{and_list(chosen)}: downloaded when first chosen; slower than AASIST (per 4 s of audio on 2 "
+                     "cores: AntiDeepfake-Small about 0.35 s, W2V2-AASIST 0.8 s, AntiDeepfake-Large-NDA 1.1 s).")
     licences: dict = {}  # the licences other than MIT, said where the models are offered
     for name in on_demand:
         entry = registered(name)
