@@ -12,8 +12,6 @@ from typing import Optional
 
 import gradio as gr
 
-from aasist.present import keep_units_together
-
 from . import views
 from .errors import unexpected_error
 from .examples import example_label
@@ -49,6 +47,7 @@ from .texts import (
     loading_model_text,
     model_choice_text,
     recommended_choice_text,
+    robustness_option_text,
 )
 from .updates import KEEP, bind, update_of
 
@@ -297,8 +296,7 @@ class AnalysisTab:
             self.analysis = gr.Radio(ANALYSES, value=DEFAULT_ANALYSIS, label="Analysis", elem_id="analysis")
         with gr.Row():
             self.robustness = gr.Checkbox(True, label="Check robustness",
-                                          info=keep_units_together("Re-score under 8 harmless edits (about 2 s "
-                                                                   "more per 10 s of audio)."),
+                                          info=robustness_option_text(self.pool.recommended),
                                           elem_id="robustness-option")
             self.compare = gr.Checkbox(False, label="Compare models", info=compare_option_text(models),
                                        elem_id="compare-option")
