@@ -11,9 +11,9 @@ __all__ = ["Detector", "DetectionResult", "WindowResult", "WindowAttention", "__
 
 
 def __getattr__(name):
-    # Lazy, so that `import aasist.model` or `aasist.metrics` does not pull in the audio and hub stacks.
+    # Lazy, so that `import aasist.models.model` or `aasist.evaluation.metrics` does not pull in the audio and hub stacks.
     if name in __all__:
-        from . import detector
+        from .inference import detector
 
         return getattr(detector, name)
     raise AttributeError(f"module 'aasist' has no attribute {name!r}")

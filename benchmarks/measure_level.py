@@ -41,8 +41,8 @@ from common import use_local_weights  # noqa: E402
 use_local_weights()
 
 from aasist import Detector  # noqa: E402
-from aasist.audio import load_audio, prepare_waveform  # noqa: E402
-from aasist.diagnostics import LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, input_level  # noqa: E402
+from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
+from aasist.audio.diagnostics import LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, input_level  # noqa: E402
 
 SPHINX = Path("/usr/share/pocketsphinx/test/data")
 EXAMPLES = ROOT / "assets" / "examples"

@@ -4,7 +4,7 @@ several start offsets.
 A live microphone stream almost never starts exactly at a pause, and the pretrained models learnt ASVspoof 2019's
 silence shortcut (leading silence means bona fide): single windows of real speech that do not begin with a pause
 often score 0.8-0.99. So every recording is streamed from each of OFFSETS_S (0, 0.25, ..., 1.75 s into it) through
-``aasist.streaming.StreamingDetector`` at a 1 s hop, and for each setting (smoothing N windows, min_hops K, threshold,
+``aasist.inference.streaming.StreamingDetector`` at a 1 s hop, and for each setting (smoothing N windows, min_hops K, threshold,
 margin 0.1) the script prints
   - real: streams that raised an alarm (and their share), recordings with an alarm at any offset, alarms per minute
     of real speech streamed;
@@ -51,8 +51,8 @@ from measure_aggregation import ESPEAK_VOICES, FLITE_VOICES, build_sets  # noqa:
 from measure_level import real_recordings, synthetic_recordings  # noqa: E402
 
 from aasist import Detector  # noqa: E402
-from aasist.model import SAMPLE_RATE as SR  # noqa: E402
-from aasist.streaming import (DEFAULT_MARGIN, DEFAULT_MIN_HOPS, DEFAULT_SMOOTHING, DEFAULT_THRESHOLD,  # noqa: E402
+from aasist.models.model import SAMPLE_RATE as SR  # noqa: E402
+from aasist.inference.streaming import (DEFAULT_MARGIN, DEFAULT_MIN_HOPS, DEFAULT_SMOOTHING, DEFAULT_THRESHOLD,  # noqa: E402
                               WINDOW_S, StreamingDetector)
 
 HOP_S = 1.0

@@ -27,7 +27,7 @@ from webapp.examples import example_label, find_examples  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, LIMITS, MODELS, Limits  # noqa: E402
 from webapp.texts import api_text, limits_text  # noqa: E402
-from aasist.present import TABLE_COLUMNS, keep_units_together  # noqa: E402
+from aasist.views.present import TABLE_COLUMNS, keep_units_together  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -165,7 +165,7 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     assert examples["real"].name in text
     assert "Likely" in text
     # Where speech was found: the blue strip under the spectrogram, and its seconds next to the verdict.
-    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.plots import NO_SPEECH_COLOR, SPEECH_COLOR
 
     assert colour_pixels(page, "spectrogram", SPEECH_COLOR) > 2000
     assert colour_pixels(page, "spectrogram", NO_SPEECH_COLOR) < 50  # every window holds speech: none grey
@@ -263,9 +263,9 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
 def test_page_says_no_speech_for_a_tone_and_for_noise(page, server, no_speech_clips):
     """No verdict without speech: a grey card with the reason and no probability shown as meaningful; the robustness
     check and the model comparison, both asked for, say they were not run; the figure marks no speech."""
-    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
-    from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
-    from aasist.speech import SpeechPresence
+    from aasist.views.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
+    from aasist.audio.speech import SpeechPresence
 
     reason = keep_units_together(no_speech_reason(SpeechPresence(0.0, 0.0)))  # its "0.5 s" joined on the page
     grey = "rgb({}, {}, {})".format(*(int(NO_SPEECH_COLOR[i:i + 2], 16) for i in (1, 3, 5)))
@@ -533,9 +533,9 @@ def test_page_text_states_the_limits():
 def test_an_antideepfake_result_shows_its_frames_with_their_own_guide(antideepfake_reference_folders, examples):
     """What the model looked at, for AntiDeepfake: its frame-by-frame figure in #frame-scores, its guide, and none
     of the other models' figures (in process: the updates the page's handler sends)."""
-    from aasist.audio import load_audio
-    from aasist.detector import Detector
-    from aasist.plots import draw_all
+    from aasist.audio.decoding import load_audio
+    from aasist.inference.detector import Detector
+    from aasist.views.plots import draw_all
     from webapp.analysis_tab import inner_figures
     from webapp.texts import HOW_TO_READ_ANTIDEEPFAKE
 
@@ -560,7 +560,7 @@ def test_example_labels_come_from_file_names():
 
 
 def test_percent_wording():
-    from aasist.present import percent_text
+    from aasist.views.present import percent_text
 
     assert percent_text(0.0) == "< 0.1 %"
     assert percent_text(1.0) == "> 99.9 %"

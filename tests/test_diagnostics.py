@@ -12,8 +12,8 @@ import pytest
 import torch
 import torchaudio
 
-from aasist.audio import RESAMPLING, load_audio, prepare_waveform
-from aasist.diagnostics import (LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, InputWarning, diagnose, high_band_ratio_db,
+from aasist.audio.decoding import RESAMPLING, load_audio, prepare_waveform
+from aasist.audio.diagnostics import (LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, InputWarning, diagnose, high_band_ratio_db,
                                 input_level)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"

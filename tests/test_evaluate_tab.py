@@ -98,8 +98,8 @@ def page_result(page_updates) -> dict:
 @pytest.fixture(scope="module")
 def desktop_widths() -> dict:
     """How wide the desktop's charts are (image pixels), whatever the evaluation: {component: width}."""
-    from aasist.evaluation import Evaluation, model_evaluation
-    from aasist.evaluation_report import evaluation_figures
+    from aasist.evaluation.evaluation import Evaluation, model_evaluation
+    from aasist.views.evaluation_report import evaluation_figures
 
     model = model_evaluation("AASIST", np.array([0.1, 0.6]), np.array([0.9]), bootstrap_rounds=10)
     figures = evaluation_figures(Evaluation([model], [], "2025-03-04T05:06:07+00:00", 10, 0))
@@ -137,7 +137,7 @@ def test_the_table_gives_each_models_eer_interval_threshold_and_errors(page_resu
 
 
 def test_the_notes_the_charts_and_the_recordings_left_out(page_result, corrupt):
-    from aasist.evaluation import FEW_PER_CLASS
+    from aasist.evaluation.evaluation import FEW_PER_CLASS
 
     summary = page_result["summary"]
     assert f'data-n-bonafide="{len(REAL)}"' in summary and f'data-n-spoof="{len(SYNTHETIC)}"' in summary

@@ -1,4 +1,4 @@
-"""The evaluation's figures (aasist.evaluation_plots): on the desktop, and drawn for a phone as wide as the screen
+"""The evaluation's figures (aasist.views.evaluation_plots): on the desktop, and drawn for a phone as wide as the screen
 shows them, every text at least NARROW_TICK_SIZE (10 CSS px), nothing cut off or written over, the same marks.
 
 Made-up evaluations, no audio: each model puts the two classes a given distance apart (in logits).
@@ -11,8 +11,8 @@ import time
 import numpy as np
 import pytest
 
-from aasist import evaluation_plots, plots
-from aasist.layout import DESKTOP, PHONE, Layout
+from aasist.views import evaluation_plots, plots
+from aasist.views.layout import DESKTOP, PHONE, Layout
 from figure_checks import (all_text, axis_by_label, by_gid, drawn_texts, legend_texts, made_up_evaluation,
                            text_problems)
 
@@ -137,8 +137,8 @@ def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bona
     from matplotlib.colors import to_hex
     from scipy.stats import norm
 
-    from aasist import metrics
-    from aasist.present import eer_text
+    from aasist.evaluation import metrics
+    from aasist.views.present import eer_text
 
     evaluation = made_up_evaluation(FOUR_MODELS, n_bonafide, n_spoof)
     fig = evaluation_plots.draw_det_curves(evaluation)
@@ -203,7 +203,7 @@ def test_det_curves_of_one_perfect_model_with_three_recordings():
 @pytest.mark.parametrize("names, n_bonafide, n_spoof", [(["AASIST"], 2, 1), (list(FOUR_MODELS), 250, 250),
                                                          (["AASIST", "RawNet2"], 30, 12)])
 def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
-    from aasist.present import eer_text
+    from aasist.views.present import eer_text
 
     evaluation = made_up_evaluation({name: FOUR_MODELS[name] for name in names}, n_bonafide, n_spoof)
     fig = evaluation_plots.draw_score_distributions(evaluation)

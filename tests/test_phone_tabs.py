@@ -21,7 +21,7 @@ from browser import FAKE_MICROPHONE, PHONE, drop_files, launch, local_page, open
 from test_app import ANALYSIS_TIMEOUT_MS  # noqa: E402
 from test_live import FIRST_WINDOW_S, HOP_S, example  # noqa: E402
 
-from aasist.present import TABLE_COLUMNS  # noqa: E402
+from aasist.views.present import TABLE_COLUMNS  # noqa: E402
 from webapp.batch_tab import COLUMN_WIDTHS  # noqa: E402
 
 DESKTOP_WIDTH = 1400

@@ -1,4 +1,4 @@
-"""The figures of one analysis (aasist.plots): what they show, on which axes, and how long they take (printed)."""
+"""The figures of one analysis (aasist.views.plots): what they show, on which axes, and how long they take (printed)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aasist import plots
-from aasist.audio import load_audio, prepare_waveform
-from aasist.layout import DESKTOP, MIN_NARROW_PX, PHONE, Layout
-from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
+from aasist.views import plots
+from aasist.audio.decoding import load_audio, prepare_waveform
+from aasist.views.layout import DESKTOP, MIN_NARROW_PX, PHONE, Layout
+from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from figure_checks import all_text, axis_by_label, legend_texts, text_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 
 @pytest.fixture(scope="module")
 def detector(weights_dir):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
@@ -157,7 +157,7 @@ def test_without_attention_only_the_spectrogram(detector):
 
 
 def test_heterogeneous_maps_drawn_only_when_not_uniform(detector, reference_dir):
-    from aasist.detector import window_attention
+    from aasist.inference.detector import window_attention
 
     reference = np.load(reference_dir / "aasist_reference.npz")
     prefix = "AASIST-perturbed/x_64600_batch2/att/"
@@ -189,9 +189,9 @@ def rawnet2_detector(reference_dir):
 
     import torch
 
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
-    from aasist.rawnet2 import RawNet2
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
+    from aasist.models.rawnet2 import RawNet2
 
     folder = reference_dir / "rawnet2"
     net = RawNet2(json.loads((folder / "rawnet2_reference.json").read_text())["small_config"])
@@ -200,7 +200,7 @@ def rawnet2_detector(reference_dir):
 
 
 def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
-    from aasist.report import render_report
+    from aasist.views.report import render_report
 
     audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
     result = rawnet2_detector.analyze(audio, with_attention=True)
@@ -232,7 +232,7 @@ def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
 @pytest.fixture(scope="module")
 def antideepfake_detector(antideepfake_reference_folders):
     """The reduced AntiDeepfake-Small made with the authors' code (a checkpoint folder): on torch, with its frames."""
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     return Detector.from_pretrained(str(antideepfake_reference_folders["small"]))
 
@@ -240,7 +240,7 @@ def antideepfake_detector(antideepfake_reference_folders):
 def test_frame_scores_figure_for_antideepfake_only(antideepfake_detector, detector):
     """AntiDeepfake's figure draws what the model computed and nothing else: each frame's spoof probability at its
     time in the recording, the 0.5 line and the window's own score; AASIST's result has no such figure."""
-    from aasist.report import render_report
+    from aasist.views.report import render_report
     from figure_checks import by_gid
 
     audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
@@ -345,7 +345,7 @@ def test_windows_without_speech_are_grey_with_a_legend(detector, real_clip):
 
 
 def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
-    from aasist.present import shown_probability, verdict_headline
+    from aasist.views.present import shown_probability, verdict_headline
 
     audio = prepare_waveform(_tone(5.0), SAMPLE_RATE)
     result = detector.analyze(audio, with_attention=True)
@@ -390,8 +390,8 @@ def test_no_verdict_and_the_part_not_analysed_say_so_apart(detector):
 def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_reference_folder,
                 antideepfake_detector) -> dict:
     """name -> (audio, result): one of each kind of figure and of each thing a figure may have to say."""
-    from aasist.detector import Detector, window_attention
-    from aasist.pipeline import Pipeline
+    from aasist.inference.detector import Detector, window_attention
+    from aasist.inference.pipeline import Pipeline
 
     cases = {}
     audio = load_audio(real_clip)

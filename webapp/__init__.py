@@ -3,7 +3,7 @@ the live monitor. The library (``aasist``, which never imports Gradio) does the 
 
     settings.py        what the demo offers, its limits and paths
     model_pool.py      the models, loaded once (in the background at startup), and the compute slots they share
-    texts.py           the page's prose (what a result says is aasist.present's)
+    texts.py           the page's prose (what a result says is aasist.views.present's)
     views.py           HTML of a result, the input level, the model status and the live monitor
     recordings.py      an upload or a recording made on the page: decoding, capture settings, demo warnings
     examples.py        the example clips and their labels

@@ -12,7 +12,7 @@ from typing import Optional
 
 import gradio as gr
 
-from aasist.present import keep_units_together
+from aasist.views.present import keep_units_together
 
 from . import views
 from .errors import unexpected_error
@@ -162,9 +162,9 @@ class AnalysisTab:
         """The page's Analyze button and examples (``ResultUpdate``s, in the order the page shows them).
         ``capture``: the browser's track settings when the recording was made on the page, else empty.
         ``figure_width``: the width the page shows the figures at (CSS px; 0 unknown): a phone's gets figures drawn
-        for it (``aasist.layout``)."""
-        from aasist.plots import draw_all, draw_robustness, render_figure
-        from aasist.report import write_report
+        for it (``aasist.views.layout``)."""
+        from aasist.views.plots import draw_all, draw_robustness, render_figure
+        from aasist.views.report import write_report
 
         def on_stage(step) -> None:
             if step.stage == "beside":

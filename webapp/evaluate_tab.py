@@ -2,7 +2,7 @@
 recordings?
 
 Recordings come as two drops (real, AI-generated) or as one zip of labelled folders (``bonafide/`` or ``real/``,
-``spoof/`` or ``fake/``, at any depth), or both. The library (``aasist.evaluation``) scores each with every chosen
+``spoof/`` or ``fake/``, at any depth), or both. The library (``aasist.evaluation.evaluation``) scores each with every chosen
 model and computes the numbers; the page shows each model's EER with its interval, its errors at 0.5, the DET chart,
 the score distributions, the recordings called most wrong, those left out, the evaluation as JSON and as an HTML
 report. The charts are drawn for the width the page shows them at (``webapp.screen``): a phone gets its own.
@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Optional
 
 import gradio as gr
 
-from aasist.present import EVALUATION_MODEL_COLUMNS, keep_units_together
+from aasist.views.present import EVALUATION_MODEL_COLUMNS, keep_units_together
 
 from . import views
 from .analysis_tab import FIGURE
@@ -51,11 +51,11 @@ from .texts import (
 from .updates import bind, update_of
 
 if TYPE_CHECKING:
-    from aasist.evaluation import Evaluation
+    from aasist.evaluation.evaluation import Evaluation
 
 log = logging.getLogger("aasist.app")
 
-# The tables: each model's numbers (the report's columns, aasist.present), the calls most wrong, those left out. As all
+# The tables: each model's numbers (the report's columns, aasist.views.present), the calls most wrong, those left out. As all
 # the page's text, their headers and cells have each number joined to its unit ("95 % interval", keep_units_together).
 MODEL_COLUMNS = tuple(keep_units_together(title) for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
@@ -90,7 +90,7 @@ class Recording:
     """A labelled recording on the server: where it is, its label, and what the page calls it."""
 
     path: str
-    label: str  # aasist.evaluation.BONA_FIDE or SPOOF
+    label: str  # aasist.evaluation.evaluation.BONA_FIDE or SPOOF
     name: str
 
 
@@ -121,7 +121,7 @@ def _member_parts(info: zipfile.ZipInfo) -> tuple:
 
 def _is_recording(info: zipfile.ZipInfo, parts: tuple) -> bool:
     """An audio file of the set: not a folder, a link, or hidden (macOS's ``__MACOSX/`` and ``._`` copies)."""
-    from aasist.evaluation import AUDIO_SUFFIXES as EVALUATED_SUFFIXES
+    from aasist.evaluation.evaluation import AUDIO_SUFFIXES as EVALUATED_SUFFIXES
 
     if info.is_dir() or not parts or stat.S_ISLNK(info.external_attr >> 16):
         return False
@@ -142,7 +142,7 @@ def unpack_recordings(archive: str, folder: Path, limits: Limits, counted: int =
     """The labelled recordings of a zip (``Recording``), unpacked into ``folder``. ``counted`` recordings of
     ``size`` bytes are already given (the drops): the limits are on the whole set. A ``gr.Error`` (one sentence) when
     the zip cannot be read, is too large, or holds recordings outside labelled folders or none at all."""
-    from aasist.evaluation import folder_label
+    from aasist.evaluation.evaluation import folder_label
 
     name = file_name(archive)
     try:
@@ -203,7 +203,7 @@ def _check_size(total_bytes: int, limits: Limits) -> None:
 def total_duration_s(recordings: list) -> float:
     """The recordings' total length as their headers give it (a file that cannot be opened counts 0: the evaluation
     lists it with its error)."""
-    from aasist.audio import SAMPLE_RATE, DecodedStream
+    from aasist.audio.decoding import SAMPLE_RATE, DecodedStream
 
     total = 0.0
     for recording in recordings:
@@ -254,7 +254,7 @@ class EvaluateTab:
 
     def evaluate(self, bonafide: Optional[list] = None, spoof: Optional[list] = None, archive: Optional[str] = None,
                  models: Optional[list] = None) -> dict:
-        """API: the evaluation as a dictionary (``aasist.evaluation.Evaluation.to_dict``).
+        """API: the evaluation as a dictionary (``aasist.evaluation.evaluation.Evaluation.to_dict``).
 
         bonafide: real recordings; spoof: AI-generated recordings; archive: or a zip with bonafide/ (or real/) and
         spoof/ (or fake/) folders at any depth (both ways may be combined); models: the models to evaluate (default
@@ -271,9 +271,9 @@ class EvaluateTab:
                       models: Optional[list], figure_width: float = 0, progress=gr.Progress()):
         """The page's Evaluate button (``EvaluateUpdate``s): the notes, the table, the charts, the most wrong and
         left-out recordings and the JSON; then the report. ``figure_width``: the width the page shows the charts at
-        (CSS px; 0 unknown): a phone's gets charts drawn for it (``aasist.layout``)."""
-        from aasist.evaluation_report import evaluation_figures, write_evaluation_report
-        from aasist.present import (
+        (CSS px; 0 unknown): a phone's gets charts drawn for it (``aasist.views.layout``)."""
+        from aasist.views.evaluation_report import evaluation_figures, write_evaluation_report
+        from aasist.views.present import (
             EVALUATION_LEFT_OUT_INTRO,
             EVALUATION_MOST_WRONG_INTRO,
             EVALUATION_NOTHING_LEFT_OUT,
@@ -308,7 +308,7 @@ class EvaluateTab:
     def _evaluate(self, bonafide, spoof, archive, models, progress=None) -> Evaluation:
         """The evaluation of the given recordings by the chosen models, the recordings named as the visitor knows
         them; a ``gr.Error`` (one sentence) for anything wrong with the input."""
-        from aasist.evaluation import EvaluationError, LabelledFile, evaluate
+        from aasist.evaluation.evaluation import EvaluationError, LabelledFile, evaluate
 
         progress = progress or (lambda *args, **kwargs: None)
         try:
@@ -351,7 +351,7 @@ class EvaluateTab:
 
     def _recordings(self, bonafide, spoof, archive, folder: Path, progress) -> list:
         """Every labelled recording given, checked against the limits; the zip unpacked into ``folder``."""
-        from aasist.evaluation import BONA_FIDE, SPOOF
+        from aasist.evaluation.evaluation import BONA_FIDE, SPOOF
 
         paths = [(_path_of(p), label) for given, label in ((bonafide, BONA_FIDE), (spoof, SPOOF))
                  for p in (given or [])]
@@ -378,7 +378,7 @@ class EvaluateTab:
 
     def build(self) -> None:
         """The tab's components and events (inside ``gr.Tab``)."""
-        from aasist.present import (
+        from aasist.views.present import (
             EVALUATION_DET_CAPTION,
             EVALUATION_LIMITS,
             EVALUATION_MODELS_INTRO,
@@ -451,7 +451,7 @@ class EvaluateTab:
 def model_table(evaluation: Evaluation):
     """Each model's numbers, a row per model (``MODEL_COLUMNS``), worded as in the HTML report."""
     import pandas as pd
-    from aasist.present import evaluation_model_row
+    from aasist.views.present import evaluation_model_row
 
     rows = [[keep_units_together(text) if isinstance(text, str) else text for text in evaluation_model_row(m)]
             for m in evaluation.models]
@@ -471,7 +471,7 @@ def left_out_table(evaluation: Evaluation):
     """The recordings left out of the numbers and why (``LEFT_OUT_COLUMNS``): those that could not be decoded, with
     the error, then those without speech."""
     import pandas as pd
-    from aasist.present import EVALUATION_NO_SPEECH, EVALUATION_NOT_DECODED
+    from aasist.views.present import EVALUATION_NO_SPEECH, EVALUATION_NOT_DECODED
 
     rows = [[f.file, f.label, keep_units_together(f"{EVALUATION_NOT_DECODED}: {f.error}")]
             for f in evaluation.failed_files]

@@ -23,8 +23,8 @@ from .texts import not_fetched_to_compare, recommended_failed_text, recommended_
 from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS, RECOMMENDED
 
 if TYPE_CHECKING:
-    from aasist.detector import DetectionResult, Detector
-    from aasist.pipeline import StageCallback
+    from aasist.inference.detector import DetectionResult, Detector
+    from aasist.inference.pipeline import StageCallback
 
 log = logging.getLogger("aasist.app")
 
@@ -110,8 +110,8 @@ class ModelPool:
         background at startup, or for another request) a caller waits for it. ``download_progress(done_bytes,
         total_bytes)`` hears of a download from the Hub. A load is logged in one line, with where the weights came
         from (``announce=False``: the caller says it, as ``warm_up`` does)."""
-        from aasist.detector import Detector
-        from aasist.weights import WeightsError
+        from aasist.inference.detector import Detector
+        from aasist.models.weights import WeightsError
 
         self.check(model)
         detector = self._detectors.get(model)
@@ -148,7 +148,7 @@ class ModelPool:
 
     def fetched_to_compare(self, model: str) -> bool:
         """Whether a comparison downloads ``model`` (False for a large download: only choosing the model does)."""
-        from aasist.registry import registered
+        from aasist.models.registry import registered
 
         entry = registered(model)
         return entry is None or entry.fetched_to_compare
@@ -172,7 +172,7 @@ class ModelPool:
         cannot be had) the default model, with a notice saying why. A model whose registry entry names one to show
         beside it (AntiDeepfake: AASIST) gets it, whichever way it was chosen.
         """
-        from aasist.registry import registered
+        from aasist.models.registry import registered
 
         if choice == RECOMMENDED:
             if self.recommended is None:
@@ -215,8 +215,8 @@ class ModelPool:
     def analyze(self, audio, model: str, protocol: str, *, with_attention: bool = False,
                 progress: Optional[StageCallback] = None) -> DetectionResult:
         """``model``'s result for a decoded recording, in a compute slot."""
-        from aasist.audio import AudioError
-        from aasist.pipeline import Pipeline
+        from aasist.audio.decoding import AudioError
+        from aasist.inference.pipeline import Pipeline
 
         if protocol not in {value for _, value in ANALYSES}:
             raise user_error(f"Unknown analysis {protocol!r}; choose 'full' or 'asvspoof'.")
@@ -233,7 +233,7 @@ class ModelPool:
         (say RawNet2 with no network) is left out, and the agreement says why. ``on_load(model)`` is called before
         a model is loaded for it and may return its ``download_progress`` (the page shows both). Nothing without
         speech (verdict "no_speech"): no model is loaded or run for it."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
@@ -257,7 +257,7 @@ class ModelPool:
                    progress: Optional[StageCallback] = None) -> None:
         """Score the recording with ``model`` too (its attention included) and attach its result as
         ``result.beside``; nothing without speech. A model that cannot be loaded is left out (logged)."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
@@ -271,9 +271,9 @@ class ModelPool:
                                                                                     progress=progress)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
-        """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check; nothing
+        """Re-score the recording under the benign edits (``aasist.inference.robustness``) and attach the check; nothing
         without speech."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
@@ -314,8 +314,8 @@ class ModelPool:
         """
         import numpy as np
 
-        from aasist.audio import prepare_waveform
-        from aasist.plots import draw_all
+        from aasist.audio.decoding import prepare_waveform
+        from aasist.views.plots import draw_all
 
         rng = np.random.default_rng(0)
         audio = prepare_waveform((0.05 * rng.standard_normal(16000 * 5)).astype(np.float32), 16000)

@@ -22,9 +22,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from .. import metrics
-from ..model import WINDOW_SAMPLES
-from ..protocols import ProtocolFileError
+from ..evaluation import metrics
+from ..models.model import WINDOW_SAMPLES
+from ..evaluation.protocols import ProtocolFileError
 from . import distributed
 from .data import ASVspoofDataset, DatasetError, UnreadableFiles, asv_scores_path, collate, load_split
 from .logs import training_logging
@@ -143,7 +143,7 @@ def _checkpoint_track(spec: str) -> Optional[str]:
 
 def load_network(spec: str, device: torch.device, revision: str = "main") -> tuple:
     """(network in eval mode, model_config) from a checkpoint folder, a built-in name or a Hub repo id."""
-    from ..weights import build_model, load_checkpoint
+    from ..models.weights import build_model, load_checkpoint
 
     checkpoint = load_checkpoint(spec, revision=revision)
     return build_model(checkpoint, device), dict(checkpoint.config, architecture=checkpoint.architecture)
@@ -254,7 +254,7 @@ def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from ..weights import WeightsError
+    from ..models.weights import WeightsError
 
     with training_logging():
         try:

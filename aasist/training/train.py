@@ -34,9 +34,9 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm import tqdm
 
-from .. import metrics
-from ..model import WINDOW_SAMPLES
-from ..protocols import ProtocolFileError
+from ..evaluation import metrics
+from ..models.model import WINDOW_SAMPLES
+from ..evaluation.protocols import ProtocolFileError
 from . import distributed
 from .augment import DEFAULT_AUGMENTATION, WaveformAugment
 from .checkpoint import (
