@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
 from .inference import stream_settings as live
+from .text import one_sentence
 from .views.present import (
     AGREEMENT_CSV_COLUMNS,
     CSV_COLUMNS,
@@ -23,7 +24,6 @@ from .views.present import (
     ResultRow,
     cautions,
     known_answer_text,
-    one_sentence,
 )
 
 if TYPE_CHECKING:
@@ -437,7 +437,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 2
 
     from .inference.detector import Detector
-    from .evaluation.evaluation import BOOTSTRAP_ROUNDS, EvaluationError, evaluate, labelled_files
+    from .audio.labels import EvaluationError, labelled_files
+    from .evaluation.evaluation import BOOTSTRAP_ROUNDS, evaluate
 
     try:
         names = _evaluation_model_names(args.models)

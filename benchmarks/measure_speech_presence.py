@@ -60,7 +60,7 @@ from measure_level import EXAMPLES, SPHINX, real_recordings, synthetic_recording
 from aasist import Detector  # noqa: E402
 from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
 from aasist.inference.detector import NO_SPEECH, verdict_for  # noqa: E402
-from aasist.audio.diagnostics import input_level  # noqa: E402
+from aasist.audio.level import input_level  # noqa: E402
 from aasist.audio.speech import LITTLE_SPEECH_SHARE, MIN_SPEECH_S, TARGET_SPEECH_DBFS, THRESHOLD, SpeechFinder  # noqa: E402
 
 SR = 16000

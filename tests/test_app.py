@@ -560,7 +560,7 @@ def test_example_labels_come_from_file_names():
 
 
 def test_percent_wording():
-    from aasist.views.present import percent_text
+    from aasist.text import percent_text
 
     assert percent_text(0.0) == "< 0.1 %"
     assert percent_text(1.0) == "> 99.9 %"

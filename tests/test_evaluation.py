@@ -16,19 +16,9 @@ import pytest
 from command_line import cli_in_process
 import soundfile as sf
 
+from aasist.audio.labels import BONA_FIDE, SPOOF, EvaluationError, LabelledFile, labelled_files
 from aasist.evaluation import metrics
-from aasist.evaluation.evaluation import (
-    BONA_FIDE,
-    BOOTSTRAP_ROUNDS,
-    SPOOF,
-    EvaluationError,
-    FileScore,
-    LabelledFile,
-    evaluate,
-    evaluation_of,
-    labelled_files,
-    model_evaluation,
-)
+from aasist.evaluation.evaluation import BOOTSTRAP_ROUNDS, FileScore, evaluate, evaluation_of, model_evaluation
 from aasist.views.present import EVALUATION_LIMITS, evaluation_notes
 from signals import SR, non_speech
 

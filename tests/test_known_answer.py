@@ -21,8 +21,8 @@ from aasist.models import cache
 
 from aasist.inference import known_answer
 from aasist.audio.diagnostics import MEASURED_FOR_AASIST_NOTE, InputWarning, for_architecture
-from aasist.inference.known_answer import WEIGHTS_SUSPECT, KnownAnswer, labelled_examples
-from aasist.views.present import cautions, weights_suspect_text
+from aasist.inference.known_answer import WEIGHTS_SUSPECT, KnownAnswer, labelled_examples, weights_suspect_text
+from aasist.views.present import cautions
 from aasist.models.registry import registered
 from aasist.models.weights import file_sha256
 from command_line import cli_in_process

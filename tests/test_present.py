@@ -17,7 +17,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aasist.views.present import CSV_COLUMNS, cautions, keep_units_together, percent_text, verdict_headline  # noqa: E402
+from aasist.text import percent_text  # noqa: E402
+from aasist.views.present import CSV_COLUMNS, cautions, keep_units_together, verdict_headline  # noqa: E402
 
 CLIP = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 

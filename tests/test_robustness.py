@@ -17,7 +17,7 @@ import pytest
 from command_line import cli_in_process
 
 from aasist.audio.decoding import load_audio, prepare_waveform
-from aasist.audio.diagnostics import FRAME, speech_frames
+from aasist.audio.level import FRAME, speech_frames
 from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from aasist.inference.pipeline import ROBUSTNESS, WINDOWS, Pipeline
 from aasist.inference.robustness import EDITS, EDITS_BY_NAME, MAX_CHECK_S, EditResult, RobustnessResult

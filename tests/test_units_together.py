@@ -129,8 +129,8 @@ def without_speech(detectors):
 
 
 def test_the_page_shows_a_result_with_its_numbers_and_units_joined(analysed, without_speech):
-    from aasist.audio.diagnostics import input_level
-    from aasist.views.present import percent_text
+    from aasist.audio.level import input_level
+    from aasist.text import percent_text
     from aasist.audio.speech import MIN_SPEECH_S
     from webapp import views
 

@@ -121,7 +121,7 @@ def _member_parts(info: zipfile.ZipInfo) -> tuple:
 
 def _is_recording(info: zipfile.ZipInfo, parts: tuple) -> bool:
     """An audio file of the set: not a folder, a link, or hidden (macOS's ``__MACOSX/`` and ``._`` copies)."""
-    from aasist.evaluation.evaluation import AUDIO_SUFFIXES as EVALUATED_SUFFIXES
+    from aasist.audio.labels import AUDIO_SUFFIXES as EVALUATED_SUFFIXES
 
     if info.is_dir() or not parts or stat.S_ISLNK(info.external_attr >> 16):
         return False
@@ -142,7 +142,7 @@ def unpack_recordings(archive: str, folder: Path, limits: Limits, counted: int =
     """The labelled recordings of a zip (``Recording``), unpacked into ``folder``. ``counted`` recordings of
     ``size`` bytes are already given (the drops): the limits are on the whole set. A ``gr.Error`` (one sentence) when
     the zip cannot be read, is too large, or holds recordings outside labelled folders or none at all."""
-    from aasist.evaluation.evaluation import folder_label
+    from aasist.audio.labels import folder_label
 
     name = file_name(archive)
     try:
@@ -308,7 +308,8 @@ class EvaluateTab:
     def _evaluate(self, bonafide, spoof, archive, models, progress=None) -> Evaluation:
         """The evaluation of the given recordings by the chosen models, the recordings named as the visitor knows
         them; a ``gr.Error`` (one sentence) for anything wrong with the input."""
-        from aasist.evaluation.evaluation import EvaluationError, LabelledFile, evaluate
+        from aasist.audio.labels import EvaluationError, LabelledFile
+        from aasist.evaluation.evaluation import evaluate
 
         progress = progress or (lambda *args, **kwargs: None)
         try:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from aasist.views.present import one_sentence, percent_text
+from aasist.text import one_sentence, percent_text
 
 from .texts import duration_text
 
@@ -88,7 +88,7 @@ class LiveSession:
         self.capture: dict = {}  # the browser's capture settings of the microphone track
         self.updates: list = []  # every StreamUpdate, oldest first
         self.pending: list = []  # chunks not yet fed to the stream: (samples (frames, channels), sample rate)
-        self.level = None  # diagnostics.InputLevel of the last LEVEL_S
+        self.level = None  # aasist.audio.level.InputLevel of the last LEVEL_S
         self.stopped: Optional[str] = None  # why the session ended ("stopped", "limit"), None while live
         self.last_seen = time.monotonic()
         self.lock = threading.Lock()
@@ -163,7 +163,7 @@ class LiveSession:
     def receive(self, chunk: Chunk, pool: ModelPool) -> bool:
         """Keep a chunk (up to the time limit) and, if the model is loaded and a compute slot is free at once, score
         what was kept; stop the session at its time limit. False when the limit was reached before: nothing kept."""
-        from aasist.audio.diagnostics import input_level
+        from aasist.audio.level import input_level
 
         room = int((self.time_limit_s - self.received_s) * chunk.rate + 1e-6)
         if room <= 0:

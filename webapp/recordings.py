@@ -65,7 +65,7 @@ def preview_level(path: Optional[str]):
     """The ``InputLevel`` of the first minute of a recording just made or uploaded; None when there is none or it
     cannot be read (Analyze will say what is wrong with the file)."""
     from aasist.audio.decoding import AudioError, load_audio
-    from aasist.audio.diagnostics import input_level
+    from aasist.audio.level import input_level
 
     if not path:
         return None

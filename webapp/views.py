@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Optional
 
+from aasist.text import percent_text, short_percent_text
 from aasist.views.present import (
     NO_INPUT_PROBLEMS,
     NOT_RUN_WITHOUT_SPEECH,
@@ -17,8 +18,6 @@ from aasist.views.present import (
     beside_text,
     cautions,
     model_facts,
-    percent_text,
-    short_percent_text,
     shown_probability,
     speech_text,
     verdict_headline,
@@ -134,7 +133,7 @@ def robustness_html(check, no_speech: bool = False) -> str:
 
 @for_people
 def input_level_html(level) -> str:
-    """The level of a recording (``aasist.audio.diagnostics.InputLevel``), and whether it is where loudness sways the
+    """The level of a recording (``aasist.audio.level.InputLevel``), and whether it is where loudness sways the
     model; empty when there is none."""
     if level is None:
         return ""

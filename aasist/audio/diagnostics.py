@@ -3,8 +3,8 @@
 Each check is cheap (a few ms for 60 s of audio) and comes from what the pretrained AASIST did on real
 recordings: short clips and 8 kHz (phone) audio are often called spoof even when real, leading silence can
 make synthetic speech look real (the ASVspoof 2019 silence shortcut), and the level itself sways the verdict (loud
-speech reads as spoof, quiet speech as real; ``input_level`` says where a recording or a live input stands). The
-thresholds, and what they were measured on, sit next to each constant.
+speech reads as spoof, quiet speech as real; ``aasist.audio.level`` measures where a recording or a live input
+stands). The thresholds, and what they were measured on, sit next to each constant (the level's in ``level``).
 """
 
 from __future__ import annotations
@@ -14,42 +14,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decoding import Audio
 from ..models.model import SAMPLE_RATE
-from ..views.present import share_percent_text
+from ..text import share_percent_text
+from .decoding import Audio
+from .level import (FRAME, LOUD_REAL_CALLED_SPOOF, LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, QUIET_SYNTHETIC_PASSED,
+                    QUIET_SYNTHETIC_PASSED_AS_FOUND, SILENT_DBFS, InputLevel, frame_levels_db, input_level_from_frames,
+                    speech_frames_of_levels)
 from .speech import SpeechPresence
 
 # Real speech shorter than about 2 s often came out as spoof, with probability close to 1.
 SHORT_S = 2.0
 
-# Level analysis on 20 ms frames. A frame is silence when it is 40 dB below the loudest frame or under -50 dBFS,
-# but always at least 35 dB below the loudest frame: with the -50 dBFS floor alone, the same real recordings played
-# 10 dB quieter grew 0.5 s of "silence" from their soft word endings (measured on 16 CMU ARCTIC, LibriVox and CMU
-# Sphinx recordings; with this rule their edge silences stay the same at any gain).
-FRAME = SAMPLE_RATE // 50
-SILENCE_FLOOR_DBFS = -50.0
-SILENCE_RANGE_DB = 40.0
-SILENCE_MIN_RANGE_DB = 35.0
-SILENT_DBFS = -60.0  # loudest frame below this: nothing to analyse
 EDGE_SILENCE_S = 0.5  # the shortcut: 0.5 s of added leading silence turned several synthetic clips "bona fide"
 
 # Clipping: share of samples at or above 0.99 of full scale (0.99 rather than 1.0 because resampling a clipped
 # file ripples its flat tops). Speech clipped by 2x gain (about 3 dB over full scale) reaches 0.1 %.
 CLIP_LEVEL = 0.99
 CLIP_FRACTION = 0.001
-
-# Level: the models read loudness. Measured with benchmarks/measure_level.py on 12 real recordings (CMU ARCTIC,
-# LibriVox, CMU Sphinx test data; speech levels -30 to -19 dBFS as found, none called spoof) and 56 synthetic ones
-# (espeak-ng, flite and festival voices), each scaled to peaks 0.03-0.9 in 3 dB steps and once through an AGC-like
-# compressor. The speech level is the active speech level (RMS over the non-silent 20 ms frames).
-# Loud: at -18 dBFS or more, AASIST called 11 of 18 versions of real recordings spoof (AASIST-L 13): 3 of 8 plainly
-# scaled ones (LibriVox), 8 of 10 compressed ones. Quiet: below -36 dBFS, 182 of 220 versions of synthetic recordings
-# passed as real with AASIST (AASIST-L 102), against 2 of the 56 as found.
-LOUD_SPEECH_DBFS = -18.0
-QUIET_SPEECH_DBFS = -36.0
-LOUD_REAL_CALLED_SPOOF = (11, 18)  # AASIST, versions of real recordings at LOUD_SPEECH_DBFS or more
-QUIET_SYNTHETIC_PASSED = (182, 220)  # AASIST, versions of synthetic recordings below QUIET_SPEECH_DBFS
-QUIET_SYNTHETIC_PASSED_AS_FOUND = (2, 56)
 
 # Band limitation: mean power density of 4.5-7 kHz against 2-3.4 kHz on the non-silent 32 ms frames. Measured on
 # 16 real recordings (CMU ARCTIC, LibriVox, CMU Sphinx test data): -15 to +11 dB as they are; through 8 kHz
@@ -93,49 +74,6 @@ def for_architecture(warnings: list, architecture: str | None) -> list:
             for w in warnings]
 
 
-@dataclass(frozen=True)
-class InputLevel:
-    peak_dbfs: float  # the largest sample, in dB below full scale (-120 for all zeros)
-    speech_dbfs: float | None  # active speech level: RMS over the non-silent 20 ms frames; None when silent
-    leaning: str | None  # "loud" or "quiet" when the level itself sways the verdict (see LOUD_/QUIET_), else None
-    message: str  # one plain sentence for the page and the live monitor
-
-    def to_dict(self) -> dict:
-        return {"peak_dbfs": self.peak_dbfs, "speech_dbfs": self.speech_dbfs, "leaning": self.leaning,
-                "message": self.message}
-
-
-def input_level(audio_or_waveform: Audio | np.ndarray) -> InputLevel:
-    """The input level of a recording (``Audio``) or of mono 16 kHz samples on the [-1, 1] scale, e.g. the last
-    seconds from a live microphone, and whether it lies where the pretrained models' verdict leans with loudness."""
-    x = audio_or_waveform.waveform if isinstance(audio_or_waveform, Audio) else np.asarray(audio_or_waveform)
-    levels = _frame_levels_db(x)
-    return _input_level(float(np.max(np.abs(x))) if len(x) else 0.0, levels, *_speech_frames(levels))
-
-
-def _input_level(peak: float, levels: np.ndarray, loudest: float, speech: np.ndarray) -> InputLevel:
-    peak_dbfs = round(20 * math.log10(max(peak, 1e-6)), 1)  # -120 for digital silence, like the frame levels
-    if loudest < SILENT_DBFS:
-        return InputLevel(peak_dbfs, None, None, f"Input level: peak {round(peak_dbfs)} dBFS, no speech heard.")
-    speech_dbfs = round(float(10 * np.log10(np.mean(10 ** (levels[speech] / 10)))), 1)
-    # Judged on the whole dB shown, so that the label always agrees with the number next to it.
-    shown = round(speech_dbfs)
-    heading = f"Input level: peak {round(peak_dbfs)} dBFS, speech {shown} dBFS"  # round(-0.4) shows "0", not "-0"
-    if shown >= LOUD_SPEECH_DBFS:
-        called, of = LOUD_REAL_CALLED_SPOOF
-        return InputLevel(peak_dbfs, speech_dbfs, "loud", (
-            f"{heading}, loud: at {LOUD_SPEECH_DBFS:.0f} dBFS or more the model called {called} of {of} real "
-            "recordings spoof in our tests, so move away from the microphone or lower the input gain."))
-    if shown < QUIET_SPEECH_DBFS:
-        passed, of = QUIET_SYNTHETIC_PASSED
-        return InputLevel(peak_dbfs, speech_dbfs, "quiet", (
-            f"{heading}, quiet: below {QUIET_SPEECH_DBFS:.0f} dBFS {passed} of {of} synthetic recordings passed as "
-            "real in our tests, so move closer to the microphone or raise the input gain."))
-    return InputLevel(peak_dbfs, speech_dbfs, None, (
-        f"{heading}, a good level: in our tests the level swayed the verdict least with speech between "
-        f"{QUIET_SPEECH_DBFS:.0f} and {LOUD_SPEECH_DBFS:.0f} dBFS."))
-
-
 def diagnose(audio: Audio, speech: SpeechPresence | None = None) -> list[InputWarning]:
     """Warnings for ``audio``, most important first; an empty list for clean, wideband speech of 2 s or more.
     ``speech``: where the recording holds speech (``aasist.audio.speech``), for the little-speech warning."""
@@ -168,7 +106,7 @@ class SignalMeter:
         self.clipped += int(np.count_nonzero(np.abs(x) >= CLIP_LEVEL))
         whole, self._level_rest = _whole_frames(np.concatenate([self._level_rest, x]), FRAME)
         if len(whole):
-            self._levels.append(_frame_levels_db(whole))
+            self._levels.append(frame_levels_db(whole))
         whole, self._spectrum_rest = _whole_frames(np.concatenate([self._spectrum_rest, x]), SPECTRUM_FRAME)
         if len(whole):
             self._band_powers.append(_band_powers(whole.reshape(-1, SPECTRUM_FRAME)))
@@ -177,7 +115,7 @@ class SignalMeter:
         """Every whole 20 ms frame's level in dBFS, as ``_frame_levels_db`` gives for the whole signal at once."""
         if self._levels:
             return np.concatenate(self._levels)
-        return _frame_levels_db(self._level_rest)  # under 20 ms: one short frame (or -120 for no samples)
+        return frame_levels_db(self._level_rest)  # under 20 ms: one short frame (or -120 for no samples)
 
     def warnings(self, sample_rate: int, speech: SpeechPresence | None = None) -> list[InputWarning]:
         """``diagnose``'s warnings for what was pushed (``sample_rate``: the input's, before resampling)."""
@@ -211,7 +149,7 @@ def _warnings(meter: SignalMeter, sample_rate: int, speech_presence: SpeechPrese
         ))
 
     levels = meter.levels()
-    loudest, speech = _speech_frames(levels)
+    loudest, speech = speech_frames_of_levels(levels)
     if loudest < SILENT_DBFS:
         level = "all its samples are zero" if loudest <= -119 else f"its loudest moment is {loudest:.0f} dBFS"
         warnings.append(InputWarning(
@@ -233,7 +171,7 @@ def _warnings(meter: SignalMeter, sample_rate: int, speech_presence: SpeechPrese
     if clipped_warning:
         warnings.append(clipped_warning)
 
-    level_warning = _level_warning(_input_level(meter.peak, levels, loudest, speech))
+    level_warning = _level_warning(input_level_from_frames(meter.peak, levels, loudest, speech))
     if level_warning:
         warnings.append(level_warning)
 
@@ -291,16 +229,6 @@ def _level_warning(level: InputLevel) -> InputWarning | None:
             "level up.",
         )
     return None
-
-
-def loudest_frame_dbfs(x: np.ndarray) -> float:
-    """Level of the loudest 20 ms frame of 16 kHz samples, in dBFS (-120 for digital silence)."""
-    return float(_frame_levels_db(x).max())
-
-
-def is_silent(x: np.ndarray) -> bool:
-    """Whether 16 kHz samples are what ``diagnose`` calls silent: the loudest 20 ms frame below ``SILENT_DBFS``."""
-    return loudest_frame_dbfs(x) < SILENT_DBFS
 
 
 def _band_limited_message(sample_rate: int, band_powers: np.ndarray, speech: np.ndarray,
@@ -361,29 +289,6 @@ def _band_ratio_db(band_powers: np.ndarray, speech: np.ndarray | None) -> float 
     if mid <= 0:
         return None
     return float(10 * np.log10(max(high, 1e-30) / mid))
-
-
-def _speech_frames(levels: np.ndarray) -> tuple[float, np.ndarray]:
-    """The loudest 20 ms frame's level and which frames are speech (not silence), by the silence rule above."""
-    loudest = float(levels.max()) if len(levels) else -np.inf
-    threshold = min(max(SILENCE_FLOOR_DBFS, loudest - SILENCE_RANGE_DB), loudest - SILENCE_MIN_RANGE_DB)
-    return loudest, levels >= threshold
-
-
-def _frame_levels_db(x: np.ndarray) -> np.ndarray:
-    """RMS level of each whole 20 ms frame, in dBFS."""
-    if len(x) == 0:
-        return np.full(1, -120.0)
-    n = len(x) // FRAME
-    frames = x[: n * FRAME].reshape(n, FRAME) if n else x[None, :]  # under 20 ms: one short frame
-    return 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-12)
-
-
-def speech_frames(x: np.ndarray) -> np.ndarray:
-    """Which 20 ms frames (``FRAME`` samples) of 16 kHz samples ``x`` hold sound rather than silence, by the rule of
-    the silence warnings; all False when the recording is essentially silent."""
-    loudest, speech = _speech_frames(_frame_levels_db(x))
-    return speech if loudest >= SILENT_DBFS else np.zeros_like(speech)
 
 
 def _seconds(value: float) -> str:

@@ -21,8 +21,8 @@ from typing import Optional
 
 import numpy as np
 
-SAMPLE_RATE = 16000  # Silero VAD's rate, and the models' (aasist.models.model.SAMPLE_RATE); kept here so that the page's
-# wording (aasist.views.present) can read this module's thresholds without loading torch
+from .level import SAMPLE_RATE, input_level  # numpy only: the page's wording reads this module's thresholds
+# without loading torch; SAMPLE_RATE is also Silero VAD's rate
 
 FRAME_SAMPLES = 512  # the VAD's frame at 16 kHz (32 ms)
 CONTEXT_SAMPLES = 64  # the end of the previous frame that the VAD sees with each frame
@@ -50,7 +50,7 @@ MIN_SPEECH_S = 0.5
 LITTLE_SPEECH_SHARE = 1 / 3
 
 # What the VAD hears is brought up to this speech level first (each 16.4 s block by its own active speech level, as
-# aasist.audio.diagnostics measures it; never turned down, at most MAX_GAIN_DB up, silence left alone); the models' input
+# aasist.audio.level measures it; never turned down, at most MAX_GAIN_DB up, silence left alone); the models' input
 # is not touched. Quiet distant talkers are what the VAD alone missed: 10 of 30 simulated far-field recordings (10-16
 # m, RT60 1-1.3 s, speech at -46 to -50 dBFS, 8-12 dB over room noise) had no speech found; levelled, none of the 176
 # speech recordings lost its verdict and none of the 30 sounds without words gained one.
@@ -174,8 +174,6 @@ class SpeechTracker:
 def vad_gain_db(samples: np.ndarray, target_dbfs: float = TARGET_SPEECH_DBFS) -> float:
     """The gain that brings a block's active speech level to ``target_dbfs`` for the VAD: 0 dB for silence and for
     blocks already at that level or louder, at most ``MAX_GAIN_DB``."""
-    from .diagnostics import input_level  # imports torch; this module must not at import time (see SAMPLE_RATE)
-
     level = input_level(samples).speech_dbfs
     if level is None:
         return 0.0

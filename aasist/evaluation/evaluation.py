@@ -1,52 +1,33 @@
 """How well do the models do on your own labelled recordings? EER with a bootstrap interval, per model.
 
-    from aasist.evaluation.evaluation import evaluate, labelled_files
-    files = labelled_files(["my_set/"])                 # bonafide/ or real/, spoof/ or fake/ folders, at any depth
-    files = labelled_files(["my_set/"], labels_csv="labels.csv")   # or a CSV: file,label
+    from aasist import evaluate, labelled_files
+    files = labelled_files(["my_set/"])                 # aasist.audio.labels: folders named for their label, or a CSV
     evaluation = evaluate(files, [Detector.from_pretrained("AASIST"), Detector.from_pretrained("AASIST-L")])
     evaluation.models[0].eer, evaluation.models[0].eer_ci95, evaluation.to_dict()
 
-Each recording is decoded once and scored by every model. The EER is ``aasist.evaluation.metrics``' (the ASVspoof definition),
-computed on the recordings' spoof probabilities (bona fide is the target class: its score is 1 - p). Recordings that
-fail to decode are listed with their error, and recordings without speech (verdict ``no_speech``, ``aasist.audio.speech``)
-are listed apart: neither counts in the numbers.
+Each recording is decoded once and scored by every model. The EER is ``aasist.evaluation.metrics``' (the ASVspoof
+definition), computed on the recordings' spoof probabilities (bona fide is the target class: its score is 1 - p).
+Recordings that fail to decode are listed with their error, and recordings without speech (verdict ``no_speech``,
+``aasist.audio.speech``) are listed apart: neither counts in the numbers.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..audio.labels import BONA_FIDE, SPOOF, EvaluationError, LabelledFile
+from ..text import one_sentence
 from . import metrics
-from ..views.present import one_sentence
 
-PathLike = Union[str, Path]
-
-BONA_FIDE, SPOOF = "bona fide", "spoof"  # the labels, spelt as the detector's verdicts
-FOLDER_LABELS = {"bonafide": BONA_FIDE, "bona_fide": BONA_FIDE, "bona-fide": BONA_FIDE, "real": BONA_FIDE,
-                 "genuine": BONA_FIDE, "spoof": SPOOF, "fake": SPOOF, "synthetic": SPOOF}
-CSV_LABELS = {**FOLDER_LABELS, "bona fide": BONA_FIDE}
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".opus", ".mp3", ".aiff", ".aif")
 DEMO_THRESHOLD = 0.5  # the demo's decision threshold on the spoof probability
 BOOTSTRAP_ROUNDS = 1000
 FEW_PER_CLASS = 20  # under this many recordings of a class the interval is wide, and the result says so
 
 ProgressCallback = Callable[[int, int], None]
-
-
-class EvaluationError(ValueError):
-    """The recordings cannot be evaluated (no labels found, one class missing); the message is one sentence."""
-
-
-@dataclass(frozen=True)
-class LabelledFile:
-    path: str
-    label: str  # BONA_FIDE or SPOOF
 
 
 @dataclass
@@ -189,79 +170,6 @@ class Evaluation:
     def to_dict(self) -> dict:
         return {"created": self.created, "bootstrap_rounds": self.bootstrap_rounds, "seed": self.seed,
                 "models": [m.to_dict() for m in self.models], "files": [f.to_dict() for f in self.files]}
-
-
-# --- labels ---------------------------------------------------------------------------------------------------------
-
-
-def labelled_files(paths: Sequence[PathLike], labels_csv: Optional[PathLike] = None) -> list:
-    """The labelled recordings under ``paths`` (files or folders): labelled by ``labels_csv`` (``file,label`` rows,
-    files relative to the CSV's folder or absolute; a header row is allowed) when given, else by the nearest folder
-    above each file named ``bonafide``/``real``/``genuine`` or ``spoof``/``fake``/``synthetic`` (any case, any
-    depth). Without a CSV, files under no such folder are an error; with one, only the CSV's files are evaluated (and
-    ``paths`` may be empty). Raises ``EvaluationError`` (one sentence) when nothing is labelled."""
-    if labels_csv is not None:
-        files = _from_csv(Path(labels_csv))
-    else:
-        files, unlabelled = [], []
-        for path in _audio_files(paths):
-            label = folder_label(path.parent.parts)
-            if label is None:
-                unlabelled.append(path)
-            else:
-                files.append(LabelledFile(str(path), label))
-        if unlabelled:
-            raise EvaluationError(
-                f"{len(unlabelled)} file(s) lie in no folder named bonafide/real or spoof/fake (e.g. "
-                f"'{unlabelled[0]}'); put them in such folders, or give their labels in a CSV with --labels.")
-    if not files:
-        raise EvaluationError("No labelled recordings found: give folders named bonafide/real and spoof/fake, or a "
-                              "CSV of file,label.")
-    return files
-
-
-def _audio_files(paths: Sequence[PathLike]) -> list:
-    found = []
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
-        elif path.exists():
-            found.append(path)
-        else:
-            raise EvaluationError(f"'{path}' does not exist; check the path.")
-    return found
-
-
-def folder_label(folders) -> Optional[str]:
-    """The label of the nearest of ``folders`` (names, outermost first) that names one (``FOLDER_LABELS``), or
-    None."""
-    for folder in reversed(tuple(folders)):
-        label = FOLDER_LABELS.get(folder.lower())
-        if label is not None:
-            return label
-    return None
-
-
-def _from_csv(path: Path) -> list:
-    if not path.is_file():
-        raise EvaluationError(f"The labels file '{path}' does not exist; check the path.")
-    files = []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        for number, row in enumerate(csv.reader(f), 1):
-            if not row or not row[0].strip() or row[0].strip().startswith("#"):
-                continue
-            if len(row) < 2:
-                raise EvaluationError(f"Line {number} of '{path.name}' has no label; write file,label.")
-            name, label = row[0].strip(), row[1].strip().lower()
-            if number == 1 and name.lower() in ("file", "path") and label == "label":
-                continue
-            if label not in CSV_LABELS:
-                raise EvaluationError(f"Line {number} of '{path.name}' has the label '{row[1].strip()}'; use "
-                                      "bonafide/real or spoof/fake.")
-            file = Path(name) if Path(name).is_absolute() else path.parent / name
-            files.append(LabelledFile(str(file), CSV_LABELS[label]))
-    return files
 
 
 # --- scoring and numbers ------------------------------------------------------------------------------------------

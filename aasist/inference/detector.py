@@ -22,7 +22,7 @@ from ..audio.diagnostics import SignalMeter, for_architecture
 from ..models.filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from ..models.frame_scores import FrameScores, frame_scores, is_frame_scores_capture
 from ..models.model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
-from ..views.present import one_sentence
+from ..text import one_sentence
 from ..audio.speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
 from .sliding_window import ScoredWindows, SlidingWindowScorer
 from ..audio.windows import WindowGeometry

@@ -8,7 +8,7 @@ say their label: ``real_*`` bona fide, ``synthetic_*`` spoof; whole-recording an
 without speech is not counted), and the count is recorded beside the file's SHA-256 record (``aasist.models.cache``), for
 the same file and Hub commit: later loads read it, a new file is checked again. A model that called fewer than half
 of them right gets the result warning ``weights_suspect`` next to its verdicts
-(``aasist.views.present.weights_suspect_text``).
+(``weights_suspect_text``).
 
     check = for_loaded(detector)          # KnownAnswer, or None where no check applies or it could not run
     check.correct, check.total, check.suspect
@@ -28,12 +28,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from ..models import cache
-from ..views.present import one_sentence, weights_suspect_text
+from ..text import one_sentence
 
 if TYPE_CHECKING:
     from .detector import Detector
     from ..audio.diagnostics import InputWarning
-    from ..evaluation.evaluation import LabelledFile
+    from ..audio.labels import LabelledFile
     from ..models.registry import RegisteredModel
 
 log = logging.getLogger("aasist.known_answer")
@@ -92,10 +92,16 @@ class KnownAnswer:
         return InputWarning(WEIGHTS_SUSPECT, weights_suspect_text(self.model, self.correct, self.total))
 
 
+def weights_suspect_text(model: str, correct: int, total: int) -> str:
+    """The result warning of a model that got fewer than half of the bundled examples right on its first load."""
+    return (f"The weights of {model} may not have loaded correctly: on its first load it called only {correct} of "
+            f"the {total} bundled example recordings right, fewer than half, so its verdict may mean nothing.")
+
+
 def labelled_examples(folder: Path = EXAMPLES_DIR) -> list["LabelledFile"]:
     """The bundled examples with their labels, from the first word of their names (``real_``, ``synthetic_``: the
-    folder names that ``aasist.evaluation.evaluation`` reads as labels); files named otherwise are left out."""
-    from ..evaluation.evaluation import AUDIO_SUFFIXES, FOLDER_LABELS, LabelledFile
+    folder names that ``aasist.audio.labels`` reads as labels); files named otherwise are left out."""
+    from ..audio.labels import AUDIO_SUFFIXES, FOLDER_LABELS, LabelledFile
 
     if not folder.is_dir():
         return []

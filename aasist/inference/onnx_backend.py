@@ -47,7 +47,7 @@ from torch import nn
 
 from ..models.cache import CACHE_DIR_ENV, default_cache_dir, write_atomically
 from ..models.model import AASIST, SAMPLE_RATE, WINDOW_SAMPLES, attention_keys
-from ..views.present import one_sentence
+from ..text import one_sentence
 from ..models.rawnet2 import RawNet2
 from ..models.rawnet2 import capture_keys as rawnet2_capture_keys
 
@@ -362,7 +362,7 @@ def _architecture_key(model: nn.Module) -> tuple:
 
 def graph_file_name(model: nn.Module, weights_sha256: Optional[str] = None) -> str:
     """Cache file name: architecture, weights checksum, hyper-parameters and every version the graph depends on."""
-    from .. import __version__
+    from .._version import __version__
 
     prefix, hyper_parameters = _architecture_key(model)
     sha = (weights_sha256 or state_dict_sha256(model)).lower()

@@ -135,7 +135,7 @@ def _leading_silence(x: np.ndarray) -> EditedInput:
 
 
 def _trim_silence(x: np.ndarray) -> EditedInput:
-    from ..audio.diagnostics import FRAME, speech_frames
+    from ..audio.level import FRAME, speech_frames
 
     speech = speech_frames(x)
     if not speech.any():
@@ -189,7 +189,7 @@ def _telephone_band(x: np.ndarray) -> EditedInput:
 
 
 def _noise(x: np.ndarray) -> EditedInput:
-    from ..audio.diagnostics import FRAME, speech_frames
+    from ..audio.level import FRAME, speech_frames
 
     speech = speech_frames(x)
     frames = x[: len(speech) * FRAME].reshape(len(speech), -1).astype(np.float64)

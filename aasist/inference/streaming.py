@@ -54,7 +54,7 @@ import numpy as np
 
 from ..audio.decoding import AudioError, StreamResampler, mono_samples
 from .detector import _round, aggregate_spoof_probability, spoof_probability_from_logits
-from ..audio.diagnostics import is_silent
+from ..audio.level import is_silent
 from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from ..audio.speech import MIN_SPEECH_S, SpeechFinder
 from .stream_settings import (  # noqa: F401 - the stream's defaults, documented as this module's

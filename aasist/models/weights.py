@@ -59,7 +59,7 @@ from .antideepfake import from_authors_state_dict as antideepfake_state_dict
 from .fairseq_wav2vec2 import transformers_config
 from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
-from ..views.present import one_sentence
+from ..text import one_sentence
 from .rawnet2 import RAWNET2_CONFIG, RawNet2
 from .w2v2_aasist import ARCHITECTURE as W2V2_AASIST
 from .w2v2_aasist import XLSR_300M_CONFIG, build_w2v2_aasist, from_authors_state_dict

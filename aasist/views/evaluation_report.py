@@ -92,7 +92,7 @@ def evaluation_report_html(evaluation, *, full_document: bool = True,
     head and styles, for a page that has its own (the web demo). ``figures``: the figures already drawn for one
     screen (``evaluation_figures``); the report draws the other layout, and all of them when None.
     """
-    from .. import __version__
+    from .._version import __version__
 
     figures = figures if figures is not None else evaluation_figures(evaluation)
     desktop = figures if not figures.layout.narrow else evaluation_figures(evaluation)

@@ -34,7 +34,8 @@ from matplotlib.patches import Rectangle
 
 from .layout import DESKTOP, LABEL_SIZE, TICK_SIZE, TITLE_SIZE, Layout
 from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
-from .present import short_percent_text, shown_probability, speech_text, verdict_headline
+from ..text import short_percent_text
+from .present import shown_probability, speech_text, verdict_headline
 from ..audio.speech import MIN_SPEECH_S
 
 # --- style --------------------------------------------------------------------------------------------------------

@@ -1,13 +1,14 @@
 """What a result says to people: one wording for the web page, the report and the command line.
 
-The verdict's headline, the cautions next to it, percentages, the model's limits, an error as one sentence, and a
+The verdict's headline, the cautions next to it, the model's limits, an evaluation's notes and a
 result as a row (the Batch tab's table and CSV, the CLI's CSV). Page, report and CLI draw these; none of them words
 a verdict or a caution of its own, so that they cannot drift apart. The sentences are written with plain spaces, as
 the CLI and JSON give them; what a browser shows (the page, the HTML reports) passes through ``keep_units_together``
 where its HTML or Markdown is made, so that a number and its unit never break apart on a phone.
 
-Light on purpose (standard library only): the web page imports it before torch is loaded, and every layer of the
-library may use it. Results are read by their attributes (``DetectionResult``, ``ModelAgreement``,
+Light on purpose (no torch): the web page imports it before torch is loaded. The top of the library with the
+figures and reports (``aasist.views``): percentages and an error as one sentence are ``aasist.text``'s, which every
+layer uses. Results are read by their attributes (``DetectionResult``, ``ModelAgreement``,
 ``RobustnessResult``).
 
     from aasist.views.present import cautions, verdict_headline
@@ -20,6 +21,8 @@ import html
 import re
 from dataclasses import dataclass
 from typing import Optional
+
+from ..text import percent_text, share_percent_text
 
 # The model's limits in plain language: the page's caveat and every report.
 MODEL_LIMITS = (
@@ -55,27 +58,7 @@ NOT_RUN_WITHOUT_SPEECH = "Not run: the recording holds no speech to judge."  # r
 MODELS_AGREE = "The models agree on the verdict."
 
 
-# --- numbers --------------------------------------------------------------------------------------------------------
-
-
-def percent_text(p: float) -> str:
-    """A probability as a percentage for people: '< 0.1 %', '97.3 %', '42 %', '> 99.9 %'."""
-    if p < 0.001:
-        return "< 0.1 %"
-    if p > 0.999:
-        return "> 99.9 %"
-    return f"{p * 100:.1f} %" if (p < 0.1 or p > 0.9) else f"{p * 100:.0f} %"
-
-
-def short_percent_text(p: float) -> str:
-    """A probability in few characters, for labels in figures and thresholds: '<1%', '96%', '>99%'."""
-    return "<1%" if p < 0.01 else (">99%" if p > 0.99 else f"{p:.0%}")
-
-
-def share_percent_text(fraction: float) -> str:
-    """A share of something (samples, frames), precise when small: '12.5 %', '0.35 %'."""
-    return f"{fraction * 100:.1f} %" if fraction >= 0.01 else f"{fraction * 100:.2f} %"
-
+# --- numbers and their units (percentages: aasist.text) -------------------------------------------------------------
 
 # The units the wording puts after a number (explicit: "2 cores" or "3 recordings" are counts, not units).
 NUMBER_UNITS = ("%", "ms", "s", "min", "h", "Hz", "kHz", "dB", "dBFS", "kB", "MB", "GB", "kbps", "kbit/s",
@@ -105,11 +88,6 @@ def keep_units_together(text: str) -> str:
         start = markup.end()
     return "".join(pieces) + joined(text[start:])
 
-
-def one_sentence(error: BaseException) -> str:
-    """The first line of an exception's message, or its type when it has none."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 # --- the verdict and its cautions --------------------------------------------------------------------------------
@@ -237,7 +215,7 @@ def model_facts(name: str) -> str:
     return model.facts() if model is not None else ""
 
 
-# --- the known-answer check of downloaded weights (aasist.inference.known_answer) ------------------------------------------
+# --- the known-answer check of downloaded weights (aasist.inference.known_answer) --------------------------------
 
 
 def known_answer_text(check) -> str:
@@ -246,11 +224,6 @@ def known_answer_text(check) -> str:
     return (f"{check.correct} of the {check.total} bundled examples called right on its first load "
             f"({check.checked_at})")
 
-
-def weights_suspect_text(model: str, correct: int, total: int) -> str:
-    """The result warning of a model that got fewer than half of the bundled examples right on its first load."""
-    return (f"The weights of {model} may not have loaded correctly: on its first load it called only {correct} of "
-            f"the {total} bundled example recordings right, fewer than half, so its verdict may mean nothing.")
 
 
 # --- an evaluation on labelled recordings (aasist.evaluation.evaluation) -------------------------------------------------------

@@ -133,7 +133,7 @@ def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] =
     draws the other layout (``_report_figures``), and both when None. Attention figures need ``with_attention=True``,
     the robustness figure a robustness check. ``generated_at``: the date shown (now).
     """
-    from .. import __version__
+    from .._version import __version__
 
     desktop, phone = _report_figures(result, audio, figures)
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
