@@ -165,7 +165,7 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     assert examples["real"].name in text
     assert "Likely" in text
     # Where speech was found: the blue strip under the spectrogram, and its seconds next to the verdict.
-    from aasist.views.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.drawing import NO_SPEECH_COLOR, SPEECH_COLOR
 
     assert colour_pixels(page, "spectrogram", SPEECH_COLOR) > 2000
     assert colour_pixels(page, "spectrogram", NO_SPEECH_COLOR) < 50  # every window holds speech: none grey
@@ -263,7 +263,7 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
 def test_page_says_no_speech_for_a_tone_and_for_noise(page, server, no_speech_clips):
     """No verdict without speech: a grey card with the reason and no probability shown as meaningful; the robustness
     check and the model comparison, both asked for, say they were not run; the figure marks no speech."""
-    from aasist.views.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.drawing import NO_SPEECH_COLOR, SPEECH_COLOR
     from aasist.views.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
     from aasist.audio.speech import SpeechPresence
 

@@ -287,7 +287,7 @@ def test_cli_model_and_models_together_is_refused(model_env):
 def test_robustness_figure_marks_the_edits_that_flip():
     from types import SimpleNamespace
 
-    from aasist.views.plots import draw_robustness
+    from aasist.views.robustness_figure import draw_robustness
 
     assert draw_robustness(SimpleNamespace(robustness=None)) is None
     probabilities = [0.9, 0.95, 0.2, 0.99, 0.7, 1.0, 0.0, 0.97]

@@ -163,7 +163,9 @@ class AnalysisTab:
         ``capture``: the browser's track settings when the recording was made on the page, else empty.
         ``figure_width``: the width the page shows the figures at (CSS px; 0 unknown): a phone's gets figures drawn
         for it (``aasist.views.layout``)."""
-        from aasist.views.plots import draw_all, draw_robustness, render_figure
+        from aasist.views.drawing import render_figure
+        from aasist.views.plots import draw_all
+        from aasist.views.robustness_figure import draw_robustness
         from aasist.views.report import write_report
 
         def on_stage(step) -> None:

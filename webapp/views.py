@@ -44,7 +44,7 @@ def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") ->
     (``beside_text``), the cautions, and ``notice`` (why the verdict is not the recommended model's). Without speech
     (verdict "no_speech") the card is grey, says why there is no verdict, and shows no probability as if it meant
     something."""
-    from aasist.views.plots import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
+    from aasist.views.drawing import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
 
     term = result.verdict
     no_speech = term == "no_speech"

@@ -14,23 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from .layout import DESKTOP, Layout
-from .plots import (
-    BONAFIDE_COLOR,
-    GRID,
-    INK,
-    LABEL_SIZE,
-    MUTED,
-    NARROW_MARGIN_IN,
-    SPOOF_COLOR,
-    TICK_SIZE,
-    _axes,
-    _new_figure,
-    _panel_title,
-    _title,
-    title_height_in,
-    wrap_to_width,
-)
+from .drawing import (BONAFIDE_COLOR, GRID, INK, MUTED, NARROW_MARGIN_IN, SPOOF_COLOR, axes_at, figure_title,
+                      new_figure, panel_title, title_height_in, wrap_to_width)
+from .layout import DESKTOP, LABEL_SIZE, TICK_SIZE, Layout
 
 # --- an evaluation on labelled recordings (aasist.evaluation.evaluation) -----------------------------------------------------
 
@@ -179,9 +165,9 @@ def _desktop_det_frame(models: list, scale: DetScale) -> DetFrame:
 
     subtitle = textwrap.wrap(_det_subtitle(models), 125)
     size = 5.0
-    fig = _new_figure(0.7 + size + 0.8 + 0.19 * len(subtitle), width_in=9.6)
-    _title(fig, DET_TITLE, "\n".join(subtitle))
-    ax = _axes(fig, 0.85, 0.7, size, size)
+    fig = new_figure(0.7 + size + 0.8 + 0.19 * len(subtitle), width_in=9.6)
+    figure_title(fig, DET_TITLE, "\n".join(subtitle))
+    ax = axes_at(fig, 0.85, 0.7, size, size)
     w, h = fig.get_size_inches()
     return DetFrame(fig, ax, DET_X_LABEL, DET_Y_LABEL, legend_at=(6.15 / w, (0.7 + size) / h),
                     note_at=(6.15 / w, 0.7 / h), note=_edges_note(scale, "\n"))
@@ -217,10 +203,10 @@ def _narrow_det_frame(models: list, scale: DetScale, layout: Layout) -> DetFrame
     legend = _legend_height_in(len(models) + 1, layout)
     note = wrap_to_width(_unbroken(_edges_note(scale, " ")), width - 2 * margin, layout.tick_size)
     height = top + size + under + legend + NARROW_GAP_IN + _lines_in(len(note), layout.tick_size) + margin
-    fig = _new_figure(height, layout=layout)
-    _title(fig, DET_TITLE, subtitle, layout)
+    fig = new_figure(height, layout=layout)
+    figure_title(fig, DET_TITLE, subtitle, layout)
     bottom = height - top - size
-    ax = _axes(fig, left, bottom, size, size, layout)
+    ax = axes_at(fig, left, bottom, size, size, layout)
     legend_top = bottom - under
     return DetFrame(fig, ax, "\n".join(x_label), "\n".join(y_label), legend_at=(margin / width, legend_top / height),
                     note_at=(margin / width, (legend_top - legend - NARROW_GAP_IN) / height), note="\n".join(note))
@@ -568,15 +554,15 @@ def _desktop_scores(evaluation) -> Figure:
     subtitle = textwrap.wrap(SCORES_SUBTITLE, 150)
     panel_in, gap_in, top_in, bottom_in = 1.3, 0.72, 1.05 + 0.19 * (len(subtitle) - 1), 0.62
     n = max(len(models), 1)
-    fig = _new_figure(top_in + n * panel_in + (n - 1) * gap_in + bottom_in)
-    _title(fig, SCORES_TITLE, "\n".join(subtitle))
+    fig = new_figure(top_in + n * panel_in + (n - 1) * gap_in + bottom_in)
+    figure_title(fig, SCORES_TITLE, "\n".join(subtitle))
     left, width = 1.55, 7.75
     for i, m in enumerate(models):
-        ax = _axes(fig, left, bottom_in + (n - 1 - i) * (panel_in + gap_in), width, panel_in)
+        ax = axes_at(fig, left, bottom_in + (n - 1 - i) * (panel_in + gap_in), width, panel_in)
         _draw_lanes(ax, m, i, DESKTOP)
         _panel_axis(ax, m, DESKTOP)
         _draw_thresholds(ax, m, i, DESKTOP)
-        _panel_title(ax, _panel_title_text(m))
+        panel_title(ax, _panel_title_text(m))
         if i == n - 1:
             ax.set_xlabel(SCORES_X_LABEL)
     return fig
@@ -626,14 +612,14 @@ def _narrow_scores(evaluation, layout: Layout) -> Figure:
     panels = sum(h.height_in(layout) + NARROW_PANEL_IN + NARROW_PANEL_TICKS_IN for h in headers)
     height = (top + panels + NARROW_PANEL_GAP_IN * max(len(models) - 1, 0) + _lines_in(len(x_label), layout.label_size)
               + margin)
-    fig = _new_figure(height, layout=layout)
-    _title(fig, SCORES_TITLE, SCORES_SUBTITLE, layout)
+    fig = new_figure(height, layout=layout)
+    figure_title(fig, SCORES_TITLE, SCORES_SUBTITLE, layout)
     left = margin + NARROW_LANE_LABELS_IN
     y = height - top  # the inches left above the next panel's header
     for i, (m, header) in enumerate(zip(models, headers)):
         _panel_header(fig, header, y, layout)
         y -= header.height_in(layout) + NARROW_PANEL_IN
-        ax = _axes(fig, left, y, width - left - NARROW_PANEL_RIGHT_IN, NARROW_PANEL_IN, layout)
+        ax = axes_at(fig, left, y, width - left - NARROW_PANEL_RIGHT_IN, NARROW_PANEL_IN, layout)
         _draw_lanes(ax, m, i, layout)
         _panel_axis(ax, m, layout)
         _draw_thresholds(ax, m, i, layout)  # after the axis: its label is placed where it fits

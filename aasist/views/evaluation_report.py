@@ -78,7 +78,7 @@ def evaluation_figures(evaluation, layout: Layout = DESKTOP) -> EvaluationFigure
     """The evaluation's figures (``evaluation_plots``) drawn for ``layout`` and rendered: what the web page shows
     and the report embeds."""
     from .evaluation_plots import draw_det_curves, draw_score_distributions
-    from .plots import render_figure
+    from .drawing import render_figure
 
     return EvaluationFigures(det=render_figure(draw_det_curves(evaluation, layout)),
                              scores=render_figure(draw_score_distributions(evaluation, layout)), layout=layout)

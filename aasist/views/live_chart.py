@@ -16,7 +16,7 @@ from typing import Optional
 import numpy as np
 
 from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
-from .plots import BONAFIDE_COLOR, GRID, INK, MUTED, SPOOF_COLOR
+from .drawing import BONAFIDE_COLOR, GRID, INK, MUTED, SPOOF_COLOR
 
 
 LIVE_SPAN_S = 30.0  # the chart shows the last 30 s, or the first 30 s from the start
