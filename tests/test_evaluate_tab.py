@@ -28,11 +28,10 @@ from webapp.evaluate_tab import (  # noqa: E402  (importing the web app starts n
     LEFT_OUT_COLUMNS,
     MODEL_COLUMNS,
     NO_MODEL,
-    NO_RECORDINGS,
     WRONG_COLUMNS,
     EvaluateTab,
-    missing_class_text,
 )
+from webapp.labelled_uploads import NO_RECORDINGS, missing_class_text  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, Limits  # noqa: E402
 

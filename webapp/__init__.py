@@ -13,7 +13,8 @@ the live monitor. The library (``aasist``, which never imports Gradio) does the 
     analysis_tab.py    "Analyze a recording", and the /analyze API
     live_tab.py        the Live tab; live_session.py: one visitor's stream and the registry of them
     batch_tab.py       the Batch tab
-    evaluate_tab.py    the Evaluate tab (labelled recordings: each model's EER), and the /evaluate API
+    evaluate_tab.py    the Evaluate tab (labelled recordings: each model's EER), and the /evaluate API;
+                       labelled_uploads.py: its recordings, two drops or a zip of labelled folders
     about_tab.py       the "API and about" tab
     page.py            the whole page (build_demo), the model status line, theme and launch options
 """

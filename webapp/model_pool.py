@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .errors import user_error
-from .texts import not_fetched_to_compare, recommended_failed_text, recommended_fetching_text
+from .texts import (downloading_text, loading_model_text, not_fetched_to_compare, recommended_failed_text,
+                    recommended_fetching_text)
 from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS, RECOMMENDED
 
 if TYPE_CHECKING:
@@ -131,6 +132,13 @@ class ModelPool:
                     log.info("model %s loaded in %.1f s%s", model, time.perf_counter() - started, _source(detector))
             return detector
 
+    def load(self, model: str, on_load=None) -> Detector:
+        """The detector of ``model`` (``get``); when it is not loaded yet, ``on_load(model)`` is called first and may
+        return its ``download_progress`` (``announced_loading``: the page shows both)."""
+        if on_load is None or self.is_loaded(model):
+            return self.get(model)
+        return self.get(model, download_progress=on_load(model))
+
     def loaded(self, model: str) -> Optional[Detector]:
         """The detector of ``model`` if it is loaded; else None, and its loading starts in the background unless it
         is under way or has failed (``load_error`` says why; a later ``get`` tries again)."""
@@ -239,14 +247,11 @@ class ModelPool:
             return
         detectors, unavailable = [self.get(result.model)], {}
         for model in self.others(result.model):
-            download = None
-            if not self.is_loaded(model):
-                if not self.fetched_to_compare(model):
-                    unavailable[model] = not_fetched_to_compare(model)
-                    continue
-                download = on_load(model) if on_load is not None else None
+            if not self.is_loaded(model) and not self.fetched_to_compare(model):
+                unavailable[model] = not_fetched_to_compare(model)
+                continue
             try:
-                detectors.append(self.get(model, download_progress=download))
+                detectors.append(self.load(model, on_load))
             except Exception as err:  # noqa: BLE001 - a user_error: its message is one sentence
                 unavailable[model] = getattr(err, "message", None) or str(err)
         with self.compute_slot():
@@ -358,6 +363,17 @@ class ModelPool:
         log.info("recommended model %s fetched in %.1f s", model, time.perf_counter() - started)
         self.warm_up([model])
         self.fetch.state = "ready"
+
+
+def announced_loading(progress):
+    """An ``on_load`` for ``ModelPool.load`` and ``add_agreement`` that shows on the page's ``progress``
+    (``gr.Progress``) that a model is being loaded (its first use), then its download."""
+    def on_load(model: str):
+        progress(None, desc=loading_model_text(model))
+        return lambda done, total: progress(done / total if total else None,
+                                            desc=downloading_text(model, done, total))
+
+    return on_load
 
 
 def _source(detector) -> str:

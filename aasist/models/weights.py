@@ -3,8 +3,8 @@
     from aasist.models.weights import load_model
     model, checkpoint = load_model("AASIST")        # or "AASIST-L", a local path, or a Hub repo id "owner/name"
 
-The built-in models are those of ``aasist.models.registry``. Where a built-in model's weights come from, in this order (one
-log line names the source that served each model):
+The built-in models are those of ``aasist.models.registry``. Where a built-in model's weights come from, in this
+order (one log line names the source that served each model):
 
 1. ``AASIST_WEIGHTS_DIR=DIR``, when ``DIR/<name>.pth`` exists (``AASIST.pth``, ``AASIST-L.pth``, ``RawNet2.pth``,
    ``W2V2-AASIST.pth``, ``AntiDeepfake-Small.pth``, ...) or a checkpoint folder ``DIR/<name>/``;
@@ -17,9 +17,9 @@ log line names the source that served each model):
 
 Every file is checked against the registry's published SHA-256 before it is unpickled, wherever it came from
 (``AASIST_ALLOW_UNVERIFIED=1`` loads a mismatching file with a warning). A model without a published checksum
-(RawNet2) has its SHA-256 recorded on first download (``aasist.models.cache``): a later file of the same Hub commit that
-differs is refused. Beside that record, ``aasist.inference.known_answer`` keeps how many of the bundled examples the file's
-model called right the first time it was loaded.
+(RawNet2) has its SHA-256 recorded on first download (``aasist.models.cache``): a later file of the same Hub commit
+that differs is refused. Beside that record, ``aasist.inference.known_answer`` keeps how many of the bundled examples
+the file's model called right the first time it was loaded.
 
 Every message of ``WeightsError`` is one sentence meant for the user of the CLI or the web app.
 """
@@ -42,16 +42,11 @@ from urllib.parse import urlparse
 import torch
 from huggingface_hub import constants as hf_constants
 from huggingface_hub import hf_hub_download
-from huggingface_hub.errors import (
-    GatedRepoError,
-    HfHubHTTPError,
-    LocalEntryNotFoundError,
-    RemoteEntryNotFoundError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
+from huggingface_hub.errors import (GatedRepoError, HfHubHTTPError, LocalEntryNotFoundError, RemoteEntryNotFoundError,
+                                    RepositoryNotFoundError, RevisionNotFoundError)
 from torch import nn
 
+from ..text import one_sentence
 from . import cache, registry
 from .antideepfake import ARCHITECTURE as ANTIDEEPFAKE
 from .antideepfake import W2V_SMALL_CONFIG, build_antideepfake, is_antideepfake, published_config
@@ -59,11 +54,10 @@ from .antideepfake import from_authors_state_dict as antideepfake_state_dict
 from .fairseq_wav2vec2 import transformers_config
 from .lcnn import LCNN
 from .model import AASIST, ModelDimensions
-from ..text import one_sentence
 from .rawnet2 import RAWNET2_CONFIG, RawNet2
+from .registry import RegisteredModel
 from .w2v2_aasist import ARCHITECTURE as W2V2_AASIST
 from .w2v2_aasist import XLSR_300M_CONFIG, build_w2v2_aasist, from_authors_state_dict
-from .registry import RegisteredModel
 
 log = logging.getLogger("aasist.weights")
 
@@ -685,22 +679,6 @@ def load_model(
     return build_model(checkpoint, device), checkpoint
 
 
-__all__ = [
-    "ALLOW_UNVERIFIED_ENV",
-    "ARCHITECTURES",
-    "BUILTIN_MODELS",
-    "Checkpoint",
-    "DownloadProgress",
-    "PACKAGED_DIR",
-    "UnverifiedWeightsWarning",
-    "WEIGHTS_DIR_ENV",
-    "WeightsError",
-    "build_model",
-    "builtin_model_names",
-    "file_sha256",
-    "hub_unreachable",
-    "load_checkpoint",
-    "load_model",
-    "load_state_dict",
-    "recorded_sha256",
-]
+__all__ = ["ALLOW_UNVERIFIED_ENV", "ARCHITECTURES", "BUILTIN_MODELS", "Checkpoint", "DownloadProgress", "PACKAGED_DIR",
+           "UnverifiedWeightsWarning", "WEIGHTS_DIR_ENV", "WeightsError", "build_model", "builtin_model_names",
+           "file_sha256", "hub_unreachable", "load_checkpoint", "load_model", "load_state_dict", "recorded_sha256"]
