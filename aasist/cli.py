@@ -420,12 +420,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``evaluate``: the labelled recordings, or under ``--database`` the training pipeline's ASVspoof scoring."""
     if args.database is not None:
         return _run_database_evaluation(args)
-    from .training.evaluate import DATABASE_DESTS, add_database_arguments
+    from .training.evaluate import database_defaults
 
-    probe = argparse.ArgumentParser()
-    add_database_arguments(probe, required=False)
-    defaults = vars(probe.parse_args([]))
-    database_only = [f"--{dest.replace('_', '-')}" for dest in DATABASE_DESTS if getattr(args, dest) != defaults[dest]]
+    database_only = [f"--{dest.replace('_', '-')}" for dest, default in database_defaults().items()
+                     if getattr(args, dest) != default]
     if database_only:
         print(f"error: {', '.join(database_only)} {'applies' if len(database_only) == 1 else 'apply'} only with "
               "--database (an ASVspoof database); for your own recordings give PATH... or --labels CSV.",
@@ -650,7 +648,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(subparsers)
 
     from .inference.onnx_backend import add_export_parser
-    from .training.cli import add_push_parser, add_train_parser
+    from .training.push import add_push_parser
+    from .training.train import add_train_parser
 
     add_export_parser(subparsers)
     add_train_parser(subparsers)

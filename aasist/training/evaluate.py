@@ -213,12 +213,6 @@ def print_report(report: EvaluationReport, out=None) -> None:
         print(f"  EER {attack}: {eer:.6f} %", file=out)
 
 
-# The options of the ASVspoof database mode, by destination: ``python -m aasist evaluate --database DB`` (aasist.cli)
-# offers them beside the labelled-recordings mode, and tells the modes apart by them.
-DATABASE_DESTS = ("checkpoint", "database", "scores", "track", "split", "asv_scores", "batch_size", "workers",
-                  "device", "revision")
-
-
 def add_database_arguments(parser, required: bool = True) -> None:
     """The ASVspoof database options (all but ``--no-progress``) on ``parser`` or an argument group. ``required``
     False: ``--checkpoint``, ``--database`` and ``--scores`` may be left out, for a command with another mode (its
@@ -238,22 +232,17 @@ def add_database_arguments(parser, required: bool = True) -> None:
     parser.add_argument("--revision", default="main", help="Hub revision, for a Hub repo id")
 
 
-def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
-    """The database-only ``evaluate`` (``training.cli.add_training_parsers``); ``python -m aasist evaluate`` is
-    aasist.cli's, which adds the labelled-recordings mode and runs this one's ``run_evaluate`` under ``--database``."""
-    p = subparsers.add_parser(
-        "evaluate",
-        help="score an ASVspoof 2019 protocol and print EER and min t-DCF",
-        description="Score the eval (or dev) protocol of ASVspoof 2019 with a checkpoint, write the score file "
-        "(utterance attack key score) and print the EER and, where the ASV scores exist, the min t-DCF.",
-    )
-    add_database_arguments(p)
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(handler=run_evaluate)
-    return p
+def database_defaults() -> dict:
+    """Each ASVspoof database option's destination and default, as ``add_database_arguments`` declares them:
+    ``python -m aasist evaluate`` (aasist.cli) offers them beside the labelled-recordings mode, and tells the modes
+    apart by them."""
+    probe = argparse.ArgumentParser()
+    add_database_arguments(probe, required=False)
+    return vars(probe.parse_args([]))
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    """``python -m aasist evaluate --database DB`` (aasist.cli adds the options, ``add_database_arguments``)."""
     from ..models.weights import WeightsError
 
     with training_logging():

@@ -88,6 +88,7 @@ def _style(ax, layout: Layout = DESKTOP) -> None:
 # The narrow layout's title block: margins and line heights in inches (1 inch = 100 CSS px).
 NARROW_MARGIN_IN = 0.12
 LINE_SPACING = 1.3
+MATPLOTLIB_LINE_SPACING = 1.2  # matplotlib's own: a line of a text drawn without linespacing, in times its size
 _GLYPH_EM = 0.58  # a generous average glyph width of DejaVu Sans, in em: wrapped lines never run off the figure
 _BOLD_GLYPH_EM = 0.64  # and of DejaVu Sans Bold
 
@@ -148,8 +149,13 @@ def panel_title(ax, text: str, layout: Layout = DESKTOP, width_in: Optional[floa
         if width_in is None:
             fig_width = ax.figure.get_size_inches()[0]
             width_in = fig_width * (1 - ax.get_position().x0) - NARROW_MARGIN_IN
-        text = "\n".join(wrap_to_width(text, width_in, layout.label_size + 0.5))
-    ax.set_title(text, fontsize=layout.label_size + 0.5, color=INK, loc="left", pad=6)
+        text = "\n".join(wrap_to_width(text, width_in, panel_title_size(layout)))
+    ax.set_title(text, fontsize=panel_title_size(layout), color=INK, loc="left", pad=6)
+
+
+def panel_title_size(layout: Layout) -> float:
+    """The size of a panel's title (``panel_title``), half a point over the axis labels'."""
+    return layout.label_size + 0.5
 
 
 def small_size(layout: Layout, less: float) -> float:
@@ -158,9 +164,10 @@ def small_size(layout: Layout, less: float) -> float:
     return layout.tick_size if layout.narrow else TICK_SIZE - less
 
 
-def lines_in(size: float, lines: int = 1) -> float:
-    """The height of ``lines`` lines of text at ``size`` pt, in inches."""
-    return lines * size * LINE_SPACING / 72
+def lines_in(size: float, lines: int = 1, spacing: float = LINE_SPACING) -> float:
+    """The height of ``lines`` lines of text at ``size`` pt, in inches, drawn ``spacing`` apart (``LINE_SPACING``, or
+    ``MATPLOTLIB_LINE_SPACING`` for a text drawn without a line spacing of its own)."""
+    return lines * size * spacing / 72
 
 
 def text_width_in(text: str, size: float) -> float:
@@ -230,7 +237,7 @@ class Column:
     def title_room(self, text: str, left_in: float, width_in: Optional[float] = None) -> float:
         """The room above a panel at ``left_in`` for its title ``text`` (``panel_title``: wrapped to ``width_in``, by
         default as far as the right margin)."""
-        size = self.layout.label_size + 0.5
+        size = panel_title_size(self.layout)
         width_in = self.width_in - NARROW_MARGIN_IN - left_in if width_in is None else width_in
         return 0.12 + lines_in(size, len(wrap_to_width(text, width_in, size)))
 

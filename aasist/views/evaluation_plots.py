@@ -1,6 +1,7 @@
-"""Figures of an evaluation on labelled recordings (``aasist.evaluation.evaluation.Evaluation``): the DET curves of every model
-and the score distributions, in the style of ``aasist.views.plots`` (plain Agg figures, axes placed in inches), for the
-desktop (the default) or a narrow screen (``aasist.views.layout``: the legend under the chart, notes above each panel).
+"""Figures of an evaluation on labelled recordings (``aasist.evaluation.evaluation.Evaluation``): the DET curves of
+every model and the score distributions, drawn as the analysis figures are (``aasist.views.drawing``: plain Agg
+figures, axes placed in inches), for the desktop (the default) or a narrow screen (``aasist.views.layout``: the legend
+under the chart, notes above each panel).
 
     from aasist.views.evaluation_plots import draw_det_curves
     fig = draw_det_curves(evaluation)                          # the desktop's
@@ -14,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from .drawing import (BONAFIDE_COLOR, GRID, INK, MUTED, NARROW_MARGIN_IN, SPOOF_COLOR, axes_at, figure_title,
-                      new_figure, panel_title, title_height_in, wrap_to_width)
+from .drawing import (BONAFIDE_COLOR, GRID, INK, MATPLOTLIB_LINE_SPACING, MUTED, NARROW_MARGIN_IN, SPOOF_COLOR,
+                      axes_at, figure_title, lines_in, new_figure, panel_title, panel_title_size, title_height_in,
+                      wrap_to_width)
 from .layout import DESKTOP, LABEL_SIZE, TICK_SIZE, Layout
 
-# --- an evaluation on labelled recordings (aasist.evaluation.evaluation) -----------------------------------------------------
+# --- an evaluation on labelled recordings (aasist.evaluation.evaluation) ---------------------------------------------
 
 # One colour per model from Okabe and Ito's colour-blind-safe palette, each with its own marker and line style too,
 # so that no model is told apart by colour alone.
@@ -43,7 +45,6 @@ SCORES_SUBTITLE = ("Each dot is one recording's spoof probability. Dashed: the d
                    "model's threshold at its EER. Dots on the wrong side of a line are that threshold's errors.")
 SCORES_X_LABEL = "Spoof probability (the model's output; the demo calls 0.5 and above spoof)"
 
-_LINE = 1.2  # matplotlib's line spacing: a text line is this many times its size tall
 
 
 def _model_style(i: int) -> tuple:
@@ -80,10 +81,6 @@ def _unbroken(text: str) -> str:
     """``text`` with no line break between a number and its '%' (``wrap_to_width`` breaks at plain spaces only)."""
     return text.replace(" %", "\u00a0%")
 
-
-def _lines_in(lines: int, size: float, spacing: float = _LINE) -> float:
-    """The height in inches of ``lines`` lines of text of ``size`` pt."""
-    return lines * size * spacing / 72
 
 
 # --- DET curves -----------------------------------------------------------------------------------------------------
@@ -184,7 +181,7 @@ DET_TICK_GAP_IN = 0.07  # the least space between two tick labels of a narrow ch
 def _legend_height_in(entries: int, layout: Layout, lines_per_entry: int = 2, spacing: float = 0.6) -> float:
     """How tall a figure legend of ``entries`` two-line entries is (``fig.legend`` with ``labelspacing=spacing``)."""
     size = layout.label_size
-    return (entries * _lines_in(lines_per_entry, size) + (entries - 1) * spacing * size / 72
+    return (entries * lines_in(size, lines_per_entry, MATPLOTLIB_LINE_SPACING) + (entries - 1) * spacing * size / 72
             + 2 * 0.4 * size / 72)  # 0.4: matplotlib's border pad
 
 
@@ -196,13 +193,14 @@ def _narrow_det_frame(models: list, scale: DetScale, layout: Layout) -> DetFrame
     top = title_height_in(DET_TITLE, subtitle, layout)
     rough = width - margin - NARROW_DET_TICKS_IN - 0.3 - NARROW_DET_RIGHT_IN
     y_label = wrap_to_width(DET_Y_LABEL, rough, layout.label_size)
-    left = margin + _lines_in(len(y_label), layout.label_size) + NARROW_DET_TICKS_IN
+    left = margin + lines_in(layout.label_size, len(y_label), MATPLOTLIB_LINE_SPACING) + NARROW_DET_TICKS_IN
     size = width - left - NARROW_DET_RIGHT_IN
     x_label = wrap_to_width(DET_X_LABEL, size, layout.label_size)
-    under = NARROW_DET_BELOW_IN + _lines_in(len(x_label), layout.label_size) + NARROW_GAP_IN
+    under = NARROW_DET_BELOW_IN + lines_in(layout.label_size, len(x_label), MATPLOTLIB_LINE_SPACING) + NARROW_GAP_IN
     legend = _legend_height_in(len(models) + 1, layout)
     note = wrap_to_width(_unbroken(_edges_note(scale, " ")), width - 2 * margin, layout.tick_size)
-    height = top + size + under + legend + NARROW_GAP_IN + _lines_in(len(note), layout.tick_size) + margin
+    height = (top + size + under + legend + NARROW_GAP_IN
+              + lines_in(layout.tick_size, len(note), MATPLOTLIB_LINE_SPACING) + margin)
     fig = new_figure(height, layout=layout)
     figure_title(fig, DET_TITLE, subtitle, layout)
     bottom = height - top - size
@@ -242,15 +240,24 @@ class DetLine:
         return cls(1.6, 7.0) if layout.narrow else cls(1.9, 8.5)
 
 
-def _det_curves(ax, models: list, scale: DetScale, layout: Layout) -> list:
-    """Each model's DET curve and EER marker; the models ranked by their EER (best first), as indices."""
+def _det_points(models: list, scale: DetScale) -> list:
+    """Each model's DET curve as (points, 2) on the chart's scales: (false alarm rate, miss rate), computed once for
+    the curve drawn and for the places of the narrow chart's labels."""
+    points = []
+    for m in models:
+        miss, false_alarm, _ = m.det_curve()
+        points.append(np.column_stack([scale.at(false_alarm), scale.at(miss)]))
+    return points
+
+
+def _det_curves(ax, models: list, points: list, scale: DetScale, layout: Layout) -> list:
+    """Each model's DET curve (``points``) and EER marker; the models ranked by their EER (best first), as indices."""
     line = DetLine.of(layout)
     order = sorted(range(len(models)), key=lambda i: models[i].eer)
     for i in order:
         m = models[i]
         color, marker, dashes = _model_style(i)
-        miss, false_alarm, _ = m.det_curve()
-        ax.plot(scale.at(false_alarm), scale.at(miss), color=color, lw=line.width, ls=dashes, zorder=3,
+        ax.plot(points[i][:, 0], points[i][:, 1], color=color, lw=line.width, ls=dashes, zorder=3,
                 gid=f"det-curve:{m.model}", solid_joinstyle="miter", clip_on=False)  # clipped into range above
         at = float(scale.at(m.eer / 100))
         ax.plot([at], [at], marker=marker, ms=line.marker, color=color, mec="white", mew=1.3, ls="none", zorder=5,
@@ -331,13 +338,10 @@ class ChartMarks:
     curves: np.ndarray  # (points, 2)
 
     @classmethod
-    def of(cls, models: list, scale: DetScale, size: float) -> "ChartMarks":
+    def of(cls, models: list, points: list, scale: DetScale, size: float) -> "ChartMarks":
         edge_lo, edge_hi = scale.edges
         to_in = size / (edge_hi - edge_lo)
-        paths = [np.array([[edge_lo, edge_lo], [edge_hi, edge_hi]])]
-        for m in models:
-            miss, false_alarm, _ = m.det_curve()
-            paths.append(np.column_stack([scale.at(false_alarm), scale.at(miss)]))
+        paths = [np.array([[edge_lo, edge_lo], [edge_hi, edge_hi]]), *points]
         at = np.array([float(scale.at(m.eer / 100)) for m in models])
         return cls(size, (np.column_stack([at, at]) - edge_lo) * to_in,
                    np.vstack([_points_along((path - edge_lo) * to_in, 0.03) for path in paths]))
@@ -356,9 +360,10 @@ class ChartMarks:
         return 1000 * (outside + covered) + 20 * float(markers) + float(curves)
 
 
-def _narrow_label_places(ax, models: list, order: list, scale: DetScale, texts: dict, size: float) -> dict:
+def _narrow_label_places(ax, models: list, points: list, order: list, scale: DetScale, texts: dict,
+                         size: float) -> dict:
     """Each EER label, best EER first, at the place around its marker that covers least (``ChartMarks.cost``)."""
-    marks = ChartMarks.of(models, scale, size)
+    marks = ChartMarks.of(models, points, scale, size)
     renderer = ax.figure.canvas.get_renderer()
     pad = 0.03  # the label's white box, inches
     boxes, places = [], {}
@@ -378,7 +383,8 @@ def _narrow_label_places(ax, models: list, order: list, scale: DetScale, texts: 
     return places
 
 
-def _det_labels(ax, models: list, order: list, scale: DetScale, layout: Layout, size: float) -> None:
+def _det_labels(ax, models: list, points: list, order: list, scale: DetScale, layout: Layout,
+                size: float) -> None:
     """Each model's EER as a label by its marker, in its colour."""
     from .present import eer_text
 
@@ -389,7 +395,7 @@ def _det_labels(ax, models: list, order: list, scale: DetScale, layout: Layout, 
         texts[i] = ax.annotate(eer_text(models[i].eer), xy=(at, at), xytext=(0, 0), textcoords="offset points",
                                fontsize=font, fontweight="bold", color=_model_style(i)[0], zorder=6,
                                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
-    places = (_narrow_label_places(ax, models, order, scale, texts, size) if layout.narrow
+    places = (_narrow_label_places(ax, models, points, order, scale, texts, size) if layout.narrow
               else _desktop_label_places(models, order, scale))
     for i, text in texts.items():
         place = places[i]
@@ -420,7 +426,7 @@ def _det_legend(frame: DetFrame, models: list, layout: Layout) -> None:
         text.set_color(INK)
     if layout.narrow:
         frame.fig.text(*frame.note_at, frame.note, fontsize=layout.tick_size, color=MUTED, va="top", ha="left",
-                       linespacing=_LINE)
+                       linespacing=MATPLOTLIB_LINE_SPACING)
     else:
         frame.fig.text(*frame.note_at, frame.note, fontsize=TICK_SIZE - 0.5, color=MUTED, va="bottom", ha="left")
 
@@ -437,8 +443,9 @@ def draw_det_curves(evaluation, layout: Layout = DESKTOP) -> Figure:
     scale = DetScale.of(evaluation)
     frame = _narrow_det_frame(models, scale, layout) if layout.narrow else _desktop_det_frame(models, scale)
     _det_axes(frame, scale, layout)
-    order = _det_curves(frame.ax, models, scale, layout)
-    _det_labels(frame.ax, models, order, scale, layout, frame.size_in)
+    points = _det_points(models, scale)
+    order = _det_curves(frame.ax, models, points, scale, layout)
+    _det_labels(frame.ax, models, points, order, scale, layout, frame.size_in)
     _det_legend(frame, models, layout)
     return frame.fig
 
@@ -582,16 +589,13 @@ class PanelHeader:
     def of(cls, m, layout: Layout) -> "PanelHeader":
         usable = layout.width_in(0) - 2 * NARROW_MARGIN_IN
         notes = [f"{lane.label}: {lane.wrong_note()}" for lane in _lanes(m)]
-        return cls(wrap_to_width(_unbroken(_panel_title_text(m)), usable, _panel_title_size(layout)),
+        return cls(wrap_to_width(_unbroken(_panel_title_text(m)), usable, panel_title_size(layout)),
                    [line for note in notes for line in wrap_to_width(note, usable, layout.tick_size)])
 
     def height_in(self, layout: Layout) -> float:
-        return (_lines_in(len(self.title), _panel_title_size(layout), PANEL_SPACING)
-                + _lines_in(len(self.notes), layout.tick_size, PANEL_SPACING) + 0.1)
+        return (lines_in(panel_title_size(layout), len(self.title), PANEL_SPACING)
+                + lines_in(layout.tick_size, len(self.notes), PANEL_SPACING) + 0.1)
 
-
-def _panel_title_size(layout: Layout) -> float:
-    return layout.label_size + 0.5  # as plots._panel_title
 
 
 # The narrow score panels, in inches.
@@ -610,8 +614,8 @@ def _narrow_scores(evaluation, layout: Layout) -> Figure:
     x_label = wrap_to_width(SCORES_X_LABEL, width - 2 * margin, layout.label_size)
     top = title_height_in(SCORES_TITLE, SCORES_SUBTITLE, layout)
     panels = sum(h.height_in(layout) + NARROW_PANEL_IN + NARROW_PANEL_TICKS_IN for h in headers)
-    height = (top + panels + NARROW_PANEL_GAP_IN * max(len(models) - 1, 0) + _lines_in(len(x_label), layout.label_size)
-              + margin)
+    height = (top + panels + NARROW_PANEL_GAP_IN * max(len(models) - 1, 0)
+              + lines_in(layout.label_size, len(x_label), MATPLOTLIB_LINE_SPACING) + margin)
     fig = new_figure(height, layout=layout)
     figure_title(fig, SCORES_TITLE, SCORES_SUBTITLE, layout)
     left = margin + NARROW_LANE_LABELS_IN
@@ -625,16 +629,16 @@ def _narrow_scores(evaluation, layout: Layout) -> Figure:
         _draw_thresholds(ax, m, i, layout)  # after the axis: its label is placed where it fits
         y -= NARROW_PANEL_TICKS_IN + NARROW_PANEL_GAP_IN
     fig.text(0.5, (margin - 0.02) / height, "\n".join(x_label), fontsize=layout.label_size, color=INK, ha="center",
-             va="bottom", linespacing=_LINE)
+             va="bottom", linespacing=MATPLOTLIB_LINE_SPACING)
     return fig
 
 
 def _panel_header(fig: Figure, header: PanelHeader, top_in: float, layout: Layout) -> None:
     w, h = fig.get_size_inches()
-    size = _panel_title_size(layout)
+    size = panel_title_size(layout)
     fig.text(NARROW_MARGIN_IN / w, top_in / h, "\n".join(header.title), fontsize=size, color=INK, va="top",
              ha="left", linespacing=PANEL_SPACING)
-    below = top_in - _lines_in(len(header.title), size, PANEL_SPACING)
+    below = top_in - lines_in(size, len(header.title), PANEL_SPACING)
     fig.text(NARROW_MARGIN_IN / w, below / h, "\n".join(header.notes), fontsize=layout.tick_size, color=MUTED,
              va="top", ha="left", linespacing=PANEL_SPACING)
 
