@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page, open_tab
+from browser import drop_files, image_sizes, local_page, open_tab, sideways_px
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -393,7 +393,7 @@ def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
                 "height => { const box = document.querySelector('#evaluate-summary').getBoundingClientRect();"
                 " return box.top >= -2 && box.top + Math.min(box.height, 300) <= height; }", arg=PHONE_HEIGHT,
                 timeout=EVALUATION_TIMEOUT_MS)
-            assert page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+            assert sideways_px(page) == 0
             for elem_id, (natural, shown) in chart_sizes(page).items():
                 # 2 image pixels per CSS px shown: sharp, and the charts' text as large as drawn (10 CSS px or more).
                 assert shown > 300 and 1.7 * shown <= natural <= 2.3 * shown, (elem_id, natural, shown)
@@ -402,7 +402,7 @@ def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
                 table.scroll_into_view_if_needed()
                 box = table.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (elem_id, box)
-            assert page.evaluate("() => document.documentElement.scrollWidth") == 390
+            assert sideways_px(page) == 0
             assert "Traceback" not in page.content()
         finally:
             page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)

@@ -91,12 +91,13 @@ def open_live(playwright, url: str, clip: Path, loop: bool = True):
     return browser, page
 
 
-def wait_for_stream_time(page, stream_s: float) -> None:
-    """Wait until the live chart shows ``stream_s`` seconds of audio received (or fail with the trace so far)."""
+def wait_for_stream_time(page, stream_s: float, chart: str = CHART) -> None:
+    """Wait until the live chart (``chart``: the desktop's, or a phone's) shows ``stream_s`` seconds of audio
+    received (or fail with the trace so far, when the page keeps one)."""
     try:
         page.wait_for_function(
             "([chart, s]) => { const c = document.querySelector(chart); return c && parseFloat(c.dataset.t) >= s; }",
-            arg=[CHART, stream_s], timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
+            arg=[chart, stream_s], timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
     except PlaywrightTimeout:
         pytest.fail(f"the page never showed {stream_s} s of audio received: {page.evaluate('() => window.liveTrace')}")
 

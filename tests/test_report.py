@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from browser import numbers_split_from_units
+from browser import numbers_split_from_units, sideways_px
 
 from aasist.audio.decoding import load_audio
 
@@ -179,7 +179,7 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(anal
     expected = {"spectrogram", "robustness", "spectral_attention", "temporal_attention"}
 
     context, page = open_offline_at(browser, path, 390, 844, 2)
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert sideways_px(page) == 0
     assert page.locator("#verdict").is_visible()
     shown = page.evaluate(FIGURES_SHOWN_JS)
     assert {f["name"] for f in shown} == expected
