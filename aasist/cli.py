@@ -231,8 +231,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
 def add_models_parser(subparsers) -> None:
     p = subparsers.add_parser("models", help="list the built-in models: Hub repo, checksum, licence, training data",
-                              description="The built-in models (aasist.models.registry): where their weights come from, "
-                                          "how they are checked, what they were trained on and their published "
+                              description="The built-in models (aasist.models.registry): where their weights come "
+                                          "from, how they are checked, what they were trained on and their published "
                                           "results.")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per model")
     p.set_defaults(handler=run_models)

@@ -61,7 +61,8 @@ from aasist import Detector  # noqa: E402
 from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
 from aasist.inference.detector import NO_SPEECH, verdict_for  # noqa: E402
 from aasist.audio.level import input_level  # noqa: E402
-from aasist.audio.speech import LITTLE_SPEECH_SHARE, MIN_SPEECH_S, TARGET_SPEECH_DBFS, THRESHOLD, SpeechFinder  # noqa: E402
+from aasist.audio.speech import (LITTLE_SPEECH_SHARE, MIN_SPEECH_S, TARGET_SPEECH_DBFS, THRESHOLD,  # noqa: E402
+                                 SpeechFinder)
 
 SR = 16000
 NON_SPEECH_S = 6.0

@@ -9,8 +9,8 @@ Needs, besides the project's venv:
     python scripts/make_examples.py [--cache /tmp/aasist-example-sources] [--out assets/examples]
 
 Every clip is written as 16 kHz (or, for the phone-quality demo, 8 kHz) mono 16-bit WAV. Real recordings that
-are already 16 kHz 16-bit mono are copied sample for sample; other audio goes through ``aasist.audio.decoding`` (the same
-resampler the detector uses). The output is byte-for-byte reproducible with the same package versions; the
+are already 16 kHz 16-bit mono are copied sample for sample; other audio goes through ``aasist.audio.decoding`` (the
+same resampler the detector uses). The output is byte-for-byte reproducible with the same package versions; the
 script prints each file's SHA-256 to compare with ``assets/SOURCES.md``.
 """
 

@@ -1,8 +1,8 @@
 """Evaluation on your own labelled recordings (aasist.evaluation.evaluation) and ``python -m aasist evaluate``.
 
-The numbers against ``aasist.evaluation.metrics`` on known scores; labels from folders and from a CSV; a broken file, a tone and
-a missing class; then the real command line on a small set made of assets/examples (real_* bona fide, synthetic_*
-spoof) with a broken file and a tone.
+The numbers against ``aasist.evaluation.metrics`` on known scores; labels from folders and from a CSV; a broken file, a
+tone and a missing class; then the real command line on a small set made of assets/examples (real_* bona fide,
+synthetic_* spoof) with a broken file and a tone.
 """
 
 from __future__ import annotations

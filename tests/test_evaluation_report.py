@@ -66,8 +66,8 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
 
     from aasist import __version__
     from aasist.views.evaluation_report import write_evaluation_report
-    from aasist.views.present import (EVALUATION_LIMITS, EVALUATION_NOT_DECODED, MODEL_LIMITS, eer_interval_text, eer_text,
-                                evaluation_notes, evaluation_set_text, keep_units_together)
+    from aasist.views.present import (EVALUATION_LIMITS, EVALUATION_NOT_DECODED, MODEL_LIMITS, eer_interval_text,
+                                      eer_text, evaluation_notes, evaluation_set_text, keep_units_together)
 
     path = write_evaluation_report(evaluation, tmp_path / "reports")  # figures drawn here
     assert path == tmp_path / "reports" / "evaluation-report.html"

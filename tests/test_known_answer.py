@@ -1,5 +1,5 @@
-"""aasist.inference.known_answer: the bundled examples scored once per downloaded weights file, recorded, shown, and a warning
-next to the verdicts of weights that got fewer than half of them right.
+"""aasist.inference.known_answer: the bundled examples scored once per downloaded weights file, recorded, shown, and a
+warning next to the verdicts of weights that got fewer than half of them right.
 
 The downloads go through the real huggingface_hub code to ``hub_server.HubServer`` serving the full-size RawNet2 with
 seeded random weights (``rawnet2_file``): huggingface_hub reads ``HF_ENDPOINT`` and ``HF_HOME`` when it is imported,
@@ -188,7 +188,8 @@ def test_the_first_download_is_checked_once_recorded_and_listed(rawnet2_file, tm
 
 
 def _record(cache_dir: Path, rawnet2_file: Path, correct: int) -> None:
-    """The records of a first download whose check called ``correct`` of 7 right (as aasist.models.cache writes them)."""
+    """The records of a first download whose check called ``correct`` of 7 right (as aasist.models.cache writes
+    them)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_CACHE_DIR", str(cache_dir))
         sha256, commit = file_sha256(rawnet2_file), fake_commit("main")

@@ -51,7 +51,8 @@ def _under_type_checking(tree: ast.Module) -> set:
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            found |= {id(n) for part in node.body for n in ast.walk(part) if isinstance(n, (ast.Import, ast.ImportFrom))}
+            found |= {id(n) for part in node.body for n in ast.walk(part)
+                      if isinstance(n, (ast.Import, ast.ImportFrom))}
     return found
 
 

@@ -553,8 +553,8 @@ def test_busy_server_skips_stale_windows(pool, live, live_session, tmp_path):
 
 
 def test_page_and_cli_defaults_are_the_library_s():
-    """The page and the CLI parser state the live defaults without importing aasist.inference.streaming (it imports torch,
-    which the page must not wait for): they must still say what the library does."""
+    """The page and the CLI parser state the live defaults without importing aasist.inference.streaming (it imports
+    torch, which the page must not wait for): they must still say what the library does."""
     from aasist.inference import streaming
     from aasist.cli import build_parser
     from webapp.page import build_demo

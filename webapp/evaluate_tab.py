@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("aasist.app")
 
 # The tables: each model's numbers (the report's columns, aasist.views.present), the calls most wrong, those left
-# out. As all the page's text, their headers and cells have each number joined to its unit ("95 % interval", keep_units_together).
+# out. As all the page's text, their headers and cells have each number joined to its unit ("95 % interval",
+# keep_units_together).
 MODEL_COLUMNS = tuple(keep_units_together(title) for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
 LEFT_OUT_COLUMNS = ("Recording", "Label", "Why it was left out")

@@ -39,8 +39,8 @@ def capture_settings_text(applied: dict) -> str:
 
 
 def decode_upload(path: str, max_duration_s: float):
-    """An uploaded recording (``aasist.audio.decoding.Audio``), up to ``max_duration_s``; ``AudioError`` (one sentence) when
-    it cannot be used."""
+    """An uploaded recording (``aasist.audio.decoding.Audio``), up to ``max_duration_s``; ``AudioError`` (one sentence)
+    when it cannot be used."""
     from aasist.audio.decoding import AudioError, load_audio
 
     if not Path(path).exists():  # deleted by the server (delete_cache) while the page still showed it

@@ -250,8 +250,8 @@ def downloading_text(model: str, done: int, total) -> str:
 @for_people
 def models_markdown() -> str:
     """The built-in models, one paragraph each (``aasist.models.registry``), and the ones that cannot be offered. A
-    downloaded model's known-answer check (``aasist.inference.known_answer``) follows its paragraph once it has run, so the
-    page reads this on every load."""
+    downloaded model's known-answer check (``aasist.inference.known_answer``) follows its paragraph once it has run, so
+    the page reads this on every load."""
     from aasist.inference.known_answer import recorded
     from aasist.views.present import known_answer_text
     from aasist.models.registry import MODELS, NOT_AVAILABLE

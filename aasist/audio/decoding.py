@@ -162,7 +162,8 @@ class DecodedStream:
 
 def read_blocks(source: AudioSource, block_s: float = 0.1) -> Iterator[tuple[np.ndarray, int]]:
     """Decode a file block by block, without downmix or resampling: (frames, channels) float32 blocks of ``block_s``
-    seconds with the file's sample rate, for streams (``aasist.inference.streaming``). Errors are ``load_audio``'s sentences."""
+    seconds with the file's sample rate, for streams (``aasist.inference.streaming``). Errors are ``load_audio``'s
+    sentences."""
     name, stream = _open(source)
     frames = 0
     try:

@@ -3,8 +3,8 @@
     rows = read_columns(path, ("utterance", "attack", "key", "score"), "CM score file",
                         choices={"key": ("bonafide", "spoof")}, numeric=("score",))
 
-Used by ``aasist.evaluation.metrics`` (CM and ASV score files) and ``aasist.training.data`` (CM protocols). Every problem is a
-``ProtocolFileError`` whose message names the file and, for a bad line, its number and content.
+Used by ``aasist.evaluation.metrics`` (CM and ASV score files) and ``aasist.training.data`` (CM protocols). Every
+problem is a ``ProtocolFileError`` whose message names the file and, for a bad line, its number and content.
 """
 
 from __future__ import annotations

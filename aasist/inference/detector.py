@@ -55,8 +55,8 @@ def aggregate_spoof_probability(logits: np.ndarray) -> float:
     return float(expit(np.mean(spoof_margin(logits))))
 
 
-# The verdicts. NO_SPEECH: too little speech for the model's number to mean anything (``aasist.audio.speech``); the spoof
-# probability is still computed and kept, marked as not meaningful.
+# The verdicts. NO_SPEECH: too little speech for the model's number to mean anything (``aasist.audio.speech``); the
+# spoof probability is still computed and kept, marked as not meaningful.
 SPOOF, BONA_FIDE, NO_SPEECH = "spoof", "bona fide", "no_speech"
 
 
@@ -372,12 +372,12 @@ class Detector:
 
         ``progress(done, total)`` after each batch of windows. ``window_offset_s`` starts the window grid that much
         later (see ``WindowGeometry``; the robustness check's grid shift). Several models and the robustness check
-        are put together by ``aasist.inference.pipeline.Pipeline``. ``with_attention`` explains the most decisive window:
-        ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2, ``result.frame_scores`` for
+        are put together by ``aasist.inference.pipeline.Pipeline``. ``with_attention`` explains the most decisive
+        window: ``result.attention`` for AASIST, ``result.filter_scaling`` for RawNet2, ``result.frame_scores`` for
         AntiDeepfake.
 
-        Speech presence comes first (``aasist.audio.speech``): with less than ``MIN_SPEECH_S`` of speech in what the model
-        scores, the verdict is ``NO_SPEECH``. ``speech``: the recording's presence when already known (another
+        Speech presence comes first (``aasist.audio.speech``): with less than ``MIN_SPEECH_S`` of speech in what the
+        model scores, the verdict is ``NO_SPEECH``. ``speech``: the recording's presence when already known (another
         model's result); ``find_speech=False`` skips the check (the robustness check's edits, whose verdicts are
         compared by probability).
         """
@@ -475,7 +475,8 @@ class Detector:
 
     def score_windows(self, windows: np.ndarray) -> np.ndarray:
         """Logits (N, 2) of whole 16 kHz windows (N, 64600): what ``analyze`` runs them through, without cutting or
-        aggregating (live streams, ``aasist.inference.streaming``). Safe to call from several threads on one Detector."""
+        aggregating (live streams, ``aasist.inference.streaming``). Safe to call from several threads on one
+        Detector."""
         windows = np.asarray(windows, dtype=np.float32)
         if windows.ndim == 1:
             windows = windows[None, :]

@@ -5,8 +5,8 @@ built, so a loader bug (a tensor loaded into the wrong layer, a wrong normalisat
 first time such a model's file is loaded from the Hub (or from its cache), ``Detector.from_pretrained`` scores the
 example recordings of ``assets/examples`` with it (``aasist/assets/examples`` in an installed package; their names
 say their label: ``real_*`` bona fide, ``synthetic_*`` spoof; whole-recording analysis, verdict at 0.5; a recording
-without speech is not counted), and the count is recorded beside the file's SHA-256 record (``aasist.models.cache``), for
-the same file and Hub commit: later loads read it, a new file is checked again. A model that called fewer than half
+without speech is not counted), and the count is recorded beside the file's SHA-256 record (``aasist.models.cache``),
+for the same file and Hub commit: later loads read it, a new file is checked again. A model that called fewer than half
 of them right gets the result warning ``weights_suspect`` next to its verdicts
 (``weights_suspect_text``).
 

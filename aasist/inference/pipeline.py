@@ -2,8 +2,8 @@
 
 ``Detector`` is the inference object (a recording in, one model's result out), like pyannote.audio's
 ``Inference``; ``Pipeline`` puts detectors together, like pyannote's ``Pipeline``: the first detector gives the
-result, the others its model agreement (``aasist.inference.agreement``), and the robustness check (``aasist.inference.robustness``)
-re-scores it under benign edits.
+result, the others its model agreement (``aasist.inference.agreement``), and the robustness check
+(``aasist.inference.robustness``) re-scores it under benign edits.
 
     from aasist.inference.pipeline import Pipeline
     pipeline = Pipeline([Detector.from_pretrained("AASIST"), Detector.from_pretrained("AASIST-L")])

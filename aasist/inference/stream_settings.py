@@ -1,8 +1,8 @@
 """The settings of a live stream (``aasist.inference.streaming``): defaults, limits and their checks.
 
 Light on purpose (standard library only): the web page and the CLI's help state these defaults before torch, which
-``aasist.inference.streaming`` imports, is loaded. ``aasist.inference.streaming`` takes them from here (``streaming.DEFAULT_THRESHOLD``
-is this module's).
+``aasist.inference.streaming`` imports, is loaded. ``aasist.inference.streaming`` takes them from here
+(``streaming.DEFAULT_THRESHOLD`` is this module's).
 """
 
 from __future__ import annotations

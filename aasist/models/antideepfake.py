@@ -4,11 +4,11 @@ written to load the authors' checkpoints (nii-yamagishilab/AntiDeepfake, ``model
 
 - Input: the whole recording (mono, 16 kHz, no trimming, no padding), layer-normalised over all of its samples
   (``layer_norm(wav, wav.shape)``, the authors' test pipeline ``dataio/dataio.py``).
-- Front end: ``transformers``' ``Wav2Vec2Model`` configured as the authors' fairseq model (``aasist.models.fairseq_wav2vec2``):
-  ``w2v_small`` (Wav2Vec2-Small-AntiDeepfake, 95 M parameters) has a group-norm feature extractor, no conv bias and a
-  post-LN transformer; ``w2v_large`` (Wav2Vec2-Large-AntiDeepfake[-NDA], 0.3 B; ``mms_300m`` has the same structure
-  and shapes) a layer-norm feature extractor, conv bias and a pre-LN transformer. The features are the last hidden
-  states (fairseq's ``features_only`` output), one per 20 ms frame.
+- Front end: ``transformers``' ``Wav2Vec2Model`` configured as the authors' fairseq model
+  (``aasist.models.fairseq_wav2vec2``): ``w2v_small`` (Wav2Vec2-Small-AntiDeepfake, 95 M parameters) has a group-norm
+  feature extractor, no conv bias and a post-LN transformer; ``w2v_large`` (Wav2Vec2-Large-AntiDeepfake[-NDA], 0.3 B;
+  ``mms_300m`` has the same structure and shapes) a layer-norm feature extractor, conv bias and a pre-LN transformer.
+  The features are the last hidden states (fairseq's ``features_only`` output), one per 20 ms frame.
 - Head: the features averaged over time (the authors' ``AdaptiveAvgPool1d(1)``) and one ``Linear(D, 2)``,
   ``proj_fc``. Index 1 is the real class: the authors score with ``logits[:, 1]``, and the spoof probability is
   softmax index 0, as for the project's other models.

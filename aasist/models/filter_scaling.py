@@ -1,8 +1,8 @@
 """What RawNet2 weighed in one window: the fixed sinc bands' magnitudes and the filter-wise scales of its blocks.
 
-RawNet2 (``aasist.models.rawnet2``) has no attention over frequencies or times; what it has is a gate per learnt filter after
-each residual block (filter-wise feature-map scaling, ``x * s + s`` with ``s`` in 0..1). ``FilterScaling`` holds one
-window's gates with what the 20 fixed sinc bands passed into the network, as ``forward(x, capture)`` gives them:
+RawNet2 (``aasist.models.rawnet2``) has no attention over frequencies or times; what it has is a gate per learnt filter
+after each residual block (filter-wise feature-map scaling, ``x * s + s`` with ``s`` in 0..1). ``FilterScaling`` holds
+one window's gates with what the 20 fixed sinc bands passed into the network, as ``forward(x, capture)`` gives them:
 
 - ``band_magnitude`` (20,): the mean magnitude each sinc band passed in the window (after abs and max-pool, before the
   first batch norm), with its band edges in Hz: the only values here that belong to a frequency band;

@@ -1,7 +1,7 @@
 """What AntiDeepfake says of each 20 ms frame: its own ``forward_seg``, in the window it scored.
 
-AntiDeepfake (``aasist.models.antideepfake``) has no attention; its head is one ``Linear`` on the wav2vec 2.0 features averaged
-over time. The same head applied to each frame's features is the authors' ``forward_seg``: a pair of logits per
+AntiDeepfake (``aasist.models.antideepfake``) has no attention; its head is one ``Linear`` on the wav2vec 2.0 features
+averaged over time. The same head applied to each frame's features is the authors' ``forward_seg``: a pair of logits per
 frame, whose mean over the frames is the window's logits (the head is linear). ``FrameScores`` holds them for the
 most decisive window (the whole recording when it was scored whole, up to 13 s), with each frame's time in the
 recording. A frame's features come out of the transformer, which has seen the whole window: its score is the

@@ -5,8 +5,8 @@
     python -m aasist models [--json]         # the same table for people and scripts
 
 Each entry says where the weights live on the Hugging Face Hub (repo, file, revision), how they are checked (a
-published SHA-256, or ``None``: recorded on first download, see ``aasist.models.weights``), whether a copy ships inside this
-package (``packaged``: used when the Hub cannot be reached), the licence, what the model was trained on and its
+published SHA-256, or ``None``: recorded on first download, see ``aasist.models.weights``), whether a copy ships inside
+this package (``packaged``: used when the Hub cannot be reached), the licence, what the model was trained on and its
 published results with their source. The architecture's hyper-parameters come from the weights (AASIST variants are
 recognised from their shapes) or are the architecture's published configuration (RawNet2: the baseline's). Nothing
 here imports torch.
@@ -189,9 +189,9 @@ MODELS: tuple = (
         live_min_hop_s=2.0,
         fetched_to_compare=False,  # 1.27 GB: downloaded when a visitor chooses it, then compared too
     ),
-    # AntiDeepfake (aasist/models/antideepfake.py): the Arena's bit-exact copies of nii-yamagishilab's checkpoints. Their
-    # model pages show Safetensors weights (F32) but not the file list, and the Hub could not be reached where these
-    # entries were written: model.safetensors is the expected name, not a confirmed one, and no checksum was
+    # AntiDeepfake (aasist/models/antideepfake.py): the Arena's bit-exact copies of nii-yamagishilab's checkpoints.
+    # Their model pages show Safetensors weights (F32) but not the file list, and the Hub could not be reached where
+    # these entries were written: model.safetensors is the expected name, not a confirmed one, and no checksum was
     # published (recorded on first download). The loader takes the authors' key names and this library's own.
     RegisteredModel(
         name="AntiDeepfake-Small",

@@ -57,7 +57,8 @@ def from_authors_state_dict(state_dict: dict) -> dict:
 
 class W2V2AASIST(AASIST):
     """``forward(x, capture=None)``: (B, samples) waveform at 16 kHz -> logits (B, 2), index 1 bona fide; with a
-    ``capture`` dict, AASIST's attention tensors (``aasist.models.model.attention_keys``) and the front end's features."""
+    ``capture`` dict, AASIST's attention tensors (``aasist.models.model.attention_keys``) and the front end's
+    features."""
 
     def __init__(self, config: Optional[dict] = None):
         nn.Module.__init__(self)

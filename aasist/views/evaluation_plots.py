@@ -432,8 +432,8 @@ def _det_legend(frame: DetFrame, models: list, layout: Layout) -> None:
 
 
 def draw_det_curves(evaluation, layout: Layout = DESKTOP) -> Figure:
-    """The DET curves of every model of an ``aasist.evaluation.evaluation.Evaluation`` on one chart, as the ASVspoof and NIST
-    tools draw them: false alarm rate (bona fide called spoof) across, miss rate (spoof called bona fide) up, both
+    """The DET curves of every model of an ``aasist.evaluation.evaluation.Evaluation`` on one chart, as the ASVspoof and
+    NIST tools draw them: false alarm rate (bona fide called spoof) across, miss rate (spoof called bona fide) up, both
     on normal-deviate (probit) scales; each model's EER point marked on the dashed EER diagonal and labelled.
 
     ``layout``: the desktop's (the legend beside the chart) or a narrow one (the chart as wide as the screen, the
@@ -644,8 +644,8 @@ def _panel_header(fig: Figure, header: PanelHeader, top_in: float, layout: Layou
 
 
 def draw_score_distributions(evaluation, layout: Layout = DESKTOP) -> Figure:
-    """Small multiples, one panel per model of an ``aasist.evaluation.evaluation.Evaluation``: the spoof probability of every
-    counted recording, the bona fide ones in the upper lane and the spoof ones in the lower (a dot each, jittered
+    """Small multiples, one panel per model of an ``aasist.evaluation.evaluation.Evaluation``: the spoof probability of
+    every counted recording, the bona fide ones in the upper lane and the spoof ones in the lower (a dot each, jittered
     across the lane; with 20 or more in a lane also a histogram behind the dots), the demo's threshold 0.5 (dashed)
     and the model's threshold at its EER (solid, in the model's colour of the DET chart).
 

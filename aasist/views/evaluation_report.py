@@ -86,7 +86,8 @@ def evaluation_figures(evaluation, layout: Layout = DESKTOP) -> EvaluationFigure
 
 def evaluation_report_html(evaluation, *, full_document: bool = True,
                            figures: Optional[EvaluationFigures] = None) -> str:
-    """The report of ``evaluation`` (an ``aasist.evaluation.evaluation.Evaluation``) as one self-contained HTML document.
+    """The report of ``evaluation`` (an ``aasist.evaluation.evaluation.Evaluation``) as one self-contained HTML
+    document.
 
     ``full_document=False`` gives the same content as one ``<div class="evaluation-report">`` without the document's
     head and styles, for a page that has its own (the web demo). ``figures``: the figures already drawn for one

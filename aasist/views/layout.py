@@ -1,4 +1,5 @@
-"""The screen a figure is drawn for: the desktop's layout, or a narrow one for a phone (``aasist.views.plots`` draws both).
+"""The screen a figure is drawn for: the desktop's layout, or a narrow one for a phone (``aasist.views.plots`` draws
+both).
 
 Kept apart from the plots (no matplotlib here): the web page imports it when it starts.
 """

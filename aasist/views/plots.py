@@ -17,8 +17,8 @@ Built for speed on a 2-core CPU (the web demo draws them for every click):
     draw_all(audio, result, PHONE)           # drawn for a phone (aasist.views.layout): panels stacked, larger type
 
 Each figure has two arrangements: the desktop's (``DESKTOP``, the default: as before narrow layouts existed, pixel for
-pixel) and a narrow one (``layout.narrow``), planned top down with ``drawing.Column``. Both draw the same data with the same
-panel code; the ``_desktop_*`` and ``_narrow_*`` functions only place the panels and the labels that move.
+pixel) and a narrow one (``layout.narrow``), planned top down with ``drawing.Column``. Both draw the same data with the
+same panel code; the ``_desktop_*`` and ``_narrow_*`` functions only place the panels and the labels that move.
 """
 
 from __future__ import annotations

@@ -208,7 +208,8 @@ def evidence_text(model: str, other: str) -> str:
 
 
 def model_facts(name: str) -> str:
-    """A built-in model's training data and published results in one line (``aasist.models.registry``); "" for others."""
+    """A built-in model's training data and published results in one line (``aasist.models.registry``); "" for
+    others."""
     from ..models.registry import registered
 
     model = registered(name)
@@ -226,7 +227,7 @@ def known_answer_text(check) -> str:
 
 
 
-# --- an evaluation on labelled recordings (aasist.evaluation.evaluation) -------------------------------------------------------
+# --- an evaluation on labelled recordings (aasist.evaluation.evaluation) ---------------------------------------------
 
 EVALUATION_LIMITS = (
     "An EER on your recordings says how well a model separates these recordings, at the best threshold for them. "

@@ -125,8 +125,8 @@ def figure_html(name: str, caption: str, desktop: np.ndarray, phone: Optional[np
 
 def render_report(result, audio, *, source_path: Union[str, os.PathLike, None] = None, figures=None,
                   generated_at: Optional[datetime] = None) -> str:
-    """The report of ``result`` (a ``DetectionResult``) for ``audio`` (the ``aasist.audio.decoding.Audio`` it analysed) as
-    one HTML document.
+    """The report of ``result`` (a ``DetectionResult``) for ``audio`` (the ``aasist.audio.decoding.Audio`` it analysed)
+    as one HTML document.
 
     ``source_path``: the analysed file, for its name and SHA-256 (default ``result.file``). ``figures``: the
     ``plots.Figures`` already drawn for this result, for one screen (``figures.layout``: the page's); the report
