@@ -219,52 +219,60 @@ def train(
 
 
 @dataclass
+class _Data:
+    """A run's training and dev sets, and the loader of the training set (its sampler: one epoch's order)."""
+
+    train_set: ASVspoofDataset
+    dev_set: ASVspoofDataset
+    dev_trials: Any
+    dev_asv: Optional[Path]
+    augment: Optional[WaveformAugment]
+    sampler: Any  # DistributedSampler under torchrun, else RandomSampler drawing from generator
+    generator: torch.Generator
+    loader: DataLoader
+    steps_per_epoch: int
+
+
+@dataclass
+class _Network:
+    """A run's network with its optimiser, schedule, scaler and loss."""
+
+    net: nn.Module
+    model: nn.Module  # the network, wrapped in DistributedDataParallel under torchrun
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: torch.amp.GradScaler
+    criterion: nn.Module
+    amp_dtype: Optional[torch.dtype]
+
+
+@dataclass
 class _Run:
-    """One training run as ``_train`` sets it up: its data, its network with the optimiser, and where it stands
-    (what a resume file restores)."""
+    """One training run as ``_train`` sets it up: its data, its network, and where it stands (what a resume file
+    restores)."""
 
     config: dict
     output: Path
     context: Any
     resume_path: Path
     seed: int
-    train_set: Any = None
-    dev_set: Any = None
-    dev_trials: Any = None
-    dev_asv: Any = None
-    augment: Any = None
-    sampler: Any = None
-    generator: Any = None
-    loader: Any = None
-    steps_per_epoch: int = 0
-    net: Any = None
-    model: Any = None  # the network, wrapped in DistributedDataParallel under torchrun
-    optimizer: Any = None
-    scheduler: Any = None
-    scaler: Any = None
-    criterion: Any = None
-    amp_dtype: Any = None
+    data: Optional[_Data] = None
+    network: Optional[_Network] = None
     start_epoch: int = 0
     best_eer: float = math.inf
     best_epoch: Optional[int] = None
     history: list = field(default_factory=list)
     skipped: UnreadableFiles = field(default_factory=UnreadableFiles)
+    # from the config
+    window: int = field(init=False)
+    batch_size: int = field(init=False)
+    epochs: int = field(init=False)
+    num_workers: int = field(init=False)
 
-    @property
-    def window(self) -> int:
-        return int(self.config["model_config"].get("nb_samp", WINDOW_SAMPLES))
-
-    @property
-    def batch_size(self) -> int:
-        return int(self.config["batch_size"])
-
-    @property
-    def epochs(self) -> int:
-        return int(self.config["num_epochs"])
-
-    @property
-    def num_workers(self) -> int:
-        return int(self.config["num_workers"])
+    def __post_init__(self):
+        self.window = int(self.config["model_config"].get("nb_samp", WINDOW_SAMPLES))
+        self.batch_size, self.epochs = int(self.config["batch_size"]), int(self.config["num_epochs"])
+        self.num_workers = int(self.config["num_workers"])
 
 
 def _train(config, output, context, resume, max_steps_per_epoch, progress, evaluate_after) -> dict:
@@ -277,8 +285,8 @@ def _train(config, output, context, resume, max_steps_per_epoch, progress, evalu
         torch.backends.cudnn.deterministic = _as_bool(config.get("cudnn_deterministic_toggle", False))
         torch.backends.cudnn.benchmark = _as_bool(config.get("cudnn_benchmark_toggle", True))
     architecture_of(config["model_config"])  # an unknown architecture fails before the data is read
-    _load_data(run, max_steps_per_epoch)
-    _build_network(run, state)
+    run.data = _load_data(run, max_steps_per_epoch)
+    run.network = _build_network(run, state)
     if context.is_main:
         _log_start(run)
     for epoch in range(run.start_epoch, run.epochs):
@@ -305,57 +313,57 @@ def _resume_state(resume_path: Path, config: dict) -> tuple:
     return state, {**saved, "num_epochs": config["num_epochs"], "database_path": config["database_path"]}
 
 
-def _load_data(run: _Run, max_steps_per_epoch: Optional[int]) -> None:
+def _load_data(run: _Run, max_steps_per_epoch: Optional[int]) -> _Data:
     """The training and dev sets, and the loader of the training set (its sampler: one epoch's order)."""
     config, context = run.config, run.context
     track, database = config["track"], config["database_path"]
     train_trials, train_folder = load_split(database, track, "train")
-    run.dev_trials, dev_folder = load_split(database, track, "dev")
-    run.augment = WaveformAugment(config["augmentation"]) if config["augmentation"] else None
-    run.train_set = ASVspoofDataset(train_trials, train_folder, window=run.window, train=True, augment=run.augment)
-    run.dev_set = ASVspoofDataset(run.dev_trials, dev_folder, window=run.window, train=False)
-    run.dev_asv = asv_scores_path(database, track, "dev")
+    dev_trials, dev_folder = load_split(database, track, "dev")
+    augment = WaveformAugment(config["augmentation"]) if config["augmentation"] else None
+    train_set = ASVspoofDataset(train_trials, train_folder, window=run.window, train=True, augment=augment)
+    dev_set = ASVspoofDataset(dev_trials, dev_folder, window=run.window, train=False)
+    dev_asv = asv_scores_path(database, track, "dev")
 
     # drop_last as the authors, unless the set is too small for one full batch per process
-    drop_last = len(run.train_set) >= run.batch_size * context.world_size
-    run.generator = torch.Generator()
+    drop_last = len(train_set) >= run.batch_size * context.world_size
+    generator = torch.Generator()
     if context.distributed:
         # pads by repeating a few trials so that every rank has as many: no trial is left out
-        run.sampler = DistributedSampler(run.train_set, context.world_size, context.rank, shuffle=True, seed=run.seed)
+        sampler = DistributedSampler(train_set, context.world_size, context.rank, shuffle=True, seed=run.seed)
     else:
-        run.sampler = RandomSampler(run.train_set, generator=run.generator)
-    run.loader = DataLoader(
-        run.train_set,
+        sampler = RandomSampler(train_set, generator=generator)
+    loader = DataLoader(
+        train_set,
         batch_size=run.batch_size,
-        sampler=run.sampler,
+        sampler=sampler,
         drop_last=drop_last,
         num_workers=run.num_workers,
         collate_fn=collate,
         pin_memory=context.device.type == "cuda",
         persistent_workers=run.num_workers > 0,
     )
-    loader_steps = len(run.loader)
-    run.steps_per_epoch = loader_steps if max_steps_per_epoch is None else min(loader_steps, int(max_steps_per_epoch))
-    if run.steps_per_epoch == 0:
+    steps_per_epoch = len(loader) if max_steps_per_epoch is None else min(len(loader), int(max_steps_per_epoch))
+    if steps_per_epoch == 0:
         raise TrainingError("the training set gives no batch: lower --batch-size.")
+    return _Data(train_set, dev_set, dev_trials, dev_asv, augment, sampler, generator, loader, steps_per_epoch)
 
 
-def _build_network(run: _Run, state: Optional[dict]) -> None:
+def _build_network(run: _Run, state: Optional[dict]) -> _Network:
     """The network, its optimiser, schedule, scaler and loss; restored from ``state`` when resuming."""
     config, context = run.config, run.context
     torch.manual_seed(run.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
-    run.net = build_model(config["model_config"]).to(context.device)
-    run.optimizer, run.scheduler = make_optimizer(run.net, config["optim_config"], run.epochs * run.steps_per_epoch)
-    run.amp_dtype = amp_dtype_for(config["amp"], context.device)
-    run.scaler = torch.amp.GradScaler("cuda", enabled=run.amp_dtype == torch.float16)
+    net = build_model(config["model_config"]).to(context.device)
+    optimizer, scheduler = make_optimizer(net, config["optim_config"], run.epochs * run.data.steps_per_epoch)
+    amp_dtype = amp_dtype_for(config["amp"], context.device)
+    scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     weights = torch.tensor([float(w) for w in config["loss_weights"]], device=context.device)
-    run.criterion = nn.CrossEntropyLoss(weight=weights)
+    criterion = nn.CrossEntropyLoss(weight=weights)
 
     if state is not None:
-        run.net.load_state_dict(state["model"])
-        run.optimizer.load_state_dict(state["optimizer"])
-        run.scheduler.load_state_dict(state["scheduler"])
-        run.scaler.load_state_dict(state["scaler"])
+        net.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
         run.start_epoch, run.best_eer, run.best_epoch = state["epoch"], state["best_dev_eer"], state["best_epoch"]
         run.history = state["history"]
         run.skipped.files.update(state.get("skipped_files", {}))
@@ -365,46 +373,48 @@ def _build_network(run: _Run, state: Optional[dict]) -> None:
     else:
         seed_everything(run.seed + context.rank)
 
-    run.model = run.net
+    model: nn.Module = net
     if context.distributed:
         # Some parameters never receive a gradient (the authors' unused bn1 in the residual blocks).
-        run.model = DistributedDataParallel(
-            run.net, device_ids=[context.device.index] if context.device.type == "cuda" else None,
+        model = DistributedDataParallel(
+            net, device_ids=[context.device.index] if context.device.type == "cuda" else None,
             find_unused_parameters=True,
         )  # fmt: skip
+    return _Network(net, model, optimizer, scheduler, scaler, criterion, amp_dtype)
 
 
 def _log_start(run: _Run) -> None:
-    config, context = run.config, run.context
+    config, context, data, network = run.config, run.context, run.data, run.network
     log.info(
         "%s (%s parameters) on %s x%d%s; %s %s: %d train trials, %d dev trials; window %d samples; "
         "batch %d per process, %d steps per epoch, epochs %d..%d; output %s",
-        architecture_of(config["model_config"]), f"{count_parameters(run.net):,}", context.device, context.world_size,
-        f", mixed precision {str(run.amp_dtype).replace('torch.', '')}" if run.amp_dtype else "",
-        config["track"], config["database_path"], len(run.train_set), len(run.dev_set), run.window, run.batch_size,
-        run.steps_per_epoch, run.start_epoch + 1, run.epochs, run.output,
+        architecture_of(config["model_config"]), f"{count_parameters(network.net):,}", context.device,
+        context.world_size, f", mixed precision {str(network.amp_dtype).replace('torch.', '')}" if network.amp_dtype
+        else "",
+        config["track"], config["database_path"], len(data.train_set), len(data.dev_set), run.window, run.batch_size,
+        data.steps_per_epoch, run.start_epoch + 1, run.epochs, run.output,
     )  # fmt: skip
     if run.start_epoch:
         log.info("resumed from %s after epoch %d (best dev EER %.4f %%)", run.resume_path, run.start_epoch,
                  run.best_eer)
-    if run.augment is not None:
+    if data.augment is not None:
         log.info("waveform augmentation: %s", config["augmentation"])
 
 
 def _train_epoch(run: _Run, epoch: int, started: float, progress: bool) -> tuple:
     """One epoch's training steps on this process: (summed loss, items, its unreadable files, seconds)."""
-    context = run.context
+    context, data, network = run.context, run.data, run.network
     if context.distributed:
-        run.sampler.set_epoch(epoch)
+        data.sampler.set_epoch(epoch)
     else:
-        run.generator.manual_seed(run.seed + epoch)
-    run.model.train()
+        data.generator.manual_seed(run.seed + epoch)
+    network.model.train()
     total_loss, total_items, steps = 0.0, 0, 0
     epoch_unreadable: dict = {}
-    bar = tqdm(total=run.steps_per_epoch, desc=f"epoch {epoch + 1}/{run.epochs}", unit="batch", dynamic_ncols=True,
+    bar = tqdm(total=data.steps_per_epoch, desc=f"epoch {epoch + 1}/{run.epochs}", unit="batch", dynamic_ncols=True,
                disable=not (progress and context.is_main), file=sys.stderr)  # fmt: skip
-    for batch in run.loader:
-        if steps >= run.steps_per_epoch:
+    for batch in data.loader:
+        if steps >= data.steps_per_epoch:
             break
         steps += 1
         for item in batch.unreadable:
@@ -416,19 +426,19 @@ def _train_epoch(run: _Run, epoch: int, started: float, progress: bool) -> tuple
             continue
         x = batch.waveforms.to(context.device, non_blocking=True)
         y = batch.labels.to(context.device, non_blocking=True)
-        with autocast(context.device, run.amp_dtype):
-            logits = run.model(x)
-        loss = run.criterion(logits.float(), y)
-        run.optimizer.zero_grad(set_to_none=True)
-        run.scaler.scale(loss).backward()
-        run.scaler.step(run.optimizer)
-        run.scaler.update()
-        run.scheduler.step()
+        with autocast(context.device, network.amp_dtype):
+            logits = network.model(x)
+        loss = network.criterion(logits.float(), y)
+        network.optimizer.zero_grad(set_to_none=True)
+        network.scaler.scale(loss).backward()
+        network.scaler.step(network.optimizer)
+        network.scaler.update()
+        network.scheduler.step()
         total_loss += loss.item() * len(y)
         total_items += len(y)
         bar.update(1)
         rate = total_items * context.world_size / max(time.time() - started, 1e-9)
-        bar.set_postfix(loss=f"{total_loss / total_items:.4f}", lr=f"{_safe_lr(run.scheduler):.2e}",
+        bar.set_postfix(loss=f"{total_loss / total_items:.4f}", lr=f"{_safe_lr(network.scheduler):.2e}",
                         rate=f"{rate:.1f} wav/s")  # fmt: skip
     bar.close()
     return total_loss, total_items, epoch_unreadable, time.time() - started
@@ -436,7 +446,7 @@ def _train_epoch(run: _Run, epoch: int, started: float, progress: bool) -> tuple
 
 def _end_epoch(run: _Run, epoch: int, started: float, trained: tuple, progress: bool) -> None:
     """The epoch's losses of all ranks, its dev EER, and on rank 0 its record, checkpoints and log line."""
-    context, epochs = run.context, run.epochs
+    context, epochs, data, network = run.context, run.epochs, run.data, run.network
     total_loss, total_items, epoch_unreadable, train_seconds = trained
     # losses and unreadable files of all ranks
     parts = distributed.gather_objects(context, (total_loss, total_items, epoch_unreadable))
@@ -446,14 +456,14 @@ def _end_epoch(run: _Run, epoch: int, started: float, trained: tuple, progress: 
         for _, _, part in parts:
             run.skipped.merge(part, "train")
 
-    scores, dev_unreadable = score_dataset(_unwrap(run.model), run.dev_set, run.batch_size, context, run.amp_dtype,
-                                           num_workers=run.num_workers, progress=progress,
+    scores, dev_unreadable = score_dataset(_unwrap(network.model), data.dev_set, run.batch_size, context,
+                                           network.amp_dtype, num_workers=run.num_workers, progress=progress,
                                            desc=f"dev {epoch + 1}/{epochs}")  # fmt: skip
     if not context.is_main:
         return
     run.skipped.merge(dev_unreadable, "dev")
     try:
-        dev = split_metrics(run.dev_trials, scores, run.dev_asv)
+        dev = split_metrics(data.dev_trials, scores, data.dev_asv)
         dev_eer, dev_tdcf = dev.eer_percent, dev.min_tdcf
     except (metrics.MetricError, ProtocolFileError) as error:
         log.warning("no dev EER this epoch: %s", error)
@@ -462,10 +472,10 @@ def _end_epoch(run: _Run, epoch: int, started: float, trained: tuple, progress: 
         "epoch": epoch + 1,
         "train_loss": total_loss / max(total_items, 1),
         "train_items": total_items,
-        "train_trials": len(run.train_set),
+        "train_trials": len(data.train_set),
         "dev_eer_percent": dev_eer,
         "dev_min_tdcf": dev_tdcf,
-        "lr": _safe_lr(run.scheduler),
+        "lr": _safe_lr(network.scheduler),
         "seconds": round(time.time() - started, 3),
         "train_seconds": round(train_seconds, 3),
         "skipped_files": len(run.skipped),
@@ -475,8 +485,8 @@ def _end_epoch(run: _Run, epoch: int, started: float, trained: tuple, progress: 
     if (not math.isnan(dev_eer) and dev_eer <= run.best_eer) or run.best_epoch is None:
         run.best_eer = dev_eer if not math.isnan(dev_eer) else run.best_eer
         run.best_epoch = epoch + 1
-    _write_epoch(run.output, run.net, run.config, record, run.history, run.best_eer, run.best_epoch, run.optimizer,
-                 run.scheduler, run.scaler, run.skipped, context)  # fmt: skip
+    _write_epoch(run.output, network.net, run.config, record, run.history, run.best_eer, run.best_epoch,
+                 network.optimizer, network.scheduler, network.scaler, run.skipped, context)  # fmt: skip
     log.info(
         "epoch %d/%d: train loss %.5f, dev EER %.4f %%%s, lr %.3e, %.1f s%s%s",
         epoch + 1, epochs, record["train_loss"], dev_eer,
