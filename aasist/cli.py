@@ -13,8 +13,9 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional
 
-from . import stream_settings as live
-from .present import (
+from .inference import stream_settings as live
+from .text import one_sentence
+from .views.present import (
     AGREEMENT_CSV_COLUMNS,
     CSV_COLUMNS,
     NOT_RUN_WITHOUT_SPEECH,
@@ -23,11 +24,10 @@ from .present import (
     ResultRow,
     cautions,
     known_answer_text,
-    one_sentence,
 )
 
 if TYPE_CHECKING:
-    from .detector import DetectionResult
+    from .inference.detector import DetectionResult
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -128,7 +128,7 @@ class ProgressBar:
         self._bar = None
 
     def update(self, progress) -> None:
-        from .pipeline import WINDOWS
+        from .inference.pipeline import WINDOWS
 
         if progress.stage != WINDOWS:
             return
@@ -173,9 +173,9 @@ def _model_names(args: argparse.Namespace) -> list:
 
 
 def run_detect(args: argparse.Namespace) -> int:
-    from .audio import load_audio
-    from .detector import Detector
-    from .pipeline import Pipeline
+    from .audio.decoding import load_audio
+    from .inference.detector import Detector
+    from .inference.pipeline import Pipeline
 
     try:
         detectors = [Detector.from_pretrained(name, revision=args.revision, filename=args.filename,
@@ -204,7 +204,7 @@ def run_detect(args: argparse.Namespace) -> int:
             bar.close()
         outcome = FileOutcome(path, result)
         if args.report:
-            from .report import write_report
+            from .views.report import write_report
 
             try:  # the report's figures need the samples: the recording is decoded whole for it
                 outcome.report = str(write_report(result, load_audio(path), args.report, source_path=path))
@@ -231,8 +231,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
 def add_models_parser(subparsers) -> None:
     p = subparsers.add_parser("models", help="list the built-in models: Hub repo, checksum, licence, training data",
-                              description="The built-in models (aasist.registry): where their weights come from, "
-                                          "how they are checked, what they were trained on and their published "
+                              description="The built-in models (aasist.models.registry): where their weights come "
+                                          "from, how they are checked, what they were trained on and their published "
                                           "results.")
     p.add_argument("--json", action="store_true", help="print a JSON list, one object per model")
     p.set_defaults(handler=run_models)
@@ -240,9 +240,9 @@ def add_models_parser(subparsers) -> None:
 
 def _model_entry(model) -> dict:
     """A registry entry with the checksum that applies: the published one, else the one recorded on first download;
-    and the known-answer check of the recorded file (``aasist.known_answer``; null when never checked)."""
-    from .cache import recorded_sha256
-    from .known_answer import recorded
+    and the known-answer check of the recorded file (``aasist.inference.known_answer``; null when never checked)."""
+    from .models.cache import recorded_sha256
+    from .inference.known_answer import recorded
 
     data = model.to_dict()
     check = recorded(model)
@@ -259,8 +259,8 @@ def _model_entry(model) -> dict:
 
 
 def run_models(args: argparse.Namespace) -> int:
-    from .known_answer import KnownAnswer
-    from .registry import MODELS, NOT_AVAILABLE
+    from .inference.known_answer import KnownAnswer
+    from .models.registry import MODELS, NOT_AVAILABLE
 
     entries = [_model_entry(model) for model in MODELS]
     if args.json:
@@ -303,7 +303,7 @@ def _count(least: int):
 
 
 def add_evaluate_parser(subparsers) -> None:
-    from .evaluation import BOOTSTRAP_ROUNDS
+    from .evaluation.evaluation import BOOTSTRAP_ROUNDS
     from .training.evaluate import add_database_arguments
 
     p = subparsers.add_parser(
@@ -385,7 +385,7 @@ class RecordingsBar:
 
 def _print_evaluation(evaluation, out, report: str = "") -> None:
     """The evaluation for people: a table of the models, the notes, then the recordings left out."""
-    from .present import EVALUATION_LIMITS, EVALUATION_MODELS_INTRO, evaluation_notes
+    from .views.present import EVALUATION_LIMITS, EVALUATION_MODELS_INTRO, evaluation_notes
 
     width = max([12] + [len(m.model) for m in evaluation.models])
     header = (f"{'model':<{width}} {'EER':>8}  {'95 % interval':<15} {'threshold':>9}  {'false alarms at 0.5':<19}  "
@@ -420,12 +420,10 @@ def run_evaluate(args: argparse.Namespace) -> int:
     """``evaluate``: the labelled recordings, or under ``--database`` the training pipeline's ASVspoof scoring."""
     if args.database is not None:
         return _run_database_evaluation(args)
-    from .training.evaluate import DATABASE_DESTS, add_database_arguments
+    from .training.evaluate import database_defaults
 
-    probe = argparse.ArgumentParser()
-    add_database_arguments(probe, required=False)
-    defaults = vars(probe.parse_args([]))
-    database_only = [f"--{dest.replace('_', '-')}" for dest in DATABASE_DESTS if getattr(args, dest) != defaults[dest]]
+    database_only = [f"--{dest.replace('_', '-')}" for dest, default in database_defaults().items()
+                     if getattr(args, dest) != default]
     if database_only:
         print(f"error: {', '.join(database_only)} {'applies' if len(database_only) == 1 else 'apply'} only with "
               "--database (an ASVspoof database); for your own recordings give PATH... or --labels CSV.",
@@ -436,8 +434,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
               "(or --database DB for an ASVspoof database).", file=sys.stderr)
         return 2
 
-    from .detector import Detector
-    from .evaluation import BOOTSTRAP_ROUNDS, EvaluationError, evaluate, labelled_files
+    from .inference.detector import Detector
+    from .audio.labels import EvaluationError, labelled_files
+    from .evaluation.evaluation import BOOTSTRAP_ROUNDS, evaluate
 
     try:
         names = _evaluation_model_names(args.models)
@@ -462,7 +461,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
     report, status = "", 0
     if args.report:
-        from .evaluation_report import write_evaluation_report
+        from .views.evaluation_report import write_evaluation_report
 
         try:
             report = str(write_evaluation_report(evaluation, args.report))
@@ -514,7 +513,7 @@ def add_stream_parser(subparsers) -> None:
     p.add_argument("source", metavar="FILE", help="an audio file, or - for raw PCM on stdin (--format, --rate, "
                                                   "--channels)")
     add_model_arguments(p)
-    # Defaults None: StreamingDetector's own, which aasist.stream_settings states without importing torch.
+    # Defaults None: StreamingDetector's own, which aasist.inference.stream_settings states without importing torch.
     p.add_argument("--hop", type=float, default=None, metavar="SECONDS",
                    help=f"seconds between scores, {live.MIN_HOP_S:g} to {live.MAX_HOP_S:g} "
                         f"(default {live.DEFAULT_HOP_S:g})")
@@ -576,9 +575,9 @@ def _print_summary(summary, out) -> None:
 def run_stream(args: argparse.Namespace) -> int:
     import time
 
-    from .audio import AudioError, read_blocks, read_pcm_blocks
-    from .detector import Detector
-    from .streaming import StreamingDetector
+    from .audio.decoding import AudioError, read_blocks, read_pcm_blocks
+    from .inference.detector import Detector
+    from .inference.streaming import StreamingDetector
 
     settings = dict(hop_s=args.hop, threshold=args.threshold, min_hops=args.min_hops, margin=args.margin,
                     smoothing=args.smoothing)
@@ -648,8 +647,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_stream_parser(subparsers)
     add_models_parser(subparsers)
 
-    from .onnx_backend import add_export_parser
-    from .training.cli import add_push_parser, add_train_parser
+    from .inference.onnx_backend import add_export_parser
+    from .training.push import add_push_parser
+    from .training.train import add_train_parser
 
     add_export_parser(subparsers)
     add_train_parser(subparsers)

@@ -75,7 +75,7 @@ def parse_args(argv=None):
 
 def speech(seconds: float) -> np.ndarray:
     """``seconds`` of speech at 16 kHz: the example clips one after another, repeated as needed."""
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     clips = sorted(p for p in EXAMPLES_DIR.glob("*.wav"))
     if not clips:
@@ -132,12 +132,12 @@ def main(argv=None) -> int:
     import transformers
     from torch import nn
 
-    from aasist.antideepfake import ARCHITECTURE, STRUCTURES, AntiDeepfake
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
-    from aasist.model import WINDOW_SAMPLES
-    from aasist.onnx_backend import available_cpus
-    from aasist.pipeline import Pipeline
+    from aasist.models.antideepfake import ARCHITECTURE, STRUCTURES, AntiDeepfake
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
+    from aasist.models.model import WINDOW_SAMPLES
+    from aasist.inference.onnx_backend import available_cpus
+    from aasist.inference.pipeline import Pipeline
 
     threads = available_cpus()
     torch.set_num_threads(threads)
@@ -223,7 +223,7 @@ def main(argv=None) -> int:
                                     "10 s: " + ", ".join(f"{t:.0f} s" for t in compile_times)))
 
     if args.onnx:
-        from aasist.onnx_backend import make_session
+        from aasist.inference.onnx_backend import make_session
 
         class Exportable(nn.Module):
             """``AntiDeepfake.forward`` with its input normalisation written out: ``F.layer_norm(x, x.shape[-1:])``

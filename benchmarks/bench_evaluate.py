@@ -39,7 +39,7 @@ TARGET_S = 120.0
 
 def clips(prefix: str) -> list:
     """The example clips whose names start with ``prefix``, decoded at 16 kHz."""
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     return [load_audio(path).waveform for path in sorted(EXAMPLES_DIR.glob(f"{prefix}*.wav"))]
 

@@ -8,8 +8,8 @@ Measures, in one run (about two minutes on 2 cores):
 - the same for RawNet2, the ASVspoof 2021 baseline (all threads, batch 1), torch and ONNX Runtime in the same run: its
   full-size architecture with seeded random weights (the cost does not depend on the weights' values);
 - end to end for a 10 s and a 60 s recording, written as 44.1 kHz WAV so that decoding and resampling are included:
-  decode, every window (with the attention of the most decisive one), every figure (``aasist.plots.draw_all``);
-  and the figures drawn for a phone instead (``aasist.layout.PHONE``), beside the desktop's;
+  decode, every window (with the attention of the most decisive one), every figure (``aasist.views.plots.draw_all``);
+  and the figures drawn for a phone instead (``aasist.views.layout.PHONE``), beside the desktop's;
 - cold start in a fresh process: imports, weights from the local folder or cache, ONNX graph from its cache, first
   result of a 10 s recording;
 - peak memory (resident high-water mark: VmHWM, else ru_maxrss) of a fresh process analysing a 10-minute
@@ -71,7 +71,7 @@ def _source_speech():
     """(mono float32 at 16 kHz, description) to build the test recordings from."""
     import numpy as np
 
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     sources = ((EXAMPLES_DIR, "assets/examples clips"), (SYSTEM_SPEECH_DIR, "LibriVox speech (pocketsphinx)"))
     for folder, what in sources:
@@ -122,14 +122,14 @@ print(json.dumps({"import": t_import - t0, "load": t_load - t_import, "first_res
 PEAK_MEMORY = r"""
 import json, resource, sys, time
 from aasist import Detector
-from aasist.audio import load_audio
+from aasist.audio.decoding import load_audio
 detector = Detector.from_pretrained(sys.argv[1])
 t0 = time.perf_counter()
 audio = load_audio(sys.argv[2])
 result = detector.analyze(audio, with_attention=True)
 t1 = time.perf_counter()
 try:
-    from aasist.plots import draw_all
+    from aasist.views.plots import draw_all
     draw_all(audio, result)
     figures = True
 except ImportError:
@@ -166,9 +166,9 @@ def rawnet2_latency(repeats: int, threads: int, window) -> dict:
     Runtime, and ONNX Runtime with its captured values (filter scaling) as outputs."""
     import torch
 
-    from aasist.backends import TorchBackend
-    from aasist.onnx_backend import OnnxBackend
-    from aasist.rawnet2 import RawNet2
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.onnx_backend import OnnxBackend
+    from aasist.models.rawnet2 import RawNet2
 
     torch.manual_seed(0)
     net = RawNet2().eval()
@@ -195,18 +195,18 @@ def main(argv=None) -> int:
     import torch
 
     from aasist import Detector
-    from aasist.audio import load_audio
-    from aasist.backends import TorchBackend
-    from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
-    from aasist.onnx_backend import OnnxBackend, available_cpus
+    from aasist.audio.decoding import load_audio
+    from aasist.inference.backends import TorchBackend
+    from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
+    from aasist.inference.onnx_backend import OnnxBackend, available_cpus
 
     try:
-        from aasist.layout import PHONE
-        from aasist.plots import draw_all
+        from aasist.views.layout import PHONE
+        from aasist.views.plots import draw_all
         figures_note = ""
     except ImportError as error:
         draw_all = PHONE = None
-        figures_note = f"figures not measured: aasist.plots.draw_all is not available ({error})"
+        figures_note = f"figures not measured: aasist.views.plots.draw_all is not available ({error})"
 
     cores = available_cpus()
     window_s = WINDOW_SAMPLES / SAMPLE_RATE
@@ -239,7 +239,7 @@ def main(argv=None) -> int:
     if not isinstance(onnx_backend, OnnxBackend):
         print("error: the default backend is not ONNX Runtime; nothing to compare.", file=sys.stderr)
         return 1
-    from aasist.weights import build_model
+    from aasist.models.weights import build_model
 
     net = build_model(detector.checkpoint)
     torch_backend = TorchBackend(net, "cpu")

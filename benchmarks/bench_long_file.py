@@ -38,7 +38,7 @@ OVERHEAD_TARGET = 0.10
 
 def speech_with_pauses(seconds: float, rate: int, seed: int = 0):
     """Blocks of the example clips (resampled to ``rate``) with 0.2-2 s pauses of faint noise, ``seconds`` long."""
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     clips = [load_audio(path).waveform for path in sorted(EXAMPLES_DIR.glob("*.wav"))]
     clips = [np.interp(np.arange(len(c) * rate // 16000) * 16000 / rate, np.arange(len(c)), c) for c in clips]
@@ -73,7 +73,7 @@ def detect_in_a_fresh_process(path: Path) -> dict:
 
 
 def speech_overhead(folder: Path, repeats: int) -> dict:
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     path = folder / "ten_seconds.wav"
     sf.write(path, np.concatenate(list(speech_with_pauses(10.0, 44100))), 44100)

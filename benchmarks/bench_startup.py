@@ -154,8 +154,8 @@ def recommended_start(weights: Path, work: Path) -> Start:
     import torch
     from safetensors.torch import save_file
 
-    from aasist.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
-    from aasist.registry import registered
+    from aasist.models.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
+    from aasist.models.registry import registered
 
     small = registered("AntiDeepfake-Small")
     torch.manual_seed(26)

@@ -56,7 +56,7 @@ def speech(seconds: float) -> np.ndarray:
     """Real speech at RATE, looped to ``seconds``."""
     from scipy.signal import resample_poly
 
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     paths = sorted(SYSTEM_SPEECH_DIR.glob("*.wav")) + sorted(EXAMPLES_DIR.glob("real_*[0-9].wav"))
     clips = [load_audio(p).waveform for p in paths]
@@ -70,7 +70,7 @@ def percentile(values, q) -> float:
 
 
 def one_stream_fast(detector, x: np.ndarray) -> dict:
-    from aasist.streaming import StreamingDetector
+    from aasist.inference.streaming import StreamingDetector
 
     stream = StreamingDetector(detector, hop_s=HOP_S)
     step = int(CHUNK_S * RATE)
@@ -95,7 +95,7 @@ def one_stream_fast(detector, x: np.ndarray) -> dict:
 
 
 def streams_real_time(detector, x: np.ndarray, n_streams: int) -> dict:
-    from aasist.streaming import StreamingDetector
+    from aasist.inference.streaming import StreamingDetector
 
     step = int(CHUNK_S * RATE)
     n_chunks = len(x) // step

@@ -32,11 +32,11 @@ def main(argv=None) -> int:
 
     import torch
 
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
-    from aasist.model import WINDOW_SAMPLES
-    from aasist.onnx_backend import available_cpus
-    from aasist.w2v2_aasist import W2V2AASIST
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
+    from aasist.models.model import WINDOW_SAMPLES
+    from aasist.inference.onnx_backend import available_cpus
+    from aasist.models.w2v2_aasist import W2V2AASIST
 
     threads = available_cpus()
     torch.set_num_threads(threads)
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     rows.append(("10 s recording end to end (3 windows, attention), torch", e2e))
 
     if args.onnx:
-        from aasist.onnx_backend import make_session
+        from aasist.inference.onnx_backend import make_session
 
         class LogitsOnly(torch.nn.Module):
             def __init__(self, net):

@@ -50,7 +50,7 @@ def use_local_weights(weights_dir: Optional[Path] = None) -> str:
 
 def machine_description() -> str:
     """'AMD EPYC, 2 cores available (AVX-512), Linux 6.1': the numbers depend on all three."""
-    from aasist.onnx_backend import available_cpus
+    from aasist.inference.onnx_backend import available_cpus
 
     cpu = platform.processor() or "?"
     cpuinfo = Path("/proc/cpuinfo")

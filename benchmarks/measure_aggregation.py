@@ -28,7 +28,7 @@ from common import use_local_weights  # noqa: E402
 WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, aasist/pretrained or the Hub
 
 from aasist import Detector  # noqa: E402
-from aasist.audio import load_audio  # noqa: E402
+from aasist.audio.decoding import load_audio  # noqa: E402
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 SENTENCES = [

@@ -5,7 +5,7 @@ levels 3 dB apart, adds one AGC-like version (compressed, then peaked at 0.9: wh
 speech), scores every version as a whole file with AASIST and AASIST-L, and prints:
   (a) spoof probability per recording and peak level (the table of issue #9, re-measured);
   (b) per peak level: mean spoof probability and share called spoof, real against synthetic;
-  (c) the same by active speech level (RMS over the non-silent 20 ms frames, ``diagnostics.input_level``), and
+  (c) the same by active speech level (RMS over the non-silent 20 ms frames, ``level.input_level``), and
       the share of real recordings called spoof above each speech level / of synthetic ones passing as real below
       it, next to the same recordings at their own level: where the verdict leans with loudness.
 
@@ -41,8 +41,8 @@ from common import use_local_weights  # noqa: E402
 use_local_weights()
 
 from aasist import Detector  # noqa: E402
-from aasist.audio import load_audio, prepare_waveform  # noqa: E402
-from aasist.diagnostics import LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, input_level  # noqa: E402
+from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
+from aasist.audio.level import LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, input_level  # noqa: E402
 
 SPHINX = Path("/usr/share/pocketsphinx/test/data")
 EXAMPLES = ROOT / "assets" / "examples"
@@ -201,7 +201,7 @@ def print_by_speech_level(scored: list, model: str) -> None:
                  for t in ("real", "synthetic")]
         print(f"{f'{low} to {low + 3}':<16}" + "".join(f"{c:>24}" for c in cells))
 
-    # The thresholds below compare the level in whole dB, as diagnostics.input_level does.
+    # The thresholds below compare the level in whole dB, as level.input_level does.
     own = {s.recording.name: s for s in scored if s.peak is None}
     real = [s for s in versions if s.recording.truth == "real"]
     print(f"\n{model}: LOUD: real versions with speech level at or above X called spoof (and the recordings they "
@@ -209,7 +209,7 @@ def print_by_speech_level(scored: list, model: str) -> None:
     for x in range(-24, -13, 2):
         scaled = [s for s in real if s.peak != AGC and round(s.speech_dbfs) >= x]
         agc = [s for s in real if s.peak == AGC and round(s.speech_dbfs) >= x]
-        mark = "   <- diagnostics.LOUD_SPEECH_DBFS" if x == LOUD_SPEECH_DBFS else ""
+        mark = "   <- level.LOUD_SPEECH_DBFS" if x == LOUD_SPEECH_DBFS else ""
         print(f"  X = {x:>4} dBFS: all {_lean(scaled + agc, own, model, spoof=True)}; scaled "
               f"{_lean(scaled, own, model, spoof=True)}; AGC {_lean(agc, own, model, spoof=True)}{mark}")
     fake = [s for s in versions if s.recording.truth == "synthetic"]
@@ -218,7 +218,7 @@ def print_by_speech_level(scored: list, model: str) -> None:
     for z in range(-42, -25, 2):
         band = [s for s in fake if z - 6 <= round(s.speech_dbfs) < z]
         below = [s for s in fake if round(s.speech_dbfs) < z]
-        mark = "   <- diagnostics.QUIET_SPEECH_DBFS" if z == QUIET_SPEECH_DBFS else ""
+        mark = "   <- level.QUIET_SPEECH_DBFS" if z == QUIET_SPEECH_DBFS else ""
         print(f"  Z = {z:>4} dBFS: {_lean(band, own, model, spoof=False)}; all below Z "
               f"{sum(s.spoof_probability[model] < 0.5 for s in below)} of {len(below)} versions{mark}")
 

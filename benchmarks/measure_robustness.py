@@ -43,10 +43,10 @@ WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, 
 from measure_aggregation import LIBRIVOX, SENTENCES, synthesise  # noqa: E402
 
 from aasist import Detector  # noqa: E402
-from aasist.audio import load_audio, prepare_waveform  # noqa: E402
-from aasist.model import SAMPLE_RATE  # noqa: E402
-from aasist.pipeline import Pipeline  # noqa: E402
-from aasist.robustness import EDITS  # noqa: E402
+from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
+from aasist.models.model import SAMPLE_RATE  # noqa: E402
+from aasist.inference.pipeline import Pipeline  # noqa: E402
+from aasist.inference.robustness import EDITS  # noqa: E402
 
 SPHINX = LIBRIVOX.parent
 EXAMPLES = ROOT / "assets" / "examples"
@@ -79,7 +79,7 @@ def real_recordings() -> list:
         import torch
         import torchaudio
 
-        from aasist.audio import RESAMPLING
+        from aasist.audio.decoding import RESAMPLING
 
         narrow = torchaudio.functional.resample(torch.from_numpy(audio.waveform), SAMPLE_RATE, 8000, **RESAMPLING)
         out.append((f"{name}_8khz", "real 8 kHz", prepare_waveform(narrow.numpy(), 8000)))
@@ -170,8 +170,8 @@ def measure_cost(detector: Detector, seconds: float, repeats: int = 5) -> dict:
 
     The fastest run of each kind is the one least disturbed by other processes on a shared machine.
     """
-    from aasist.robustness import MAX_CHECK_S
-    from aasist.windows import WindowGeometry
+    from aasist.inference.robustness import MAX_CHECK_S
+    from aasist.audio.windows import WindowGeometry
 
     material = np.concatenate([load_audio(p).waveform for p in sorted(LIBRIVOX.glob("*.wav"))])
     x = np.tile(material, int(np.ceil(seconds * SAMPLE_RATE / len(material))))[: int(seconds * SAMPLE_RATE)]

@@ -1,4 +1,4 @@
-"""Measure the speech-presence check (``aasist.speech``, Silero VAD) that comes before every verdict.
+"""Measure the speech-presence check (``aasist.audio.speech``, Silero VAD) that comes before every verdict.
 
 Assembles recordings offline and deterministically (every generated signal has its own fixed seed), finds the speech
 in each (seconds, share of the recording) and scores each whole with AASIST and AASIST-L, once as the model alone
@@ -58,10 +58,11 @@ WEIGHTS_SOURCE = use_local_weights()  # $AASIST_WEIGHTS_DIR, ../shared/weights, 
 from measure_level import EXAMPLES, SPHINX, real_recordings, synthetic_recordings  # noqa: E402
 
 from aasist import Detector  # noqa: E402
-from aasist.audio import load_audio, prepare_waveform  # noqa: E402
-from aasist.detector import NO_SPEECH, verdict_for  # noqa: E402
-from aasist.diagnostics import input_level  # noqa: E402
-from aasist.speech import LITTLE_SPEECH_SHARE, MIN_SPEECH_S, TARGET_SPEECH_DBFS, THRESHOLD, SpeechFinder  # noqa: E402
+from aasist.audio.decoding import load_audio, prepare_waveform  # noqa: E402
+from aasist.inference.detector import NO_SPEECH, verdict_for  # noqa: E402
+from aasist.audio.level import input_level  # noqa: E402
+from aasist.audio.speech import (LITTLE_SPEECH_SHARE, MIN_SPEECH_S, TARGET_SPEECH_DBFS, THRESHOLD,  # noqa: E402
+                                 SpeechFinder)
 
 SR = 16000
 NON_SPEECH_S = 6.0

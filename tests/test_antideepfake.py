@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from aasist.antideepfake import (
+from aasist.models.antideepfake import (
     FRAME_LOGITS_KEY,
     FRONT_END,
     STRUCTURES,
@@ -28,7 +28,7 @@ from aasist.antideepfake import (
     normalise,
     published_config,
 )
-from aasist.registry import registered
+from aasist.models.registry import registered
 
 REPO = Path(__file__).resolve().parents[1]
 STRUCTURE_NAMES = ("small", "large")
@@ -81,7 +81,7 @@ def test_forward_seg_gives_the_head_on_each_20_ms_frame(reference, reduced):
 
 def _conv_frames(samples: int, config: dict) -> int:
     """How many frames wav2vec 2.0's conv front end gives for ``samples``: each convolution, unpadded, in turn."""
-    from aasist.fairseq_wav2vec2 import conv_layers
+    from aasist.models.fairseq_wav2vec2 import conv_layers
 
     for _, kernel, stride in conv_layers(config["conv_feature_layers"]):
         samples = (samples - kernel) // stride + 1
@@ -111,8 +111,8 @@ def test_analyze_with_attention_gives_each_frames_spoof_probability_in_time(refe
                                                                             structure):
     """Through the detector (a checkpoint folder, on torch): the recording scored whole has its frames' logits, each
     frame at the centre of the 400 samples its conv features see, their mean the authors' logits."""
-    from aasist.detector import Detector
-    from aasist.frame_scores import FrameScores
+    from aasist.inference.detector import Detector
+    from aasist.models.frame_scores import FrameScores
 
     detector = Detector.from_pretrained(str(antideepfake_reference_folders[structure]))
     for i, length in enumerate(reference["json"]["lengths"]):
@@ -137,8 +137,8 @@ def test_analyze_with_attention_gives_each_frames_spoof_probability_in_time(refe
 
 
 def test_frame_scores_of_a_long_recording_are_the_decisive_windows(reference, reduced):
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
 
     detector = Detector(TorchBackend(reduced["small"], "cpu"), model_name="AntiDeepfake-Small",
                         architecture="AntiDeepfake")
@@ -181,7 +181,7 @@ def test_this_modules_own_and_transformers_layouts_load_too(reduced):
     (lambda s: s.update({"proj_fc.weight": torch.zeros(2, 65)}), "proj_fc.weight"),
 ])
 def test_weights_that_do_not_fit_get_one_sentence_naming_the_mismatch(reference, change, named):
-    from aasist.weights import Checkpoint, WeightsError, build_model
+    from aasist.models.weights import Checkpoint, WeightsError, build_model
 
     state = dict(reference["states"]["small"])
     change(state)
@@ -194,8 +194,8 @@ def test_weights_that_do_not_fit_get_one_sentence_naming_the_mismatch(reference,
 
 
 def test_a_recording_up_to_13_s_is_scored_whole_and_a_longer_one_in_13_s_windows(reference, reduced):
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
 
     detector = Detector(TorchBackend(reduced["small"], "cpu"), model_name="AntiDeepfake-Small",
                         architecture="AntiDeepfake")

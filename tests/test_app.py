@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page, numbers_split_from_units
+from browser import drop_files, image_sizes, local_page, numbers_split_from_units, sideways_px
 import soundfile as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +27,7 @@ from webapp.examples import example_label, find_examples  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, LIMITS, MODELS, Limits  # noqa: E402
 from webapp.texts import api_text, limits_text  # noqa: E402
-from aasist.present import TABLE_COLUMNS, keep_units_together  # noqa: E402
+from aasist.views.present import TABLE_COLUMNS, keep_units_together  # noqa: E402
 
 ANALYSIS_TIMEOUT_MS = 60_000
 FIGURES = ("spectrogram", "spectral-attention", "temporal-attention")
@@ -165,7 +165,7 @@ def test_page_analyzes_an_uploaded_clip(page, examples, tmp_path):
     assert examples["real"].name in text
     assert "Likely" in text
     # Where speech was found: the blue strip under the spectrogram, and its seconds next to the verdict.
-    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.drawing import NO_SPEECH_COLOR, SPEECH_COLOR
 
     assert colour_pixels(page, "spectrogram", SPEECH_COLOR) > 2000
     assert colour_pixels(page, "spectrogram", NO_SPEECH_COLOR) < 50  # every window holds speech: none grey
@@ -263,9 +263,9 @@ def test_page_checks_robustness_compares_models_and_offers_a_report(page, exampl
 def test_page_says_no_speech_for_a_tone_and_for_noise(page, server, no_speech_clips):
     """No verdict without speech: a grey card with the reason and no probability shown as meaningful; the robustness
     check and the model comparison, both asked for, say they were not run; the figure marks no speech."""
-    from aasist.plots import NO_SPEECH_COLOR, SPEECH_COLOR
-    from aasist.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
-    from aasist.speech import SpeechPresence
+    from aasist.views.drawing import NO_SPEECH_COLOR, SPEECH_COLOR
+    from aasist.views.present import NOT_RUN_WITHOUT_SPEECH, no_speech_reason, verdict_headline
+    from aasist.audio.speech import SpeechPresence
 
     reason = keep_units_together(no_speech_reason(SpeechPresence(0.0, 0.0)))  # its "0.5 s" joined on the page
     grey = "rgb({}, {}, {})".format(*(int(NO_SPEECH_COLOR[i:i + 2], 16) for i in (1, 3, 5)))
@@ -340,16 +340,11 @@ RESULT_FIGURES = ("spectrogram", "robustness", "spectral-attention", "temporal-a
 DESKTOP_WIDTHS = {"spectrogram": 1200, "robustness": 1100, "spectral-attention": 1100, "temporal-attention": 1100}
 
 
-def page_width(page) -> dict:
-    return page.evaluate("() => ({scroll: document.documentElement.scrollWidth, window: window.innerWidth})")
-
-
 @pytest.mark.timing
 def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, server, examples, tmp_path):
     with local_page(browser, server, phone=True) as page:
         try:
-            width = page_width(page)
-            assert width == {"scroll": 390, "window": 390}, width  # fits the screen: nothing to scroll sideways
+            assert sideways_px(page) == 0  # fits the screen: nothing to scroll sideways
             page.locator("#examples").get_by_text(example_label(examples["synthetic"]), exact=True).click()
             page.wait_for_selector("#verdict [data-verdict]", timeout=ANALYSIS_TIMEOUT_MS)
             # The verdict came into view by itself: its card's top is on the screen, with the headline under it.
@@ -363,7 +358,7 @@ def test_page_on_a_phone_draws_figures_for_it_and_shows_the_verdict(browser, ser
                 # as it was drawn (10 CSS px and more, tests/test_plots.py).
                 assert shown_w > 250 and natural_w <= 2.3 * shown_w, (name, natural_w, shown_w)
                 assert natural_w >= 1.7 * shown_w, (name, natural_w, shown_w)  # and sharp
-            assert page_width(page)["scroll"] == 390
+            assert sideways_px(page) == 0
             # No number on one line and its unit on the next: in the verdict card ("17 %" broke there), the
             # warnings, the limits, the guides, the options.
             shown, split = numbers_split_from_units(page, "#verdict")
@@ -533,9 +528,9 @@ def test_page_text_states_the_limits():
 def test_an_antideepfake_result_shows_its_frames_with_their_own_guide(antideepfake_reference_folders, examples):
     """What the model looked at, for AntiDeepfake: its frame-by-frame figure in #frame-scores, its guide, and none
     of the other models' figures (in process: the updates the page's handler sends)."""
-    from aasist.audio import load_audio
-    from aasist.detector import Detector
-    from aasist.plots import draw_all
+    from aasist.audio.decoding import load_audio
+    from aasist.inference.detector import Detector
+    from aasist.views.plots import draw_all
     from webapp.analysis_tab import inner_figures
     from webapp.texts import HOW_TO_READ_ANTIDEEPFAKE
 
@@ -560,7 +555,7 @@ def test_example_labels_come_from_file_names():
 
 
 def test_percent_wording():
-    from aasist.present import percent_text
+    from aasist.text import percent_text
 
     assert percent_text(0.0) == "< 0.1 %"
     assert percent_text(1.0) == "> 99.9 %"

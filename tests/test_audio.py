@@ -12,8 +12,9 @@ import soundfile as sf
 import torch
 import torchaudio
 
-from aasist.audio import RESAMPLING, SUPPORTED_FORMATS, Audio, AudioError, load_audio, prepare_waveform, resample
-from aasist.model import MIN_SAMPLES, SAMPLE_RATE
+from aasist.audio.decoding import (RESAMPLING, SUPPORTED_FORMATS, Audio, AudioError, load_audio, prepare_waveform,
+                                   resample)
+from aasist.models.model import MIN_SAMPLES, SAMPLE_RATE
 from numerics import assert_within_summation_bound, resampler_difference_bound
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"

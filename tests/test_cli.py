@@ -104,7 +104,7 @@ def test_missing_hub_weights_offline_is_one_clear_line(tmp_path):
 
 
 def test_models_lists_the_registry():
-    from aasist.registry import MODELS
+    from aasist.models.registry import MODELS
 
     listed = json.loads(cli("models", "--json").stdout)
     assert [m["name"] for m in listed] == ["AASIST", "AASIST-L", "RawNet2", "W2V2-AASIST", "AntiDeepfake-Small",

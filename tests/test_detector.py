@@ -8,11 +8,11 @@ import soundfile as sf
 import torch
 
 from aasist import Detector
-from aasist.audio import AudioError
-from aasist.backends import TorchBackend
-from aasist.detector import spoof_probability_from_logits
-from aasist.model import AASIST, MIN_SAMPLES, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES
-from aasist.windows import WindowGeometry, tile_to_length
+from aasist.audio.decoding import AudioError
+from aasist.inference.backends import TorchBackend
+from aasist.inference.detector import spoof_probability_from_logits
+from aasist.models.model import AASIST, MIN_SAMPLES, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES
+from aasist.audio.windows import WindowGeometry, tile_to_length
 
 SR = 16000
 

@@ -12,9 +12,9 @@ import pytest
 import torch
 import torchaudio
 
-from aasist.audio import RESAMPLING, load_audio, prepare_waveform
-from aasist.diagnostics import (LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, InputWarning, diagnose, high_band_ratio_db,
-                                input_level)
+from aasist.audio.decoding import RESAMPLING, load_audio, prepare_waveform
+from aasist.audio.diagnostics import InputWarning, diagnose, high_band_ratio_db
+from aasist.audio.level import LOUD_SPEECH_DBFS, QUIET_SPEECH_DBFS, input_level
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
 SR = 16000
@@ -157,7 +157,7 @@ def _timed(fn, *args) -> float:
     return time.perf_counter() - start
 
 
-# Input level (diagnostics.input_level) and the loud / quiet warnings.
+# Input level (aasist.audio.level.input_level) and the loud / quiet warnings.
 
 def tone_bursts(amplitude: float, seconds: float = 1.0) -> np.ndarray:
     """1 kHz tone, silence, tone: a whole number of cycles per 20 ms frame, so every tone frame has RMS A/sqrt(2)."""

@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page, open_tab
+from browser import drop_files, image_sizes, local_page, open_tab, sideways_px
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -28,11 +28,10 @@ from webapp.evaluate_tab import (  # noqa: E402  (importing the web app starts n
     LEFT_OUT_COLUMNS,
     MODEL_COLUMNS,
     NO_MODEL,
-    NO_RECORDINGS,
     WRONG_COLUMNS,
     EvaluateTab,
-    missing_class_text,
 )
+from webapp.labelled_uploads import NO_RECORDINGS, missing_class_text  # noqa: E402
 from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import EXAMPLES_DIR, Limits  # noqa: E402
 
@@ -98,8 +97,8 @@ def page_result(page_updates) -> dict:
 @pytest.fixture(scope="module")
 def desktop_widths() -> dict:
     """How wide the desktop's charts are (image pixels), whatever the evaluation: {component: width}."""
-    from aasist.evaluation import Evaluation, model_evaluation
-    from aasist.evaluation_report import evaluation_figures
+    from aasist.evaluation.evaluation import Evaluation, model_evaluation
+    from aasist.views.evaluation_report import evaluation_figures
 
     model = model_evaluation("AASIST", np.array([0.1, 0.6]), np.array([0.9]), bootstrap_rounds=10)
     figures = evaluation_figures(Evaluation([model], [], "2025-03-04T05:06:07+00:00", 10, 0))
@@ -137,7 +136,7 @@ def test_the_table_gives_each_models_eer_interval_threshold_and_errors(page_resu
 
 
 def test_the_notes_the_charts_and_the_recordings_left_out(page_result, corrupt):
-    from aasist.evaluation import FEW_PER_CLASS
+    from aasist.evaluation.evaluation import FEW_PER_CLASS
 
     summary = page_result["summary"]
     assert f'data-n-bonafide="{len(REAL)}"' in summary and f'data-n-spoof="{len(SYNTHETIC)}"' in summary
@@ -394,7 +393,7 @@ def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
                 "height => { const box = document.querySelector('#evaluate-summary').getBoundingClientRect();"
                 " return box.top >= -2 && box.top + Math.min(box.height, 300) <= height; }", arg=PHONE_HEIGHT,
                 timeout=EVALUATION_TIMEOUT_MS)
-            assert page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+            assert sideways_px(page) == 0
             for elem_id, (natural, shown) in chart_sizes(page).items():
                 # 2 image pixels per CSS px shown: sharp, and the charts' text as large as drawn (10 CSS px or more).
                 assert shown > 300 and 1.7 * shown <= natural <= 2.3 * shown, (elem_id, natural, shown)
@@ -403,7 +402,7 @@ def test_page_evaluates_on_a_phone(browser, server, corrupt, tmp_path):
                 table.scroll_into_view_if_needed()
                 box = table.bounding_box()
                 assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (elem_id, box)
-            assert page.evaluate("() => document.documentElement.scrollWidth") == 390
+            assert sideways_px(page) == 0
             assert "Traceback" not in page.content()
         finally:
             page.screenshot(path=str(tmp_path / "phone.png"), full_page=True)

@@ -1,8 +1,8 @@
-"""Evaluation on your own labelled recordings (aasist.evaluation) and ``python -m aasist evaluate``.
+"""Evaluation on your own labelled recordings (aasist.evaluation.evaluation) and ``python -m aasist evaluate``.
 
-The numbers against ``aasist.metrics`` on known scores; labels from folders and from a CSV; a broken file, a tone and
-a missing class; then the real command line on a small set made of assets/examples (real_* bona fide, synthetic_*
-spoof) with a broken file and a tone.
+The numbers against ``aasist.evaluation.metrics`` on known scores; labels from folders and from a CSV; a broken file, a
+tone and a missing class; then the real command line on a small set made of assets/examples (real_* bona fide,
+synthetic_* spoof) with a broken file and a tone.
 """
 
 from __future__ import annotations
@@ -16,20 +16,10 @@ import pytest
 from command_line import cli_in_process
 import soundfile as sf
 
-from aasist import metrics
-from aasist.evaluation import (
-    BONA_FIDE,
-    BOOTSTRAP_ROUNDS,
-    SPOOF,
-    EvaluationError,
-    FileScore,
-    LabelledFile,
-    evaluate,
-    evaluation_of,
-    labelled_files,
-    model_evaluation,
-)
-from aasist.present import EVALUATION_LIMITS, evaluation_notes
+from aasist.audio.labels import BONA_FIDE, SPOOF, EvaluationError, LabelledFile, labelled_files
+from aasist.evaluation import metrics
+from aasist.evaluation.evaluation import BOOTSTRAP_ROUNDS, FileScore, evaluate, evaluation_of, model_evaluation
+from aasist.views.present import EVALUATION_LIMITS, evaluation_notes
 from signals import SR, non_speech
 
 REPO = Path(__file__).resolve().parents[1]

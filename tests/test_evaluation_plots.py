@@ -1,4 +1,4 @@
-"""The evaluation's figures (aasist.evaluation_plots): on the desktop, and drawn for a phone as wide as the screen
+"""The evaluation's figures (aasist.views.evaluation_plots): on the desktop, and drawn for a phone as wide as the screen
 shows them, every text at least NARROW_TICK_SIZE (10 CSS px), nothing cut off or written over, the same marks.
 
 Made-up evaluations, no audio: each model puts the two classes a given distance apart (in logits).
@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from aasist import evaluation_plots, plots
-from aasist.layout import DESKTOP, PHONE, Layout
+from aasist.views import evaluation_plots
+from aasist.views.drawing import render_figure
+from aasist.views.layout import DESKTOP, PHONE, Layout
 from figure_checks import (all_text, axis_by_label, by_gid, drawn_texts, legend_texts, made_up_evaluation,
                            text_problems)
 
@@ -30,7 +31,7 @@ def _boxes(fig) -> list:
 def _check_readable(fig, layout: Layout) -> np.ndarray:
     """Rendered as wide as the screen at its pixel ratio; every text NARROW_TICK_SIZE or more, inside the image, and
     apart from every other text."""
-    image = plots.render_figure(fig)
+    image = render_figure(fig)
     assert image.shape[1] == round(layout.width_px * layout.pixel_ratio)
     assert len(drawn_texts(fig)) > 10
     assert text_problems(fig) == []
@@ -108,7 +109,7 @@ def test_score_distributions_for_a_narrow_screen(width, n_models):
 def test_the_desktop_is_the_default():
     evaluation = made_up_evaluation(FOUR_MODELS, 40, 7)
     for draw, width in ((evaluation_plots.draw_det_curves, 960), (evaluation_plots.draw_score_distributions, 1100)):
-        default, desktop = plots.render_figure(draw(evaluation)), plots.render_figure(draw(evaluation, DESKTOP))
+        default, desktop = render_figure(draw(evaluation)), render_figure(draw(evaluation, DESKTOP))
         assert default.shape[1] == width and np.array_equal(default, desktop)
 
 
@@ -118,9 +119,9 @@ def test_narrow_figures_of_a_large_set():
     for draw in (evaluation_plots.draw_det_curves, evaluation_plots.draw_score_distributions):
         took = {}
         for name, layout in (("desktop", DESKTOP), ("phone", PHONE)):
-            plots.render_figure(draw(evaluation, layout))  # fonts loaded
+            render_figure(draw(evaluation, layout))  # fonts loaded
             started = time.perf_counter()
-            image = plots.render_figure(draw(evaluation, layout))
+            image = render_figure(draw(evaluation, layout))
             took[name] = time.perf_counter() - started
             assert image.std() > 10
         print(f"\n{draw.__name__}, 4 models x 1000 recordings: desktop {took['desktop'] * 1000:.0f} ms, phone "
@@ -137,8 +138,8 @@ def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bona
     from matplotlib.colors import to_hex
     from scipy.stats import norm
 
-    from aasist import metrics
-    from aasist.present import eer_text
+    from aasist.evaluation import metrics
+    from aasist.views.present import eer_text
 
     evaluation = made_up_evaluation(FOUR_MODELS, n_bonafide, n_spoof)
     fig = evaluation_plots.draw_det_curves(evaluation)
@@ -170,7 +171,7 @@ def test_det_curves_on_probit_axes_with_each_eer_where_the_metrics_put_it(n_bona
         assert point.get_color() == curve.get_color()
         colours.add(to_hex(curve.get_color()))
     assert colours == set(evaluation_plots.MODEL_COLORS[:4])  # one colour-blind-safe colour each
-    image = plots.render_figure(fig)
+    image = render_figure(fig)
     assert image.shape[1] == 960 and image.std() > 10
 
 
@@ -197,13 +198,13 @@ def test_det_curves_of_one_perfect_model_with_three_recordings():
     assert point.get_xdata()[0] == pytest.approx(point.axes.get_xlim()[0])
     assert np.isfinite(by_gid(fig, "det-curve:AASIST").get_xydata()).all()
     assert "few: the curves are coarse steps" in all_text(fig)
-    assert plots.render_figure(fig).std() > 10
+    assert render_figure(fig).std() > 10
 
 
 @pytest.mark.parametrize("names, n_bonafide, n_spoof", [(["AASIST"], 2, 1), (list(FOUR_MODELS), 250, 250),
                                                          (["AASIST", "RawNet2"], 30, 12)])
 def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
-    from aasist.present import eer_text
+    from aasist.views.present import eer_text
 
     evaluation = made_up_evaluation({name: FOUR_MODELS[name] for name in names}, n_bonafide, n_spoof)
     fig = evaluation_plots.draw_score_distributions(evaluation)
@@ -224,7 +225,7 @@ def test_score_distributions_one_panel_per_model(names, n_bonafide, n_spoof):
         assert f"{m.misses_at_05} of {m.n_spoof} called bona fide" in text
         # Histograms behind the dots only where a lane holds enough recordings to show a shape.
         assert bool(ax.patches) == (max(n_bonafide, n_spoof) >= 20)
-    image = plots.render_figure(fig)
+    image = render_figure(fig)
     assert image.shape[1] == 1100 and image.std() > 10
     assert fig.get_size_inches()[1] < 2.5 + 2.05 * len(names)  # grows with the models, not the recordings
 
@@ -234,9 +235,9 @@ def test_evaluation_figures_of_a_large_set():
     panels a dot each); how long each figure takes is printed."""
     evaluation = made_up_evaluation(FOUR_MODELS, 500, 500)
     for draw in (evaluation_plots.draw_det_curves, evaluation_plots.draw_score_distributions):
-        plots.render_figure(draw(evaluation))  # fonts loaded
+        render_figure(draw(evaluation))  # fonts loaded
         started = time.perf_counter()
-        image = plots.render_figure(draw(evaluation))
+        image = render_figure(draw(evaluation))
         took = time.perf_counter() - started
         assert image.std() > 10
         print(f"\n{draw.__name__}, 4 models x 1000 recordings: {took * 1000:.0f} ms")

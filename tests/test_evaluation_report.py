@@ -1,4 +1,4 @@
-"""The report of an evaluation (aasist.evaluation_report), built from known numbers and opened in a real browser
+"""The report of an evaluation (aasist.views.evaluation_report), built from known numbers and opened in a real browser
 with the network off.
 
 No model runs: the recordings' probabilities are made up (``FileScore``) and ``evaluation_of`` computes the numbers,
@@ -13,9 +13,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from browser import numbers_split_from_units
+from browser import numbers_split_from_units, sideways_px
 
-from aasist.evaluation import BONA_FIDE, SPOOF, FileScore, evaluation_of
+from aasist.evaluation.evaluation import BONA_FIDE, SPOOF, FileScore, evaluation_of
 
 CREATED = "2025-03-04T05:06:07+00:00"
 ERROR = "The file 'broken.wav' is not audio that can be decoded (unknown format)."
@@ -56,7 +56,7 @@ def evaluation():
 
 @pytest.fixture(scope="module")
 def figures(evaluation):
-    from aasist.evaluation_report import evaluation_figures
+    from aasist.views.evaluation_report import evaluation_figures
 
     return evaluation_figures(evaluation)
 
@@ -65,9 +65,9 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
     from test_report import open_offline
 
     from aasist import __version__
-    from aasist.evaluation_report import write_evaluation_report
-    from aasist.present import (EVALUATION_LIMITS, EVALUATION_NOT_DECODED, MODEL_LIMITS, eer_interval_text, eer_text,
-                                evaluation_notes, evaluation_set_text, keep_units_together)
+    from aasist.views.evaluation_report import write_evaluation_report
+    from aasist.views.present import (EVALUATION_LIMITS, EVALUATION_NOT_DECODED, MODEL_LIMITS, eer_interval_text,
+                                      eer_text, evaluation_notes, evaluation_set_text, keep_units_together)
 
     path = write_evaluation_report(evaluation, tmp_path / "reports")  # figures drawn here
     assert path == tmp_path / "reports" / "evaluation-report.html"
@@ -141,7 +141,7 @@ def test_report_opens_offline_with_every_part(evaluation, figures, browser, tmp_
 
 
 def test_report_is_self_contained_and_escaped(evaluation, figures):
-    from aasist.evaluation_report import evaluation_report_html
+    from aasist.views.evaluation_report import evaluation_report_html
 
     document = evaluation_report_html(evaluation, figures=figures)
     assert document.startswith("<!DOCTYPE html>") and "<style>" in document
@@ -156,8 +156,8 @@ def test_report_is_self_contained_and_escaped(evaluation, figures):
 
 def test_report_when_nothing_is_wrong_or_left_out(tmp_path):
     """Perfect models on a small set: the report says that nothing is wrong and nothing was left out."""
-    from aasist.evaluation_report import evaluation_report_html
-    from aasist.present import EVALUATION_NOTHING_LEFT_OUT, EVALUATION_NOTHING_WRONG
+    from aasist.views.evaluation_report import evaluation_report_html
+    from aasist.views.present import EVALUATION_NOTHING_LEFT_OUT, EVALUATION_NOTHING_WRONG
 
     scores = [FileScore(f"{label}_{k}.wav", label, {"AASIST": p, "AASIST-L": p})
               for k, (label, p) in enumerate([(BONA_FIDE, 0.01), (BONA_FIDE, 0.2), (SPOOF, 0.97)])]
@@ -196,13 +196,13 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(eval
     """On a phone the page never scrolls sideways: each figure is the one drawn for a phone, at most 2.3 image
     pixels per CSS px it is shown at, and the wide tables scroll inside their box. At 1400 px: the desktop's
     figures, at their own size."""
-    from aasist.evaluation_report import write_evaluation_report
-    from aasist.layout import PHONE
+    from aasist.views.evaluation_report import write_evaluation_report
+    from aasist.views.layout import PHONE
 
     path = write_evaluation_report(evaluation, tmp_path, figures=figures)  # the desktop's given, the phone's drawn
     context, page = _open(browser, path, phone=True)
     try:
-        assert page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]") == [390, 390]
+        assert sideways_px(page) == 0
         shown = _shown_figures(page)
         assert set(shown) == {"det", "scores"}
         for name, (natural, width, phone) in shown.items():
@@ -231,12 +231,12 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(eval
 
 def test_the_page_figures_are_embedded_with_the_other_layout_drawn(evaluation):
     """The figures given (the page's) go into the report as they are; the other layout is drawn. A narrow page's
-    serve as the phone's only when drawn about as wide as a phone's (aasist.layout.PHONE)."""
+    serve as the phone's only when drawn about as wide as a phone's (aasist.views.layout.PHONE)."""
     import re
 
-    from aasist.evaluation_report import evaluation_figures, evaluation_report_html
-    from aasist.layout import PHONE, Layout
-    from aasist.report import png_data_uri
+    from aasist.views.evaluation_report import evaluation_figures, evaluation_report_html
+    from aasist.views.layout import PHONE, Layout
+    from aasist.views.report import png_data_uri
 
     def sizes(document: str) -> tuple:
         return (re.findall(r'<source [^>]*width="(\d+)"', document),

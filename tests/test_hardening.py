@@ -26,7 +26,7 @@ import pytest
 import soundfile as sf
 
 from aasist import Detector
-from aasist.audio import AudioError, load_audio
+from aasist.audio.decoding import AudioError, load_audio
 from app_server import running_app
 from bad_inputs import CASES, ERRORS, REFERENCE, check_message, ids, write_all
 from command_line import cli_in_process

@@ -186,7 +186,8 @@ def run(installed: dict, *args, timeout: float = 300) -> subprocess.CompletedPro
 INSPECT = """
 import importlib.metadata, json, logging
 import aasist
-from aasist import known_answer, weights
+from aasist.inference import known_answer
+from aasist.models import weights
 
 logging.basicConfig(level=logging.INFO)
 _, checkpoint = weights.load_model("AASIST")

@@ -1,5 +1,5 @@
-"""aasist.known_answer: the bundled examples scored once per downloaded weights file, recorded, shown, and a warning
-next to the verdicts of weights that got fewer than half of them right.
+"""aasist.inference.known_answer: the bundled examples scored once per downloaded weights file, recorded, shown, and a
+warning next to the verdicts of weights that got fewer than half of them right.
 
 The downloads go through the real huggingface_hub code to ``hub_server.HubServer`` serving the full-size RawNet2 with
 seeded random weights (``rawnet2_file``): huggingface_hub reads ``HF_ENDPOINT`` and ``HF_HOME`` when it is imported,
@@ -17,12 +17,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from aasist import cache, known_answer
-from aasist.diagnostics import MEASURED_FOR_AASIST_NOTE, InputWarning, for_architecture
-from aasist.known_answer import WEIGHTS_SUSPECT, KnownAnswer, labelled_examples
-from aasist.present import cautions, weights_suspect_text
-from aasist.registry import registered
-from aasist.weights import file_sha256
+from aasist.models import cache
+
+from aasist.inference import known_answer
+from aasist.audio.diagnostics import MEASURED_FOR_AASIST_NOTE, InputWarning, for_architecture
+from aasist.inference.known_answer import WEIGHTS_SUSPECT, KnownAnswer, labelled_examples, weights_suspect_text
+from aasist.views.present import cautions
+from aasist.models.registry import registered
+from aasist.models.weights import file_sha256
 from command_line import cli_in_process
 from hub_server import HubServer, fake_commit
 
@@ -36,7 +38,7 @@ EXAMPLE = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 CHILD = r"""
 import contextlib, io, json, logging, os, sys
 from aasist.cli import main
-from aasist.detector import Detector
+from aasist.inference.detector import Detector
 
 scored = []
 class Heard(logging.Handler):
@@ -154,7 +156,7 @@ def test_a_weights_warning_is_not_called_an_input_warning():
     result.warnings = [suspect, InputWarning("loud", "Loud.")]
     assert cautions(result) == ["2 warnings below: read them before trusting this result."]
     # Their heading, in the report and on the page, says so too.
-    from aasist.present import warnings_heading
+    from aasist.views.present import warnings_heading
     from webapp.views import warnings_html
 
     assert warnings_heading(result.warnings) == "Warnings"
@@ -193,7 +195,8 @@ def test_the_first_download_is_checked_once_recorded_and_listed(rawnet2_file, tm
 
 
 def _record(cache_dir: Path, rawnet2_file: Path, correct: int) -> None:
-    """The records of a first download whose check called ``correct`` of 7 right (as aasist.cache writes them)."""
+    """The records of a first download whose check called ``correct`` of 7 right (as aasist.models.cache writes
+    them)."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_CACHE_DIR", str(cache_dir))
         sha256, commit = file_sha256(rawnet2_file), fake_commit("main")
@@ -221,7 +224,7 @@ def test_weights_that_got_fewer_than_half_right_say_so_next_to_every_verdict(raw
 
 def test_local_weights_are_never_checked_and_their_cautions_say_whose_they_are(rawnet2_file, weights_dir, tmp_path,
                                                                                 monkeypatch):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     folder = tmp_path / "weights"
     folder.mkdir()

@@ -36,7 +36,7 @@ from webapp.model_pool import ModelPool  # noqa: E402
 from webapp.settings import DEFAULT_MODEL, LIMITS, Limits  # noqa: E402
 from webapp.updates import KEEP  # noqa: E402
 
-from aasist.stream_settings import DEFAULT_HOP_S as HOP_S  # noqa: E402
+from aasist.inference.stream_settings import DEFAULT_HOP_S as HOP_S  # noqa: E402
 FIRST_WINDOW_S = 4.0375
 
 # The live chart these 1400 px pages show: the desktop's (the page holds a phone's too, hidden here).
@@ -91,12 +91,13 @@ def open_live(playwright, url: str, clip: Path, loop: bool = True):
     return browser, page
 
 
-def wait_for_stream_time(page, stream_s: float) -> None:
-    """Wait until the live chart shows ``stream_s`` seconds of audio received (or fail with the trace so far)."""
+def wait_for_stream_time(page, stream_s: float, chart: str = CHART) -> None:
+    """Wait until the live chart (``chart``: the desktop's, or a phone's) shows ``stream_s`` seconds of audio
+    received (or fail with the trace so far, when the page keeps one)."""
     try:
         page.wait_for_function(
             "([chart, s]) => { const c = document.querySelector(chart); return c && parseFloat(c.dataset.t) >= s; }",
-            arg=[CHART, stream_s], timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
+            arg=[chart, stream_s], timeout=int(stream_s * 1000) * 4 + ANALYSIS_TIMEOUT_MS)
     except PlaywrightTimeout:
         pytest.fail(f"the page never showed {stream_s} s of audio received: {page.evaluate('() => window.liveTrace')}")
 
@@ -468,8 +469,8 @@ def test_live_tone_is_no_speech_and_never_counted(live, live_session, tmp_path):
 def test_live_chart_drawn_for_a_phone_shows_the_same_stream():
     """The phone's chart (``width``): the same windows, alarms and stream time as the desktop's, 360 units wide
     for a 390 px screen, fewer time labels, and no text under 11 px at that scale."""
-    from aasist.live_chart import PHONE_CHART_WIDTH, draw_live_chart
-    from aasist.streaming import StreamUpdate
+    from aasist.views.live_chart import PHONE_CHART_WIDTH, draw_live_chart
+    from aasist.inference.streaming import StreamUpdate
 
     def update(t: float, p, status: str = "scored", alarm: bool = False) -> StreamUpdate:
         return StreamUpdate(t_end_s=t, status=status, spoof_probability=p, score=None,
@@ -552,9 +553,9 @@ def test_busy_server_skips_stale_windows(pool, live, live_session, tmp_path):
 
 
 def test_page_and_cli_defaults_are_the_library_s():
-    """The page and the CLI parser state the live defaults without importing aasist.streaming (it imports torch,
-    which the page must not wait for): they must still say what the library does."""
-    from aasist import streaming
+    """The page and the CLI parser state the live defaults without importing aasist.inference.streaming (it imports
+    torch, which the page must not wait for): they must still say what the library does."""
+    from aasist.inference import streaming
     from aasist.cli import build_parser
     from webapp.page import build_demo
 

@@ -11,10 +11,10 @@ import pytest
 import soundfile as sf
 from command_line import cli_in_process
 
-from aasist.audio import DECODE_BLOCK_SAMPLES, load_audio, prepare_waveform
-from aasist.diagnostics import SignalMeter, diagnose
-from aasist.sliding_window import SlidingWindowScorer
-from aasist.windows import WindowGeometry
+from aasist.audio.decoding import DECODE_BLOCK_SAMPLES, load_audio, prepare_waveform
+from aasist.audio.diagnostics import SignalMeter, diagnose
+from aasist.inference.sliding_window import SlidingWindowScorer
+from aasist.audio.windows import WindowGeometry
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((REPO / "assets" / "examples").glob("*.wav"))

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from aasist import metrics
-from aasist.protocols import ProtocolFileError
+from aasist.evaluation import metrics
+from aasist.evaluation.protocols import ProtocolFileError
 
 CASES = ("easy", "hard", "tiny")
 

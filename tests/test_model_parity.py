@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from aasist.model import (
+from aasist.models.model import (
     AASIST,
     AASIST_DIMS,
     AASIST_L_DIMS,

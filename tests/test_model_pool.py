@@ -43,7 +43,7 @@ def test_the_live_monitor_offers_w2v2_aasist_only_at_hops_it_keeps_up_with():
 
 
 def test_a_comparison_loads_each_model_once_and_says_why_one_is_missing(monkeypatch, weights_dir, onnx_cache_dir):
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     monkeypatch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
     monkeypatch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
@@ -111,7 +111,7 @@ def test_the_recommended_choice_gives_antideepfakes_verdict_with_aasists_beside(
     assert beside["model"] == "AASIST" and beside["attention"]["window_index"] >= 0
     assert 0 <= beside["spoof_probability"] <= 1 and beside["verdict"] in ("bona fide", "spoof")
 
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     audio = load_audio(EXAMPLE)
     result = pool.analyze(audio, plan.model, "full", with_attention=True)
@@ -125,7 +125,7 @@ def test_the_recommended_choice_gives_antideepfakes_verdict_with_aasists_beside(
 def test_the_disagreement_sentence_names_the_evidence_with_its_numbers():
     from types import SimpleNamespace
 
-    from aasist.present import beside_text
+    from aasist.views.present import beside_text
 
     aasist = SimpleNamespace(model="AASIST", verdict="bona fide", spoof_probability=0.12)
     result = SimpleNamespace(model="AntiDeepfake-Small", verdict="spoof", spoof_probability=0.91, beside=aasist)

@@ -15,9 +15,9 @@ import pytest
 import torch
 from command_line import cli_in_process
 
-from aasist import onnx_backend as ob
-from aasist.model import AASIST, WINDOW_SAMPLES, attention_keys
-from aasist.windows import WindowGeometry
+from aasist.inference import onnx_backend as ob
+from aasist.models.model import AASIST, WINDOW_SAMPLES, attention_keys
+from aasist.audio.windows import WindowGeometry
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -115,7 +115,7 @@ def test_batch_axis_is_dynamic(models, backends, reference, variant):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_real_recording_windows_match_torch(models, backends, variant):
-    from aasist.audio import load_audio
+    from aasist.audio.decoding import load_audio
 
     audio = load_audio(_real_recording())
     geometry = WindowGeometry()
@@ -284,14 +284,14 @@ def test_available_cpus(monkeypatch):
 @pytest.fixture
 def detector_module():
     try:
-        from aasist import detector
+        from aasist.inference import detector
     except ImportError as error:
-        pytest.skip(f"aasist.detector cannot be imported yet ({error})")
+        pytest.skip(f"aasist.inference.detector cannot be imported yet ({error})")
     return detector
 
 
 def test_default_backend_on_cpu_is_onnx(detector_module, models, onnx_cache, monkeypatch):
-    from aasist.backends import TorchBackend
+    from aasist.inference.backends import TorchBackend
 
     monkeypatch.setenv("AASIST_CACHE_DIR", str(onnx_cache))
     net, sha = models["AASIST"]
@@ -317,7 +317,7 @@ def test_onnx_backend_refuses_other_architectures_and_gpus(detector_module, mode
         detector_module._make_backend("onnx", torch.nn.Linear(2, 2), Other(), "cpu")
     with pytest.raises(ValueError, match="runs on the CPU"):
         detector_module._make_backend("onnx", models["AASIST"][0], Other(), "cuda")
-    from aasist.backends import TorchBackend
+    from aasist.inference.backends import TorchBackend
 
     assert isinstance(detector_module._make_backend(None, torch.nn.Linear(2, 2), Other(), "cpu"), TorchBackend)
 

@@ -19,9 +19,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from browser import FAKE_MICROPHONE, PHONE, drop_files, launch, local_page, open_tab, sideways_px  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS  # noqa: E402
-from test_live import FIRST_WINDOW_S, HOP_S, example  # noqa: E402
+from test_live import FIRST_WINDOW_S, HOP_S, example, wait_for_stream_time  # noqa: E402
 
-from aasist.present import TABLE_COLUMNS  # noqa: E402
+from aasist.views.present import TABLE_COLUMNS  # noqa: E402
 from webapp.batch_tab import COLUMN_WIDTHS  # noqa: E402
 
 DESKTOP_WIDTH = 1400
@@ -68,10 +68,7 @@ def test_live_tab_on_a_phone_shows_the_phone_chart(playwright, server, tmp_path)
         page.wait_for_selector("#analyze-button")
         open_tab(page, "Live")
         page.locator("#live-audio button:has-text('Record')").first.click()
-        page.wait_for_function(
-            "s => { const c = document.querySelector('#live-chart svg[data-layout=\"narrow\"]');"
-            " return c && parseFloat(c.dataset.t) >= s; }",
-            arg=FIRST_WINDOW_S + HOP_S, timeout=int((FIRST_WINDOW_S + HOP_S) * 4000) + ANALYSIS_TIMEOUT_MS)
+        wait_for_stream_time(page, FIRST_WINDOW_S + HOP_S, chart='#live-chart svg[data-layout="narrow"]')
         page.locator("#live-audio button:has-text('Stop')").first.click()
         page.wait_for_selector('#live-status .live-status[data-state="stopped"]', timeout=ANALYSIS_TIMEOUT_MS)
         page.locator("#live-chart").scroll_into_view_if_needed()

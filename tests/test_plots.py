@@ -1,4 +1,4 @@
-"""The figures of one analysis (aasist.plots): what they show, on which axes, and how long they take (printed)."""
+"""The figures of one analysis (aasist.views.plots): what they show, on which axes, and how long they take (printed)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aasist import plots
-from aasist.audio import load_audio, prepare_waveform
-from aasist.layout import DESKTOP, MIN_NARROW_PX, PHONE, Layout
-from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
+from aasist.views import (attention_figures, drawing, filter_scaling_figure, frame_scores_figure, plots,
+                          robustness_figure, spectrogram_figure)
+from aasist.audio.decoding import load_audio, prepare_waveform
+from aasist.views.layout import DESKTOP, MIN_NARROW_PX, PHONE, Layout
+from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from figure_checks import all_text, axis_by_label, legend_texts, text_problems
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 
 @pytest.fixture(scope="module")
 def detector(weights_dir):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
@@ -94,7 +95,7 @@ def test_real_clip_figures(detector, real_clip):
     assert "probability" in prob.get_ylabel()
     assert any(line.get_ydata()[0] == 0.5 for line in prob.get_lines())  # the threshold
     assert len(spec.images) == 1  # imshow, not a mesh
-    assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
+    assert spec.images[0].get_array().shape[1] <= drawing.MAX_COLUMNS
     assert "attention plots" in all_text(fig)  # the decisive window is marked
 
     # Spectral attention: 23 bands along the same frequency axis, kept ones coloured.
@@ -105,7 +106,7 @@ def test_real_clip_figures(detector, real_clip):
 
     (band_bars,) = bars.containers
     assert len(band_bars) == 23
-    kept = [bar for bar in band_bars if to_hex(bar.get_facecolor()) == plots.KEPT_COLOR]
+    kept = [bar for bar in band_bars if to_hex(bar.get_facecolor()) == drawing.KEPT_COLOR]
     assert len(kept) == len(result.attention.kept_spectral)
     assert axis_by_label(fig, xlabel="attended band (Hz)").get_ylabel() == "attending band (Hz)"
 
@@ -135,7 +136,7 @@ def test_long_input_is_drawn_at_display_resolution(detector, seconds):
     result = detector.analyze(audio, with_attention=True)
     figures = _timed_draw(audio, result, f"{seconds} s synthetic, {len(result.windows)} windows")
     spec = axis_by_label(figures.figures["spectrogram"], ylabel="Frequency (Hz)")
-    assert spec.images[0].get_array().shape[1] <= plots.MAX_COLUMNS
+    assert spec.images[0].get_array().shape[1] <= drawing.MAX_COLUMNS
     assert spec.get_xlim() == pytest.approx((0, seconds))
     prob = axis_by_label(figures.figures["spectrogram"], xlabel="Time (s)")
     assert len(prob.get_lines()) == len(result.windows) + 1  # one per window, plus the threshold
@@ -157,7 +158,7 @@ def test_without_attention_only_the_spectrogram(detector):
 
 
 def test_heterogeneous_maps_drawn_only_when_not_uniform(detector, reference_dir):
-    from aasist.detector import window_attention
+    from aasist.inference.detector import window_attention
 
     reference = np.load(reference_dir / "aasist_reference.npz")
     prefix = "AASIST-perturbed/x_64600_batch2/att/"
@@ -167,7 +168,7 @@ def test_heterogeneous_maps_drawn_only_when_not_uniform(detector, reference_dir)
     audio = prepare_waveform(reference["input/x_64600_batch2"][0], SAMPLE_RATE)
     result = detector.analyze(audio, with_attention=True)
     assert result.attention.heterogeneous_uniform
-    assert plots.draw_heterogeneous(result) is None
+    assert attention_figures.draw_heterogeneous(result) is None
 
     result.attention = attention
     figures = plots.draw_all(audio, result)
@@ -176,10 +177,10 @@ def test_heterogeneous_maps_drawn_only_when_not_uniform(detector, reference_dir)
 
 
 def test_silence_and_very_short_input_do_not_break_the_spectrogram():
-    db, seconds_per_column = plots.log_spectrogram(np.zeros(100, dtype=np.float32))
+    db, seconds_per_column = drawing.log_spectrogram(np.zeros(100, dtype=np.float32))
     assert np.isfinite(db).all() and db.max() == 0 and seconds_per_column > 0
-    db, _ = plots.log_spectrogram(np.zeros(16000 * 600, dtype=np.float32))  # 10 minutes
-    assert db.shape[1] <= plots.MAX_COLUMNS
+    db, _ = drawing.log_spectrogram(np.zeros(16000 * 600, dtype=np.float32))  # 10 minutes
+    assert db.shape[1] <= drawing.MAX_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -189,9 +190,9 @@ def rawnet2_detector(reference_dir):
 
     import torch
 
-    from aasist.backends import TorchBackend
-    from aasist.detector import Detector
-    from aasist.rawnet2 import RawNet2
+    from aasist.inference.backends import TorchBackend
+    from aasist.inference.detector import Detector
+    from aasist.models.rawnet2 import RawNet2
 
     folder = reference_dir / "rawnet2"
     net = RawNet2(json.loads((folder / "rawnet2_reference.json").read_text())["small_config"])
@@ -200,7 +201,7 @@ def rawnet2_detector(reference_dir):
 
 
 def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
-    from aasist.report import render_report
+    from aasist.views.report import render_report
 
     audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
     result = rawnet2_detector.analyze(audio, with_attention=True)
@@ -226,13 +227,13 @@ def test_filter_scaling_figure_for_rawnet2_only(rawnet2_detector, detector):
 
     aasist_result = detector.analyze(audio, with_attention=True)
     assert aasist_result.attention is not None and aasist_result.filter_scaling is None
-    assert plots.draw_filter_scaling(audio, aasist_result) is None
+    assert filter_scaling_figure.draw_filter_scaling(audio, aasist_result) is None
 
 
 @pytest.fixture(scope="module")
 def antideepfake_detector(antideepfake_reference_folders):
     """The reduced AntiDeepfake-Small made with the authors' code (a checkpoint folder): on torch, with its frames."""
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     return Detector.from_pretrained(str(antideepfake_reference_folders["small"]))
 
@@ -240,7 +241,7 @@ def antideepfake_detector(antideepfake_reference_folders):
 def test_frame_scores_figure_for_antideepfake_only(antideepfake_detector, detector):
     """AntiDeepfake's figure draws what the model computed and nothing else: each frame's spoof probability at its
     time in the recording, the 0.5 line and the window's own score; AASIST's result has no such figure."""
-    from aasist.report import render_report
+    from aasist.views.report import render_report
     from figure_checks import by_gid
 
     audio = prepare_waveform(_speechlike(6.0, seed=3), SAMPLE_RATE)
@@ -269,7 +270,7 @@ def test_frame_scores_figure_for_antideepfake_only(antideepfake_detector, detect
     assert 'data-figure="frame_scores"' in report
 
     aasist_result = detector.analyze(audio, with_attention=True)
-    assert aasist_result.frame_scores is None and plots.draw_frame_scores(aasist_result) is None
+    assert aasist_result.frame_scores is None and frame_scores_figure.draw_frame_scores(aasist_result) is None
     assert plots.draw_all(audio, aasist_result).frame_scores is None
     assert "frame_scores" not in render_report(aasist_result, audio)
 
@@ -293,7 +294,7 @@ def _strip_spans(strip) -> list:
     spans = []
     for collection in strip.collections:
         colours = {to_hex(c) for c in collection.get_facecolors()}
-        assert colours <= {plots.SPEECH_COLOR}, colours
+        assert colours <= {drawing.SPEECH_COLOR}, colours
         for path in collection.get_paths():
             xs = path.vertices[:, 0]
             spans.append((float(xs.min()), float(xs.max())))
@@ -313,7 +314,7 @@ def test_spectrogram_marks_where_speech_was_found(detector, real_clip):
     audio = load_audio(real_clip)
     result = detector.analyze(audio)
     assert result.verdict in ("spoof", "bona fide") and result.speech.regions
-    fig = plots.draw_spectrogram(audio, result)
+    fig = spectrogram_figure.draw_spectrogram(audio, result)
     strip = _speech_strip(fig)
     spec = axis_by_label(fig, ylabel="Frequency (Hz)")
     assert strip.get_shared_x_axes().joined(spec, strip) and strip.get_xlim() == pytest.approx((0, audio.duration_s))
@@ -323,7 +324,7 @@ def test_spectrogram_marks_where_speech_was_found(detector, real_clip):
     # Every window holds speech: coloured by its probability, solid, and no legend for grey windows.
     prob = axis_by_label(fig, xlabel="Time (s)")
     assert all(w.has_speech for w in result.windows)
-    assert {colour for colour, _ in _window_lines(prob)} <= {plots.SPOOF_COLOR, plots.BONAFIDE_COLOR}
+    assert {colour for colour, _ in _window_lines(prob)} <= {drawing.SPOOF_COLOR, drawing.BONAFIDE_COLOR}
     assert not any(dashed for _, dashed in _window_lines(prob)) and legend_texts(fig) == []
 
 
@@ -335,17 +336,17 @@ def test_windows_without_speech_are_grey_with_a_legend(detector, real_clip):
     assert result.verdict in ("spoof", "bona fide")
     without = [not w.has_speech for w in result.windows]
     assert any(without) and not all(without)
-    fig = plots.draw_spectrogram(audio, result)
+    fig = spectrogram_figure.draw_spectrogram(audio, result)
     lines = _window_lines(axis_by_label(fig, xlabel="Time (s)"))
     assert len(lines) == len(result.windows)
     for (colour, dashed), grey in zip(lines, without):
-        assert (colour == plots.NO_SPEECH_COLOR) == grey and dashed == grey
+        assert (colour == drawing.NO_SPEECH_COLOR) == grey and dashed == grey
     assert legend_texts(fig) == ["window with under 0.5 s of speech"]
     assert max(end for _, end in _strip_spans(_speech_strip(fig))) < len(speech) / SAMPLE_RATE + 0.1
 
 
 def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
-    from aasist.present import shown_probability, verdict_headline
+    from aasist.views.present import shown_probability, verdict_headline
 
     audio = prepare_waveform(_tone(5.0), SAMPLE_RATE)
     result = detector.analyze(audio, with_attention=True)
@@ -357,13 +358,13 @@ def test_a_tone_has_no_speech_and_nothing_drawn_as_a_verdict(detector):
     assert "no speech found" in text and "where speech was found (none)" in text
     assert f"{verdict_headline('no_speech')}: spoof probability {shown_probability(result)}" in text
     lines = _window_lines(axis_by_label(fig, xlabel="Time (s)"))
-    assert lines and all(colour == plots.NO_SPEECH_COLOR and dashed for colour, dashed in lines)
+    assert lines and all(colour == drawing.NO_SPEECH_COLOR and dashed for colour, dashed in lines)
     assert legend_texts(fig) == ["window with under 0.5 s of speech"]
     # No red or green in the timeline's background either: grey without a verdict.
     from matplotlib.colors import to_hex
 
     prob = axis_by_label(fig, xlabel="Time (s)")
-    assert {to_hex(patch.get_facecolor()) for patch in prob.patches if patch.get_fill()} == {plots.NO_SPEECH_BG}
+    assert {to_hex(patch.get_facecolor()) for patch in prob.patches if patch.get_fill()} == {drawing.NO_SPEECH_BG}
     assert figures.spectrogram.std() > 10
 
 
@@ -373,7 +374,7 @@ def test_no_verdict_and_the_part_not_analysed_say_so_apart(detector):
     tone = prepare_waveform(_tone(9.0), SAMPLE_RATE)
     result = detector.analyze(tone, protocol="asvspoof")
     assert result.verdict == "no_speech"
-    fig = plots.draw_spectrogram(tone, result)
+    fig = spectrogram_figure.draw_spectrogram(tone, result)
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     prob = axis_by_label(fig, xlabel="Time (s)")
@@ -390,8 +391,8 @@ def test_no_verdict_and_the_part_not_analysed_say_so_apart(detector):
 def phone_cases(detector, real_clip, rawnet2_detector, reference_dir, w2v2_reference_folder,
                 antideepfake_detector) -> dict:
     """name -> (audio, result): one of each kind of figure and of each thing a figure may have to say."""
-    from aasist.detector import Detector, window_attention
-    from aasist.pipeline import Pipeline
+    from aasist.inference.detector import Detector, window_attention
+    from aasist.inference.pipeline import Pipeline
 
     cases = {}
     audio = load_audio(real_clip)
@@ -479,7 +480,7 @@ def test_narrow_figures_say_what_the_desktop_ones_do(phone_cases):
     flipped = [replace(e, spoof_probability=0.499, flips=True) if e.name in ("louder_6db", "grid_shift") else e
                for e in result.robustness.edits]
     for check in (result.robustness, replace(result.robustness, edits=flipped)):
-        fig = plots.draw_robustness(SimpleNamespace(robustness=check), PHONE)
+        fig = robustness_figure.draw_robustness(SimpleNamespace(robustness=check), PHONE)
         assert text_problems(fig) == []
         (ax,) = fig.axes
         names = [t for t in ax.texts if t.get_ha() == "left"]
@@ -491,8 +492,8 @@ def test_narrow_figures_say_what_the_desktop_ones_do(phone_cases):
             assert name.get_position()[0] < 0 < 1 < value.get_position()[0]  # at the line's two ends
         flips = [t for t in values if "flips the verdict" in t.get_text()]
         assert len(flips) == len(check.flipped_by)
-        assert all(t.get_fontweight() == "bold" and to_hex(t.get_color()) in (plots.SPOOF_COLOR, plots.BONAFIDE_COLOR)
-                   for t in flips)
+        assert all(t.get_fontweight() == "bold"
+                   and to_hex(t.get_color()) in (drawing.SPOOF_COLOR, drawing.BONAFIDE_COLOR) for t in flips)
         assert ax.get_xlim() == pytest.approx((-0.02, 1.02)) and ax.get_position().width > 0.9  # full width
     assert [t.get_text() for t in flips] == ["0.499 · flips the verdict"] * 2
 
@@ -521,7 +522,7 @@ def test_narrow_filter_scaling_and_heterogeneous_maps(phone_cases):
     assert "20 filters" in all_text(fig) and "not per band" in all_text(fig).replace("\n", " ")
 
     audio, result = phone_cases["heterogeneous maps"]
-    fig = plots.draw_heterogeneous(result, PHONE)
+    fig = attention_figures.draw_heterogeneous(result, PHONE)
     corners = sorted((round(ax.get_position().x0, 3), round(ax.get_position().y0, 3)) for ax in fig.axes)
     assert len({x for x, _ in corners}) == 2 and len({y for _, y in corners}) == 2  # a 2 x 2 grid
 

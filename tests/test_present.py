@@ -1,4 +1,4 @@
-"""One voice for page, report and command line (aasist.present): the same result says the same headline and the
+"""One voice for page, report and command line (aasist.views.present): the same result says the same headline and the
 same cautions wherever it is shown, and the Batch tab's CSV has the command line's columns."""
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aasist.present import CSV_COLUMNS, cautions, keep_units_together, percent_text, verdict_headline  # noqa: E402
+from aasist.text import percent_text  # noqa: E402
+from aasist.views.present import CSV_COLUMNS, cautions, keep_units_together, verdict_headline  # noqa: E402
 
 CLIP = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 
@@ -25,10 +26,10 @@ CLIP = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 @pytest.fixture(scope="module")
 def cautious_result():
     """A spoof verdict with every caution: two input warnings, models that disagree, two edits that flip it."""
-    from aasist.agreement import ModelAgreement, ModelVerdict
-    from aasist.detector import DetectionResult, WindowResult
-    from aasist.diagnostics import InputWarning
-    from aasist.robustness import EDITS, EditResult, RobustnessResult
+    from aasist.inference.agreement import ModelAgreement, ModelVerdict
+    from aasist.inference.detector import DetectionResult, WindowResult
+    from aasist.audio.diagnostics import InputWarning
+    from aasist.inference.robustness import EDITS, EditResult, RobustnessResult
 
     flips = {"quieter_12db", "trim_silence"}
     edits = [EditResult(e.name, e.description, 0.2 if e.name in flips else 0.9, "bona fide" if e.name in flips
@@ -51,8 +52,8 @@ def texts_of(markup: str, css_class: str) -> list:
 
 def test_page_report_and_cli_say_the_same_headline_and_cautions(cautious_result):
     from aasist.cli import FileOutcome, _print_table
-    from aasist.plots import Figures
-    from aasist.report import render_report
+    from aasist.views.plots import Figures
+    from aasist.views.report import render_report
     from webapp.views import verdict_html
 
     result = cautious_result
@@ -83,7 +84,7 @@ def test_page_report_and_cli_say_the_same_headline_and_cautions(cautious_result)
 def test_a_single_flip_and_a_single_warning_are_said_in_the_singular(cautious_result):
     from dataclasses import replace
 
-    from aasist.robustness import RobustnessResult
+    from aasist.inference.robustness import RobustnessResult
 
     robustness = cautious_result.robustness
     one_flip = [replace(e, flips=e.name == "quieter_12db") for e in robustness.edits]

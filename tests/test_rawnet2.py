@@ -1,4 +1,4 @@
-"""RawNet2 (aasist.rawnet2), the ASVspoof 2021 baseline: the organisers' outputs and state dict, the values it
+"""RawNet2 (aasist.models.rawnet2), the ASVspoof 2021 baseline: the organisers' outputs and state dict, the values it
 captures to explain a decision, and its ONNX graph against torch (tests/data/reference/rawnet2/README.md).
 
 Exports take a few seconds for the full-size model, so it is exported once per session into the run's ONNX cache.
@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 import torch
 
-from aasist import onnx_backend as ob
-from aasist.backends import TorchBackend
-from aasist.detector import Detector, _make_backend
-from aasist.filter_scaling import FilterScaling
-from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
-from aasist.rawnet2 import N_BLOCKS, RawNet2, band_edges_hz, capture_keys
+from aasist.inference import onnx_backend as ob
+from aasist.inference.backends import TorchBackend
+from aasist.inference.detector import Detector, _make_backend
+from aasist.models.filter_scaling import FilterScaling
+from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
+from aasist.models.rawnet2 import N_BLOCKS, RawNet2, band_edges_hz, capture_keys
 
 ATOL = 1e-4  # absolute, as every parity test of the project
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from app_server import running_app  # noqa: E402
 from hub_server import HubServer  # noqa: E402
 
-from aasist.weights import BUILTIN_MODELS  # noqa: E402
+from aasist.models.weights import BUILTIN_MODELS  # noqa: E402
 
 EXAMPLE = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 READY_TIMEOUT_S = 240
@@ -37,7 +37,7 @@ def antideepfake_small_full(tmp_path_factory) -> Path:
     import torch
     from safetensors.torch import save_file
 
-    from aasist.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
+    from aasist.models.antideepfake import W2V_SMALL_CONFIG, AntiDeepfake
 
     torch.manual_seed(26)
     state = AntiDeepfake(W2V_SMALL_CONFIG).state_dict()

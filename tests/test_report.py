@@ -1,4 +1,4 @@
-"""The report to keep (aasist.report), opened in a real browser with the network off.
+"""The report to keep (aasist.views.report), opened in a real browser with the network off.
 
 The browser is Debian's Chromium (``/usr/bin/chromium``, or ``$CHROMIUM``) driven by Playwright, as in
 tests/test_app.py; without it this test fails with a message saying so. Every request the page makes other than its
@@ -11,9 +11,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from browser import numbers_split_from_units
+from browser import numbers_split_from_units, sideways_px
 
-from aasist.audio import load_audio
+from aasist.audio.decoding import load_audio
 
 REPO = Path(__file__).resolve().parents[1]
 CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
@@ -21,7 +21,7 @@ CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
 
 @pytest.fixture(scope="module")
 def detectors(weights_dir, onnx_cache_dir):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
@@ -31,7 +31,7 @@ def detectors(weights_dir, onnx_cache_dir):
 
 @pytest.fixture(scope="module")
 def analysed(detectors):
-    from aasist.pipeline import Pipeline
+    from aasist.inference.pipeline import Pipeline
 
     audio = load_audio(CLIP)
     result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
@@ -58,8 +58,8 @@ def open_offline(browser, path: Path):
 
 def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tmp_path):
     from aasist import __version__
-    from aasist.present import keep_units_together, speech_text
-    from aasist.report import write_report
+    from aasist.views.present import keep_units_together, speech_text
+    from aasist.views.report import write_report
 
     detector, audio, result = analysed
     when = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
@@ -87,7 +87,7 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
                      f"{detector.checkpoint.sha256} (matches the published SHA-256)",
                      f"Speech found (Silero VAD)\t{speech_text(result.speech)}"):
         assert keep_units_together(expected) in text, expected
-    from aasist.weights import file_sha256
+    from aasist.models.weights import file_sha256
 
     assert file_sha256(CLIP) in text
     assert attempted == [], f"the report tried to load {attempted}"
@@ -103,10 +103,10 @@ def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
     says that the robustness check and the model agreement were not run, and how much speech there was."""
     import numpy as np
 
-    from aasist.audio import prepare_waveform
-    from aasist.pipeline import Pipeline
-    from aasist.present import NOT_RUN_WITHOUT_SPEECH, keep_units_together, no_speech_reason, verdict_headline
-    from aasist.report import write_report
+    from aasist.audio.decoding import prepare_waveform
+    from aasist.inference.pipeline import Pipeline
+    from aasist.views.present import NOT_RUN_WITHOUT_SPEECH, keep_units_together, no_speech_reason, verdict_headline
+    from aasist.views.report import write_report
 
     t = np.arange(5 * 16000) / 16000
     audio = prepare_waveform((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
@@ -165,9 +165,9 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(anal
     given (as the web page gives them) and drawn here."""
     import time
 
-    from aasist.layout import PHONE
-    from aasist.plots import draw_all
-    from aasist.report import write_report
+    from aasist.views.layout import PHONE
+    from aasist.views.plots import draw_all
+    from aasist.views.report import write_report
 
     detector, audio, result = analysed
     desktop_figures = draw_all(audio, result)
@@ -179,7 +179,7 @@ def test_report_reads_on_a_phone_and_keeps_the_desktop_figures_on_a_desktop(anal
     expected = {"spectrogram", "robustness", "spectral_attention", "temporal_attention"}
 
     context, page = open_offline_at(browser, path, 390, 844, 2)
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.evaluate("window.innerWidth")
+    assert sideways_px(page) == 0
     assert page.locator("#verdict").is_visible()
     shown = page.evaluate(FIGURES_SHOWN_JS)
     assert {f["name"] for f in shown} == expected

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from command_line import cli_in_process
 
-from aasist.audio import load_audio, prepare_waveform
-from aasist.diagnostics import FRAME, speech_frames
-from aasist.model import SAMPLE_RATE, WINDOW_SAMPLES
-from aasist.pipeline import ROBUSTNESS, WINDOWS, Pipeline
-from aasist.robustness import EDITS, EDITS_BY_NAME, MAX_CHECK_S, EditResult, RobustnessResult
-from aasist.windows import WindowGeometry, tile_to_length
+from aasist.audio.decoding import load_audio, prepare_waveform
+from aasist.audio.level import FRAME, speech_frames
+from aasist.models.model import SAMPLE_RATE, WINDOW_SAMPLES
+from aasist.inference.pipeline import ROBUSTNESS, WINDOWS, Pipeline
+from aasist.inference.robustness import EDITS, EDITS_BY_NAME, MAX_CHECK_S, EditResult, RobustnessResult
+from aasist.audio.windows import WindowGeometry, tile_to_length
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "assets" / "examples"
@@ -36,7 +36,7 @@ ROBUSTNESS_KEYS = {"edits", "stable", "flipped_by", "min_probability", "max_prob
 
 @pytest.fixture(scope="module")
 def detectors(model_env):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         for key, value in model_env.items():
@@ -187,7 +187,7 @@ def test_summary_sentence_names_the_edits_that_flip():
 
 
 def test_agreement_of_the_two_published_models(detectors):
-    from aasist.agreement import ModelAgreement, ModelVerdict
+    from aasist.inference.agreement import ModelAgreement, ModelVerdict
 
     result = Pipeline([detectors["AASIST"], detectors["AASIST-L"]]).analyze(str(SYNTHETIC))
     assert result.model == "AASIST" and result.file == str(SYNTHETIC)
@@ -287,7 +287,7 @@ def test_cli_model_and_models_together_is_refused(model_env):
 def test_robustness_figure_marks_the_edits_that_flip():
     from types import SimpleNamespace
 
-    from aasist.plots import draw_robustness
+    from aasist.views.robustness_figure import draw_robustness
 
     assert draw_robustness(SimpleNamespace(robustness=None)) is None
     probabilities = [0.9, 0.95, 0.2, 0.99, 0.7, 1.0, 0.0, 0.97]

@@ -26,7 +26,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from app_server import running_app  # noqa: E402
 from hub_server import HubServer  # noqa: E402
 
-from aasist.weights import BUILTIN_MODELS  # noqa: E402
+from aasist.models.weights import BUILTIN_MODELS  # noqa: E402
 
 EXAMPLE = REPO_ROOT / "assets" / "examples" / "real_arctic_awb_a0007.wav"
 NOISE = re.compile(r"warn|error|traceback|exception", re.IGNORECASE)

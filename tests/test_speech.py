@@ -1,4 +1,4 @@
-"""Speech presence before any verdict (aasist/speech.py): no speech, no verdict, through the API and the CLI."""
+"""Speech presence before any verdict (aasist/audio/speech.py): no speech, no verdict, through the API and the CLI."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import soundfile as sf
 from command_line import cli_in_process
 
-from aasist.audio import load_audio
-from aasist.detector import NO_SPEECH
-from aasist.pipeline import Pipeline
-from aasist.speech import MAX_GAIN_DB, MIN_SPEECH_S, SpeechFinder, vad_gain_db
+from aasist.audio.decoding import load_audio
+from aasist.inference.detector import NO_SPEECH
+from aasist.inference.pipeline import Pipeline
+from aasist.audio.speech import MAX_GAIN_DB, MIN_SPEECH_S, SpeechFinder, vad_gain_db
 from signals import SR, non_speech
 
 REPO = Path(__file__).resolve().parents[1]
@@ -78,7 +78,7 @@ def test_blocks_of_any_size_give_the_same_presence(finder):
 
 def test_finding_speech_leaves_torchs_thread_count_alone():
     """silero-vad's package sets torch to one thread when imported; the models must keep theirs."""
-    code = ("import torch; torch.set_num_threads(2); from aasist.speech import SpeechFinder; SpeechFinder(); "
+    code = ("import torch; torch.set_num_threads(2); from aasist.audio.speech import SpeechFinder; SpeechFinder(); "
             "print(torch.get_num_threads())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
     assert out.stdout.strip() == "2"
@@ -121,7 +121,7 @@ def test_little_speech_is_warned_about(aasist_detector):
 
 
 def test_no_comparison_and_no_robustness_check_without_speech(aasist_detector, model_env, monkeypatch):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     for key, value in model_env.items():
         monkeypatch.setenv(key, value)

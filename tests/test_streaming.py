@@ -14,10 +14,10 @@ import soundfile as sf
 from scipy.signal import resample_poly
 
 from aasist import Detector
-from aasist.audio import AudioError, StreamResampler, load_audio, mono_samples, prepare_waveform, resample
-from aasist.model import WINDOW_SAMPLES
-from aasist.speech import MIN_SPEECH_S
-from aasist.streaming import StreamingDetector
+from aasist.audio.decoding import AudioError, StreamResampler, load_audio, mono_samples, prepare_waveform, resample
+from aasist.models.model import WINDOW_SAMPLES
+from aasist.audio.speech import MIN_SPEECH_S
+from aasist.inference.streaming import StreamingDetector
 from command_line import cli_in_process, run_cli
 from numerics import assert_within_summation_bound, resampler_difference_bound
 
@@ -147,7 +147,7 @@ def test_streamed_windows_are_the_whole_recordings_windows(detector, real, rate,
         updates += stream.push(x[part], rate)
     updates += stream.finish()
 
-    whole = prepare_waveform(x, rate).waveform  # the whole recording resampled at once by aasist.audio
+    whole = prepare_waveform(x, rate).waveform  # the whole recording resampled at once by aasist.audio.decoding
     bound = resampler_difference_bound(mono_samples(x, rate)[0], rate)  # float rounding only (tests/numerics.py)
     assert_within_summation_bound(stream.audio(), whole, bound)
     assert stream.received_s == pytest.approx(len(whole) / SR)

@@ -16,8 +16,8 @@ import soundfile as sf
 import torch
 
 from aasist.cli import main as cli_main
-from aasist.lcnn import LCNN_CONFIG
-from aasist.protocols import ProtocolFileError
+from aasist.models.lcnn import LCNN_CONFIG
+from aasist.evaluation.protocols import ProtocolFileError
 from aasist.training import data, push, train
 from aasist.training.checkpoint import build_model, load_checkpoint_folder
 
@@ -312,14 +312,14 @@ def test_train_evaluate_and_load(architecture, database, tmp_path, capsys):
     for utt, attack, key, score in lines:
         assert (attack, key) == (trials[utt].attack, trials[utt].key)
         assert np.isfinite(float(score))
-    from aasist import metrics
+    from aasist.evaluation import metrics
 
     eer_printed = float(captured.out.split("EER: ")[1].split()[0])
     assert eer_printed == pytest.approx(metrics.evaluate_score_files(scores).eer_percent, abs=1e-6)
 
-    # the checkpoint folder rebuilds the network, by our loader and by aasist.weights (which the detector uses)
-    from aasist.weights import build_model as weights_build_model
-    from aasist.weights import load_checkpoint
+    # the checkpoint folder rebuilds the network, by our loader and by aasist.models.weights (which the detector uses)
+    from aasist.models.weights import build_model as weights_build_model
+    from aasist.models.weights import load_checkpoint
 
     net, saved = load_checkpoint_folder(out / "best")
     checkpoint = load_checkpoint(str(out / "best"))
@@ -334,7 +334,7 @@ def test_train_evaluate_and_load(architecture, database, tmp_path, capsys):
 
 
 def test_trained_checkpoint_runs_in_the_detector(database, tmp_path, capsys):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     out = tmp_path / "run"
     assert cli_main(_train_args(_config(tmp_path, "RawNet2"), database, out)) == 0

@@ -1,7 +1,7 @@
 """Numbers and their units never wrap apart on the page or in a report (issue 26): "17 %" broke after "17" on a
 390 px phone.
 
-``aasist.present.keep_units_together`` puts a no-break space (U+00A0) between a number and its unit; the page's
+``aasist.views.present.keep_units_together`` puts a no-break space (U+00A0) between a number and its unit; the page's
 HTML and Markdown (``webapp.views``, ``webapp.texts``, the components' labels and infos, the Evaluate tab's tables,
 a page handler's error) and the HTML reports pass through it where they are made. The command line and the JSON
 keep plain spaces: scripts read them. Checked here on the HTML of a real analysis (AASIST and AASIST-L, robustness
@@ -24,7 +24,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from aasist.present import NO_BREAK_SPACE, keep_units_together  # noqa: E402
+from aasist.views.present import NO_BREAK_SPACE, keep_units_together  # noqa: E402
 
 NB = NO_BREAK_SPACE
 # A number, a plain space and a unit: what must not be left in text shown to people. Written out here, not taken
@@ -90,7 +90,7 @@ def test_markup_and_code_are_left_alone():
 
 @pytest.fixture(scope="module")
 def detectors(weights_dir, onnx_cache_dir):
-    from aasist.detector import Detector
+    from aasist.inference.detector import Detector
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
@@ -104,8 +104,8 @@ def analysed(detectors):
     verdict with warnings that give numbers and units (the band in kHz, the silence in s, the level in dBFS)."""
     import soundfile as sf
 
-    from aasist.audio import prepare_waveform
-    from aasist.pipeline import Pipeline
+    from aasist.audio.decoding import prepare_waveform
+    from aasist.inference.pipeline import Pipeline
 
     call, rate = sf.read(PHONE_EXAMPLE, dtype="float32")
     audio = prepare_waveform(np.concatenate([np.zeros(int(0.8 * rate), np.float32), call]), rate)
@@ -118,8 +118,8 @@ def analysed(detectors):
 @pytest.fixture(scope="module")
 def without_speech(detectors):
     """A 440 Hz tone: no verdict, and the reason says how much speech a verdict needs ("0.5 s")."""
-    from aasist.audio import prepare_waveform
-    from aasist.pipeline import Pipeline
+    from aasist.audio.decoding import prepare_waveform
+    from aasist.inference.pipeline import Pipeline
 
     t = np.arange(3 * 16000) / 16000
     result = Pipeline(detectors).analyze(prepare_waveform((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32),
@@ -129,9 +129,9 @@ def without_speech(detectors):
 
 
 def test_the_page_shows_a_result_with_its_numbers_and_units_joined(analysed, without_speech):
-    from aasist.diagnostics import input_level
-    from aasist.present import percent_text
-    from aasist.speech import MIN_SPEECH_S
+    from aasist.audio.level import input_level
+    from aasist.text import percent_text
+    from aasist.audio.speech import MIN_SPEECH_S
     from webapp import views
 
     audio, result = analysed
@@ -159,8 +159,8 @@ def test_the_page_shows_a_result_with_its_numbers_and_units_joined(analysed, wit
 
 
 def test_the_report_joins_every_number_to_its_unit(analysed, without_speech):
-    from aasist.plots import Figures
-    from aasist.report import render_report
+    from aasist.views.plots import Figures
+    from aasist.views.report import render_report
 
     audio, result = analysed
     blank = Figures(spectrogram=np.zeros((4, 4, 3), np.uint8))
@@ -195,7 +195,7 @@ def evaluation():
     """Made-up scores of two models on 5 + 4 recordings, one left out: a small set, so a note on the 95 % interval."""
     from types import SimpleNamespace
 
-    from aasist.evaluation import BONA_FIDE, SPOOF, FileScore, evaluation_of
+    from aasist.evaluation.evaluation import BONA_FIDE, SPOOF, FileScore, evaluation_of
 
     rng = np.random.default_rng(3)
     scores = [FileScore(f"{label.replace(' ', '')}/clip_{k}.wav", label,
@@ -209,7 +209,7 @@ def evaluation():
 
 
 def test_an_evaluation_on_the_page_and_in_its_report(evaluation):
-    from aasist.evaluation_report import evaluation_report_html
+    from aasist.views.evaluation_report import evaluation_report_html
     from webapp.evaluate_tab import MODEL_COLUMNS, left_out_table, model_table
     from webapp.views import evaluation_summary_html
 

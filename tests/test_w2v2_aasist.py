@@ -14,8 +14,8 @@ import pytest
 import soundfile as sf
 import torch
 
-from aasist.registry import registered
-from aasist.w2v2_aasist import (
+from aasist.models.registry import registered
+from aasist.models.w2v2_aasist import (
     UNUSED_PREFIXES,
     W2V2AASIST,
     XLSR_300M_CONFIG,
@@ -92,10 +92,10 @@ def test_reference_folder_scores_through_detect_with_the_authors_logits(referenc
 
 
 def test_attention_over_learnt_features_is_drawn_and_reported(w2v2_reference_folder, tmp_path):
-    from aasist.audio import load_audio
-    from aasist.detector import Detector
-    from aasist.plots import draw_all
-    from aasist.report import write_report
+    from aasist.audio.decoding import load_audio
+    from aasist.inference.detector import Detector
+    from aasist.views.plots import draw_all
+    from aasist.views.report import write_report
 
     detector = Detector.from_pretrained(str(w2v2_reference_folder))
     assert detector.backend.name == "torch"  # its 300M-parameter front end is not exported to ONNX

@@ -1,4 +1,4 @@
-"""aasist.weights: built-in models, checksums, local files, checkpoint folders and the Hub, with no network.
+"""aasist.models.weights: built-in models, checksums, local files, checkpoint folders and the Hub, with no network.
 
 Hub tests run the real huggingface_hub code against ``hub_server.HubServer`` (a local HTTP endpoint serving the
 authors' checkpoints). huggingface_hub reads ``HF_ENDPOINT``, ``HF_HOME`` and ``HF_HUB_OFFLINE`` once, at import,
@@ -20,9 +20,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from aasist import weights
-from aasist.model import AASIST_DIMS, AASIST_L_DIMS, ModelDimensions
-from aasist.weights import (
+from aasist.models import weights
+from aasist.models.model import AASIST_DIMS, AASIST_L_DIMS, ModelDimensions
+from aasist.models.weights import (
     BUILTIN_MODELS,
     UnverifiedWeightsWarning,
     WeightsError,
@@ -45,7 +45,7 @@ if sys.argv[2] == "no-backoff":
     # huggingface_hub retries a refused connection 5 times, sleeping 1+2+4+8+8 s: keep the retries, skip the waits.
     import time
     time.sleep = lambda seconds: None
-from aasist.weights import UnverifiedWeightsWarning, WeightsError, build_model, load_checkpoint
+from aasist.models.weights import UnverifiedWeightsWarning, WeightsError, build_model, load_checkpoint
 
 results = []
 for call in json.loads(sys.argv[1]):

@@ -3,7 +3,7 @@ the live monitor. The library (``aasist``, which never imports Gradio) does the 
 
     settings.py        what the demo offers, its limits and paths
     model_pool.py      the models, loaded once (in the background at startup), and the compute slots they share
-    texts.py           the page's prose (what a result says is aasist.present's)
+    texts.py           the page's prose (what a result says is aasist.views.present's)
     views.py           HTML of a result, the input level, the model status and the live monitor
     recordings.py      an upload or a recording made on the page: decoding, capture settings, demo warnings
     examples.py        the example clips and their labels
@@ -13,7 +13,8 @@ the live monitor. The library (``aasist``, which never imports Gradio) does the 
     analysis_tab.py    "Analyze a recording", and the /analyze API
     live_tab.py        the Live tab; live_session.py: one visitor's stream and the registry of them
     batch_tab.py       the Batch tab
-    evaluate_tab.py    the Evaluate tab (labelled recordings: each model's EER), and the /evaluate API
+    evaluate_tab.py    the Evaluate tab (labelled recordings: each model's EER), and the /evaluate API;
+                       labelled_uploads.py: its recordings, two drops or a zip of labelled folders
     about_tab.py       the "API and about" tab
     page.py            the whole page (build_demo), the model status line, theme and launch options
 """

@@ -16,7 +16,7 @@ from . import views
 from .errors import unexpected_error
 from .examples import example_label
 from .gradio_uploads import ApiUploads, keep_example_copies, results_folder
-from .model_pool import ModelPool
+from .model_pool import ModelPool, announced_loading
 from .screen import figure_width_input, layout_for_width, measure_js
 from .recordings import (
     CAPTURE_SETTINGS_JS,
@@ -42,9 +42,7 @@ from .texts import (
     caveat_markdown,
     compare_option_text,
     comparing_text,
-    downloading_text,
     limits_text,
-    loading_model_text,
     model_choice_text,
     recommended_choice_text,
     robustness_option_text,
@@ -161,9 +159,11 @@ class AnalysisTab:
         """The page's Analyze button and examples (``ResultUpdate``s, in the order the page shows them).
         ``capture``: the browser's track settings when the recording was made on the page, else empty.
         ``figure_width``: the width the page shows the figures at (CSS px; 0 unknown): a phone's gets figures drawn
-        for it (``aasist.layout``)."""
-        from aasist.plots import draw_all, draw_robustness, render_figure
-        from aasist.report import write_report
+        for it (``aasist.views.layout``)."""
+        from aasist.views.drawing import render_figure
+        from aasist.views.plots import draw_all
+        from aasist.views.robustness_figure import draw_robustness
+        from aasist.views.report import write_report
 
         def on_stage(step) -> None:
             if step.stage == "beside":
@@ -173,19 +173,13 @@ class AnalysisTab:
                                                                 "models")
             progress((step.done, step.total), desc=desc, unit=unit)
 
-        def on_load(name: str):
-            """A model is about to be loaded (first use): say so, and follow its download."""
-            progress(None, desc=loading_model_text(name))
-            return lambda done, total: progress(done / total if total else None, desc=downloading_text(name, done,
-                                                                                                          total))
-
+        on_load = announced_loading(progress)
         try:
             started = time.perf_counter()
             progress(0, desc="Reading the recording")
             loaded = load_recording(audio, self.limits.max_duration_s)
             plan = self.pool.plan(model)
-            if not self.pool.is_loaded(plan.model):  # a model downloaded on first use (RawNet2), or still loading
-                self.pool.get(plan.model, download_progress=on_load(plan.model))
+            self.pool.load(plan.model, on_load)  # a model downloaded on first use (RawNet2), or still loading
             progress(0, desc="Analysing")
             result = self.pool.analyze(loaded, plan.model, analysis, with_attention=True, progress=on_stage)
             result.file = file_name(audio)

@@ -11,7 +11,7 @@ from typing import Optional
 
 import gradio as gr
 
-from aasist.present import CSV_COLUMNS, TABLE_COLUMNS, ResultRow, keep_units_together
+from aasist.views.present import CSV_COLUMNS, TABLE_COLUMNS, ResultRow, keep_units_together
 
 from .errors import user_error
 from .gradio_uploads import results_folder
@@ -70,7 +70,7 @@ class BatchTab:
         return BatchUpdate(table=table, csv=str(csv_path))
 
     def _row(self, path: str, model: str, analysis: str) -> ResultRow:
-        from aasist.audio import AudioError
+        from aasist.audio.decoding import AudioError
 
         try:
             loaded = decode_upload(path, self.limits.max_duration_s)

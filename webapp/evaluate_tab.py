@@ -1,62 +1,49 @@
 """The tab "Evaluate", and the API endpoint ``/evaluate``: how well do the models do on the visitor's own labelled
 recordings?
 
-Recordings come as two drops (real, AI-generated) or as one zip of labelled folders (``bonafide/`` or ``real/``,
-``spoof/`` or ``fake/``, at any depth), or both. The library (``aasist.evaluation``) scores each with every chosen
-model and computes the numbers; the page shows each model's EER with its interval, its errors at 0.5, the DET chart,
-the score distributions, the recordings called most wrong, those left out, the evaluation as JSON and as an HTML
-report. The charts are drawn for the width the page shows them at (``webapp.screen``): a phone gets its own.
-
-A zip is unpacked into a temporary folder that is removed afterwards; no name inside it becomes a path on the server
-(each recording is written as ``<its number>/<its file name>``), and the number and size of its recordings are
-checked before anything is unpacked (``Limits``). Every model run takes one of the pool's compute slots, as an
-analysis does.
+Recordings come as two drops (real, AI-generated) or as one zip of labelled folders, or both
+(``webapp.labelled_uploads``: checked, a zip unpacked into a temporary folder removed afterwards). The library
+(``aasist.evaluation``) scores each with every chosen model and computes the numbers; the page shows each model's
+EER with its interval, its errors at 0.5, the DET chart, the score distributions, the recordings called most wrong,
+those left out, the evaluation as JSON and as an HTML report. The charts are drawn for the width the page shows them
+at (``webapp.screen``): a phone gets its own. Every model run takes one of the pool's compute slots, as an analysis
+does.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import stat
 import tempfile
 import time
 import uuid
-import zipfile
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import gradio as gr
 
-from aasist.present import EVALUATION_MODEL_COLUMNS, keep_units_together
+from aasist.views.present import EVALUATION_MODEL_COLUMNS, keep_units_together
 
 from . import views
 from .analysis_tab import FIGURE
 from .errors import unexpected_error, user_error
 from .gradio_uploads import ApiUploads, results_folder
-from .model_pool import ModelPool
-from .recordings import file_name
+from .labelled_uploads import labelled_recordings, path_of
+from .model_pool import ModelPool, announced_loading
 from .screen import figure_width_input, layout_for_width, measure_js
 from .settings import AUDIO_SUFFIXES, LIMITS, Limits
-from .texts import (
-    EVALUATE_ZIP_INFO,
-    and_list,
-    downloading_text,
-    duration_text,
-    evaluate_intro,
-    loading_model_text,
-    model_choice_text,
-)
+from .texts import EVALUATE_ZIP_INFO, and_list, evaluate_intro, model_choice_text
 from .updates import bind, update_of
 
 if TYPE_CHECKING:
-    from aasist.evaluation import Evaluation
+    from aasist.evaluation.evaluation import Evaluation
 
 log = logging.getLogger("aasist.app")
 
-# The tables: each model's numbers (the report's columns, aasist.present), the calls most wrong, those left out. As all
-# the page's text, their headers and cells have each number joined to its unit ("95 % interval", keep_units_together).
+# The tables: each model's numbers (the report's columns, aasist.views.present), the calls most wrong, those left
+# out. As all the page's text, their headers and cells have each number joined to its unit ("95 % interval",
+# keep_units_together).
 MODEL_COLUMNS = tuple(keep_units_together(title) for _, title in EVALUATION_MODEL_COLUMNS)
 WRONG_COLUMNS = ("Recording", "Label", "Model", "Spoof probability", "Called at 0.5")
 LEFT_OUT_COLUMNS = ("Recording", "Label", "Why it was left out")
@@ -71,27 +58,8 @@ LEFT_OUT_WIDTHS = ("30%", "20%", "50%")
 # laid out before the first evaluation (hidden, they measure 0).
 MEASURED = "evaluate-summary"
 
-NO_RECORDINGS = ("Give labelled recordings first: real ones in the first box and AI-generated ones in the second, or "
-                 "a zip with bonafide/ and spoof/ folders.")
 NO_MODEL = "Tick at least one model."
 UNEXPECTED = "Something went wrong while evaluating these recordings; please try again, or with other files."
-COPY_BLOCK = 1 << 20
-
-
-def missing_class_text(missing: str) -> str:
-    """The sentence when one kind of recording was not given (``missing``: "bona fide" or "spoof")."""
-    kind = "real (bona fide)" if missing == "bona fide" else "AI-generated (spoof)"
-    return (f"Give {kind} recordings too: the EER measures how well a model tells the two kinds apart, so it needs "
-            "both.")
-
-
-@dataclass(frozen=True)
-class Recording:
-    """A labelled recording on the server: where it is, its label, and what the page calls it."""
-
-    path: str
-    label: str  # aasist.evaluation.BONA_FIDE or SPOOF
-    name: str
 
 
 class SlotDetector:
@@ -108,112 +76,6 @@ class SlotDetector:
 
     def __getattr__(self, name: str):
         return getattr(self._detector, name)
-
-
-# --- a zip of labelled folders -----------------------------------------------------------------------------------
-
-
-def _member_parts(info: zipfile.ZipInfo) -> tuple:
-    """The parts of a member's name, as the visitor sees them (``.``, ``..`` and empty parts dropped; both slashes
-    separate): only used for labels and names, never as a path."""
-    return tuple(p for p in PurePosixPath(info.filename.replace("\\", "/")).parts if p not in ("", ".", "..", "/"))
-
-
-def _is_recording(info: zipfile.ZipInfo, parts: tuple) -> bool:
-    """An audio file of the set: not a folder, a link, or hidden (macOS's ``__MACOSX/`` and ``._`` copies)."""
-    from aasist.evaluation import AUDIO_SUFFIXES as EVALUATED_SUFFIXES
-
-    if info.is_dir() or not parts or stat.S_ISLNK(info.external_attr >> 16):
-        return False
-    if any(p.startswith(".") or p == "__MACOSX" for p in parts):
-        return False
-    return PurePosixPath(parts[-1]).suffix.lower() in EVALUATED_SUFFIXES
-
-
-def _safe_leaf(name: str) -> str:
-    """A file name to write a member under: the member's own (so that error messages name it), kept short."""
-    suffix = PurePosixPath(name).suffix[:10]
-    stem = name[: len(name) - len(suffix)] if suffix else name
-    stem = "".join(c if c.isprintable() else "_" for c in stem).strip() or "recording"
-    return stem[:100] + suffix
-
-
-def unpack_recordings(archive: str, folder: Path, limits: Limits, counted: int = 0, size: int = 0) -> list:
-    """The labelled recordings of a zip (``Recording``), unpacked into ``folder``. ``counted`` recordings of
-    ``size`` bytes are already given (the drops): the limits are on the whole set. A ``gr.Error`` (one sentence) when
-    the zip cannot be read, is too large, or holds recordings outside labelled folders or none at all."""
-    from aasist.evaluation import folder_label
-
-    name = file_name(archive)
-    try:
-        with zipfile.ZipFile(archive) as zipped:
-            members = [(info, _member_parts(info)) for info in zipped.infolist()]
-            members = [(info, parts) for info, parts in members if _is_recording(info, parts)]
-            if not members:
-                raise user_error(f"'{name}' holds no recordings (WAV, FLAC, MP3, OGG, Opus or AIFF files); put them "
-                                 "in folders named bonafide/ (or real/) and spoof/ (or fake/).")
-            # Only folders inside the zip count, never where it was unpacked.
-            labels = [folder_label(parts[:-1]) for _, parts in members]
-            unlabelled = ["/".join(parts) for (_, parts), label in zip(members, labels) if label is None]
-            if len(unlabelled) == len(members):
-                raise user_error(f"'{name}' holds no folder named bonafide/real or spoof/fake: put the real recordings "
-                                 "in a folder named bonafide and the AI-generated ones in one named spoof.")
-            if unlabelled:
-                raise user_error(f"{len(unlabelled)} recording(s) in '{name}' lie in no folder named bonafide/real or "
-                                 f"spoof/fake (e.g. '{unlabelled[0]}'); put them in such a folder or leave them out.")
-            _check_count(counted + len(members), limits)
-            _check_size(size + sum(info.file_size for info, _ in members), limits)
-            if any(info.flag_bits & 0x1 for info, _ in members):
-                raise user_error(f"'{name}' is protected by a password; zip the recordings again without one.")
-            budget = limits.max_evaluation_mb * 1e6 - size
-            recordings = []
-            for number, ((info, parts), label) in enumerate(zip(members, labels)):
-                target = folder / f"{number:05d}" / _safe_leaf(parts[-1])
-                target.parent.mkdir(parents=True)
-                with zipped.open(info) as source, open(target, "wb") as out:
-                    while block := source.read(COPY_BLOCK):
-                        budget -= len(block)
-                        if budget < 0:  # a member larger than its header said
-                            raise user_error(f"The recordings in '{name}' take more than "
-                                             f"{limits.max_evaluation_mb:g} MB unpacked; this demo evaluates at most "
-                                             f"{limits.max_evaluation_mb:g} MB at a time.")
-                        out.write(block)
-                recordings.append(Recording(str(target), label, "/".join(parts)))
-            return recordings
-    except gr.Error:
-        raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError) as err:
-        log.info("unreadable zip %s: %s", name, err)
-        raise user_error(f"'{name}' is not a zip archive that can be read (it may be damaged, or use a compression "
-                         "this demo cannot unpack); zip the folders again.") from None
-
-
-def _check_count(n: int, limits: Limits) -> None:
-    if n > limits.max_evaluation_files:
-        raise user_error(f"That is {n} recordings; this demo evaluates at most {limits.max_evaluation_files} at a "
-                         "time.")
-
-
-def _check_size(total_bytes: int, limits: Limits) -> None:
-    if total_bytes > limits.max_evaluation_mb * 1e6:
-        raise user_error(f"The recordings take {total_bytes / 1e6:.0f} MB; this demo evaluates at most "
-                         f"{limits.max_evaluation_mb:g} MB at a time.")
-
-
-def total_duration_s(recordings: list) -> float:
-    """The recordings' total length as their headers give it (a file that cannot be opened counts 0: the evaluation
-    lists it with its error)."""
-    from aasist.audio import SAMPLE_RATE, DecodedStream
-
-    total = 0.0
-    for recording in recordings:
-        try:
-            with DecodedStream(recording.path) as decoded:
-                samples = decoded.expected_samples
-        except Exception:  # noqa: BLE001 - any file that cannot be opened is the evaluation's to report
-            continue
-        total += (samples or 0) / SAMPLE_RATE
-    return total
 
 
 # --- the tab -------------------------------------------------------------------------------------------------------
@@ -254,7 +116,7 @@ class EvaluateTab:
 
     def evaluate(self, bonafide: Optional[list] = None, spoof: Optional[list] = None, archive: Optional[str] = None,
                  models: Optional[list] = None) -> dict:
-        """API: the evaluation as a dictionary (``aasist.evaluation.Evaluation.to_dict``).
+        """API: the evaluation as a dictionary (``aasist.evaluation.evaluation.Evaluation.to_dict``).
 
         bonafide: real recordings; spoof: AI-generated recordings; archive: or a zip with bonafide/ (or real/) and
         spoof/ (or fake/) folders at any depth (both ways may be combined); models: the models to evaluate (default
@@ -264,16 +126,16 @@ class EvaluateTab:
         """
         with ExitStack() as stack:  # an API caller's uploads are deleted once they have been used
             for path in [*(bonafide or []), *(spoof or []), *([archive] if archive else [])]:
-                stack.enter_context(self.uploads.using(_path_of(path)))
+                stack.enter_context(self.uploads.using(path_of(path)))
             return self._evaluate(bonafide, spoof, archive, models).to_dict()
 
     def evaluate_page(self, bonafide: Optional[list], spoof: Optional[list], archive: Optional[str],
                       models: Optional[list], figure_width: float = 0, progress=gr.Progress()):
         """The page's Evaluate button (``EvaluateUpdate``s): the notes, the table, the charts, the most wrong and
         left-out recordings and the JSON; then the report. ``figure_width``: the width the page shows the charts at
-        (CSS px; 0 unknown): a phone's gets charts drawn for it (``aasist.layout``)."""
-        from aasist.evaluation_report import evaluation_figures, write_evaluation_report
-        from aasist.present import (
+        (CSS px; 0 unknown): a phone's gets charts drawn for it (``aasist.views.layout``)."""
+        from aasist.views.evaluation_report import evaluation_figures, write_evaluation_report
+        from aasist.views.present import (
             EVALUATION_LEFT_OUT_INTRO,
             EVALUATION_MOST_WRONG_INTRO,
             EVALUATION_NOTHING_LEFT_OUT,
@@ -308,14 +170,16 @@ class EvaluateTab:
     def _evaluate(self, bonafide, spoof, archive, models, progress=None) -> Evaluation:
         """The evaluation of the given recordings by the chosen models, the recordings named as the visitor knows
         them; a ``gr.Error`` (one sentence) for anything wrong with the input."""
-        from aasist.evaluation import EvaluationError, LabelledFile, evaluate
+        from aasist.audio.labels import EvaluationError, LabelledFile
+        from aasist.evaluation.evaluation import evaluate
 
         progress = progress or (lambda *args, **kwargs: None)
         try:
             chosen = self._models(models)
             with tempfile.TemporaryDirectory(prefix="aasist-evaluate-") as scratch:
-                recordings = self._recordings(bonafide, spoof, archive, Path(scratch), progress)
-                detectors = [SlotDetector(self._load(model, progress), self.pool) for model in chosen]
+                recordings = labelled_recordings(bonafide, spoof, archive, Path(scratch), self.limits, progress)
+                on_load = announced_loading(progress)
+                detectors = [SlotDetector(self.pool.load(model, on_load), self.pool) for model in chosen]
                 total = len(recordings)
                 progress((0, total), desc=f"Scoring with {and_list(chosen)}", unit="recordings")
                 try:
@@ -341,44 +205,11 @@ class EvaluateTab:
             self.pool.check(model)
         return chosen
 
-    def _load(self, model: str, progress):
-        """The pool's detector of ``model``; a model fetched on first use says so and shows its download."""
-        if self.pool.is_loaded(model):
-            return self.pool.get(model)
-        progress(None, desc=loading_model_text(model))
-        return self.pool.get(model, download_progress=lambda done, total: progress(
-            done / total if total else None, desc=downloading_text(model, done, total)))
-
-    def _recordings(self, bonafide, spoof, archive, folder: Path, progress) -> list:
-        """Every labelled recording given, checked against the limits; the zip unpacked into ``folder``."""
-        from aasist.evaluation import BONA_FIDE, SPOOF
-
-        paths = [(_path_of(p), label) for given, label in ((bonafide, BONA_FIDE), (spoof, SPOOF))
-                 for p in (given or [])]
-        recordings = [Recording(path, label, file_name(path)) for path, label in paths]
-        if not recordings and not archive:
-            raise user_error(NO_RECORDINGS)
-        _check_count(len(recordings), self.limits)
-        size = sum(_size(r.path) for r in recordings)
-        _check_size(size, self.limits)
-        if archive:
-            progress(None, desc="Unpacking the zip")
-            recordings += unpack_recordings(_path_of(archive), folder, self.limits, len(recordings), size)
-        for label in (BONA_FIDE, SPOOF):
-            if not any(r.label == label for r in recordings):
-                raise user_error(missing_class_text(label))
-        progress(None, desc="Reading the recordings")
-        seconds = total_duration_s(recordings)
-        if seconds > self.limits.max_evaluation_audio_s:
-            raise user_error(f"The recordings last {_length_text(seconds)} in all; this demo evaluates at most "
-                             f"{duration_text(self.limits.max_evaluation_audio_s)} of audio at a time.")
-        return recordings
-
     # --- the tab ----------------------------------------------------------------------------------------------------
 
     def build(self) -> None:
         """The tab's components and events (inside ``gr.Tab``)."""
-        from aasist.present import (
+        from aasist.views.present import (
             EVALUATION_DET_CAPTION,
             EVALUATION_LIMITS,
             EVALUATION_MODELS_INTRO,
@@ -451,7 +282,7 @@ class EvaluateTab:
 def model_table(evaluation: Evaluation):
     """Each model's numbers, a row per model (``MODEL_COLUMNS``), worded as in the HTML report."""
     import pandas as pd
-    from aasist.present import evaluation_model_row
+    from aasist.views.present import evaluation_model_row
 
     rows = [[keep_units_together(text) if isinstance(text, str) else text for text in evaluation_model_row(m)]
             for m in evaluation.models]
@@ -471,29 +302,9 @@ def left_out_table(evaluation: Evaluation):
     """The recordings left out of the numbers and why (``LEFT_OUT_COLUMNS``): those that could not be decoded, with
     the error, then those without speech."""
     import pandas as pd
-    from aasist.present import EVALUATION_NO_SPEECH, EVALUATION_NOT_DECODED
+    from aasist.views.present import EVALUATION_NO_SPEECH, EVALUATION_NOT_DECODED
 
     rows = [[f.file, f.label, keep_units_together(f"{EVALUATION_NOT_DECODED}: {f.error}")]
             for f in evaluation.failed_files]
     rows += [[f.file, f.label, EVALUATION_NO_SPEECH] for f in evaluation.no_speech_files]
     return pd.DataFrame(rows, columns=list(LEFT_OUT_COLUMNS))
-
-
-def _path_of(upload) -> str:
-    """An upload's path (Gradio gives a path; older clients an object with ``.name``)."""
-    return str(getattr(upload, "name", upload))
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0  # gone: the evaluation lists it with its error
-
-
-def _length_text(seconds: float) -> str:
-    """'45 s', '12 min', '1 h 23 min'."""
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"

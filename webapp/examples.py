@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aasist.present import keep_units_together
+from aasist.views.present import keep_units_together
 
 from .settings import AUDIO_SUFFIXES, EXAMPLES_DIR
 

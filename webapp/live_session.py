@@ -1,4 +1,4 @@
-"""The live monitor's sessions: one per visitor, each feeding a ``aasist.streaming.StreamingDetector``.
+"""The live monitor's sessions: one per visitor, each feeding a ``aasist.inference.streaming.StreamingDetector``.
 
 The microphone streams its audio in chunks (``webapp.live_tab``); every hop the session's stream scores the newest
 4 s window, smooths and raises or clears the alarm; a window without speech (silence, a tone, music, noise) is shown
@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-from aasist.present import one_sentence, percent_text
+from aasist.text import one_sentence, percent_text
 
 from .texts import duration_text
 
 if TYPE_CHECKING:
-    from aasist.streaming import StreamingDetector
+    from aasist.inference.streaming import StreamingDetector
 
     from .model_pool import ModelPool
 
@@ -88,7 +88,7 @@ class LiveSession:
         self.capture: dict = {}  # the browser's capture settings of the microphone track
         self.updates: list = []  # every StreamUpdate, oldest first
         self.pending: list = []  # chunks not yet fed to the stream: (samples (frames, channels), sample rate)
-        self.level = None  # diagnostics.InputLevel of the last LEVEL_S
+        self.level = None  # aasist.audio.level.InputLevel of the last LEVEL_S
         self.stopped: Optional[str] = None  # why the session ended ("stopped", "limit"), None while live
         self.last_seen = time.monotonic()
         self.lock = threading.Lock()
@@ -117,8 +117,8 @@ class LiveSession:
         return self.stream.alarms if self.stream is not None else []
 
     def browser_processing(self):
-        """The input warning when the browser left its processing on (``aasist.diagnostics``), else None."""
-        from aasist.diagnostics import browser_processing_warning
+        """The input warning when the browser left its processing on (``aasist.audio.diagnostics``), else None."""
+        from aasist.audio.diagnostics import browser_processing_warning
 
         return browser_processing_warning(self.capture)
 
@@ -154,7 +154,7 @@ class LiveSession:
                 if error and not any(entry.kind == "model" for entry in self._notes):
                     self.note("model", f"{self.model} could not be loaded, so nothing is scored: {error}")
                 return False
-            from aasist.streaming import StreamingDetector
+            from aasist.inference.streaming import StreamingDetector
 
             self.stream = StreamingDetector(detector, hop_s=self.hop_s, threshold=self._requested_threshold,
                                             keep_audio_s=self.time_limit_s)
@@ -163,7 +163,7 @@ class LiveSession:
     def receive(self, chunk: Chunk, pool: ModelPool) -> bool:
         """Keep a chunk (up to the time limit) and, if the model is loaded and a compute slot is free at once, score
         what was kept; stop the session at its time limit. False when the limit was reached before: nothing kept."""
-        from aasist.diagnostics import input_level
+        from aasist.audio.level import input_level
 
         room = int((self.time_limit_s - self.received_s) * chunk.rate + 1e-6)
         if room <= 0:
@@ -209,7 +209,7 @@ class LiveSession:
     def _push_pending(self) -> None:
         """Feed the chunks kept so far to the stream; it scores only the newest window and counts the ones passed
         over."""
-        from aasist.audio import AudioError
+        from aasist.audio.decoding import AudioError
 
         groups: list = []  # consecutive chunks of the same rate and channel count, pushed as one
         for samples, rate in self.pending:

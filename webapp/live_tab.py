@@ -16,8 +16,8 @@ from typing import Optional
 
 import gradio as gr
 
-from aasist.present import keep_units_together
-from aasist.stream_settings import DEFAULT_HOP_S, DEFAULT_THRESHOLD, checked_hop_s, checked_threshold
+from aasist.views.present import keep_units_together
+from aasist.inference.stream_settings import DEFAULT_HOP_S, DEFAULT_THRESHOLD, checked_hop_s, checked_threshold
 
 from . import views
 from .analysis_tab import AnalysisTab
@@ -130,7 +130,7 @@ class LiveTab:
 
     def stop(self, request: gr.Request = None) -> LiveUpdate:
         """Stop pressed: finish the stream and offer the whole recording for analysis."""
-        from aasist.model import MIN_SAMPLES
+        from aasist.models.model import MIN_SAMPLES
 
         session = self.sessions.get(session_key(request))
         if session is None:

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator, Optional, Sequence
 
 from .errors import user_error
-from .texts import not_fetched_to_compare, recommended_failed_text, recommended_fetching_text
+from .texts import (downloading_text, loading_model_text, not_fetched_to_compare, recommended_failed_text,
+                    recommended_fetching_text)
 from .settings import ANALYSES, LIMITS, MODELS, ON_DEMAND_MODELS, RECOMMENDED
 
 if TYPE_CHECKING:
-    from aasist.detector import DetectionResult, Detector
-    from aasist.pipeline import StageCallback
+    from aasist.inference.detector import DetectionResult, Detector
+    from aasist.inference.pipeline import StageCallback
 
 log = logging.getLogger("aasist.app")
 
@@ -110,8 +111,8 @@ class ModelPool:
         background at startup, or for another request) a caller waits for it. ``download_progress(done_bytes,
         total_bytes)`` hears of a download from the Hub. A load is logged in one line, with where the weights came
         from (``announce=False``: the caller says it, as ``warm_up`` does)."""
-        from aasist.detector import Detector
-        from aasist.weights import WeightsError
+        from aasist.inference.detector import Detector
+        from aasist.models.weights import WeightsError
 
         self.check(model)
         detector = self._detectors.get(model)
@@ -131,6 +132,13 @@ class ModelPool:
                     log.info("model %s loaded in %.1f s%s", model, time.perf_counter() - started, _source(detector))
             return detector
 
+    def load(self, model: str, on_load=None) -> Detector:
+        """The detector of ``model`` (``get``); when it is not loaded yet, ``on_load(model)`` is called first and may
+        return its ``download_progress`` (``announced_loading``: the page shows both)."""
+        if on_load is None or self.is_loaded(model):
+            return self.get(model)
+        return self.get(model, download_progress=on_load(model))
+
     def loaded(self, model: str) -> Optional[Detector]:
         """The detector of ``model`` if it is loaded; else None, and its loading starts in the background unless it
         is under way or has failed (``load_error`` says why; a later ``get`` tries again)."""
@@ -148,7 +156,7 @@ class ModelPool:
 
     def fetched_to_compare(self, model: str) -> bool:
         """Whether a comparison downloads ``model`` (False for a large download: only choosing the model does)."""
-        from aasist.registry import registered
+        from aasist.models.registry import registered
 
         entry = registered(model)
         return entry is None or entry.fetched_to_compare
@@ -172,7 +180,7 @@ class ModelPool:
         cannot be had) the default model, with a notice saying why. A model whose registry entry names one to show
         beside it (AntiDeepfake: AASIST) gets it, whichever way it was chosen.
         """
-        from aasist.registry import registered
+        from aasist.models.registry import registered
 
         if choice == RECOMMENDED:
             if self.recommended is None:
@@ -215,8 +223,8 @@ class ModelPool:
     def analyze(self, audio, model: str, protocol: str, *, with_attention: bool = False,
                 progress: Optional[StageCallback] = None) -> DetectionResult:
         """``model``'s result for a decoded recording, in a compute slot."""
-        from aasist.audio import AudioError
-        from aasist.pipeline import Pipeline
+        from aasist.audio.decoding import AudioError
+        from aasist.inference.pipeline import Pipeline
 
         if protocol not in {value for _, value in ANALYSES}:
             raise user_error(f"Unknown analysis {protocol!r}; choose 'full' or 'asvspoof'.")
@@ -233,20 +241,17 @@ class ModelPool:
         (say RawNet2 with no network) is left out, and the agreement says why. ``on_load(model)`` is called before
         a model is loaded for it and may return its ``download_progress`` (the page shows both). Nothing without
         speech (verdict "no_speech"): no model is loaded or run for it."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
         detectors, unavailable = [self.get(result.model)], {}
         for model in self.others(result.model):
-            download = None
-            if not self.is_loaded(model):
-                if not self.fetched_to_compare(model):
-                    unavailable[model] = not_fetched_to_compare(model)
-                    continue
-                download = on_load(model) if on_load is not None else None
+            if not self.is_loaded(model) and not self.fetched_to_compare(model):
+                unavailable[model] = not_fetched_to_compare(model)
+                continue
             try:
-                detectors.append(self.get(model, download_progress=download))
+                detectors.append(self.load(model, on_load))
             except Exception as err:  # noqa: BLE001 - a user_error: its message is one sentence
                 unavailable[model] = getattr(err, "message", None) or str(err)
         with self.compute_slot():
@@ -257,7 +262,7 @@ class ModelPool:
                    progress: Optional[StageCallback] = None) -> None:
         """Score the recording with ``model`` too (its attention included) and attach its result as
         ``result.beside``; nothing without speech. A model that cannot be loaded is left out (logged)."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
@@ -271,9 +276,9 @@ class ModelPool:
                                                                                     progress=progress)
 
     def add_robustness(self, result: DetectionResult, audio, progress: Optional[StageCallback] = None) -> None:
-        """Re-score the recording under the benign edits (``aasist.robustness``) and attach the check; nothing
+        """Re-score the recording under the benign edits (``aasist.inference.robustness``) and attach the check; nothing
         without speech."""
-        from aasist.pipeline import Pipeline
+        from aasist.inference.pipeline import Pipeline
 
         if result.no_speech:
             return
@@ -314,8 +319,8 @@ class ModelPool:
         """
         import numpy as np
 
-        from aasist.audio import prepare_waveform
-        from aasist.plots import draw_all
+        from aasist.audio.decoding import prepare_waveform
+        from aasist.views.plots import draw_all
 
         rng = np.random.default_rng(0)
         audio = prepare_waveform((0.05 * rng.standard_normal(16000 * 5)).astype(np.float32), 16000)
@@ -358,6 +363,17 @@ class ModelPool:
         log.info("recommended model %s fetched in %.1f s", model, time.perf_counter() - started)
         self.warm_up([model])
         self.fetch.state = "ready"
+
+
+def announced_loading(progress):
+    """An ``on_load`` for ``ModelPool.load`` and ``add_agreement`` that shows on the page's ``progress``
+    (``gr.Progress``) that a model is being loaded (its first use), then its download."""
+    def on_load(model: str):
+        progress(None, desc=loading_model_text(model))
+        return lambda done, total: progress(done / total if total else None,
+                                            desc=downloading_text(model, done, total))
+
+    return on_load
 
 
 def _source(detector) -> str:

@@ -39,9 +39,9 @@ def capture_settings_text(applied: dict) -> str:
 
 
 def decode_upload(path: str, max_duration_s: float):
-    """An uploaded recording (``aasist.audio.Audio``), up to ``max_duration_s``; ``AudioError`` (one sentence) when
-    it cannot be used."""
-    from aasist.audio import AudioError, load_audio
+    """An uploaded recording (``aasist.audio.decoding.Audio``), up to ``max_duration_s``; ``AudioError`` (one sentence)
+    when it cannot be used."""
+    from aasist.audio.decoding import AudioError, load_audio
 
     if not Path(path).exists():  # deleted by the server (delete_cache) while the page still showed it
         raise AudioError(f"The recording '{file_name(path)}' is no longer on the server (uploads are deleted "
@@ -51,7 +51,7 @@ def decode_upload(path: str, max_duration_s: float):
 
 def load_recording(path: Optional[str], max_duration_s: float):
     """``decode_upload``, with a user error (one sentence) when there is no recording or it cannot be used."""
-    from aasist.audio import AudioError
+    from aasist.audio.decoding import AudioError
 
     if not path:
         raise user_error("Record or upload a recording first.")
@@ -64,8 +64,8 @@ def load_recording(path: Optional[str], max_duration_s: float):
 def preview_level(path: Optional[str]):
     """The ``InputLevel`` of the first minute of a recording just made or uploaded; None when there is none or it
     cannot be read (Analyze will say what is wrong with the file)."""
-    from aasist.audio import AudioError, load_audio
-    from aasist.diagnostics import input_level
+    from aasist.audio.decoding import AudioError, load_audio
+    from aasist.audio.level import input_level
 
     if not path:
         return None
@@ -78,7 +78,7 @@ def preview_level(path: Optional[str]):
 def add_demo_warnings(result, audio, max_duration_s: float, capture: Optional[dict] = None) -> None:
     """Add to the library's input warnings one when the browser processed the recording (``capture``: the track
     settings of a recording made on the page) and one when the recording was cut at the demo's duration limit."""
-    from aasist.diagnostics import InputWarning, browser_processing_warning, for_architecture
+    from aasist.audio.diagnostics import InputWarning, browser_processing_warning, for_architecture
 
     processed = browser_processing_warning(capture or {})
     if processed is not None:  # measured for AASIST: another model's result says so

@@ -1,5 +1,5 @@
 """What the page tells the server about the screen it is shown on: how wide its figures are, so that a phone gets
-figures drawn for it (``aasist.layout``); and, on a phone, the result brought into view after a click.
+figures drawn for it (``aasist.views.layout``); and, on a phone, the result brought into view after a click.
 
 An event that draws figures takes a hidden ``figure_width`` input, filled in the browser just before it runs:
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from aasist.layout import NARROW_BELOW_PX, layout_for_width
+from aasist.views.layout import NARROW_BELOW_PX, layout_for_width
 
 __all__ = ["figure_width_input", "layout_for_width", "measure_js"]
 

@@ -6,9 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from aasist.present import keep_units_together
-from aasist.registry import MODELS as REGISTERED_MODELS  # the table only: no torch
-from aasist.registry import RECOMMENDED_MODEL as REGISTERED_RECOMMENDED
+from aasist.views.present import keep_units_together
+from aasist.models.registry import MODELS as REGISTERED_MODELS  # the table only: no torch
+from aasist.models.registry import RECOMMENDED_MODEL as REGISTERED_RECOMMENDED
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = ROOT / "assets"
@@ -25,7 +25,7 @@ RECOMMENDED_MODEL = os.environ.get("AASIST_RECOMMENDED_MODEL", REGISTERED_RECOMM
 RECOMMENDED = "recommended"  # the first model choice's value, on the page and in the API
 # Downloaded from the Hub when first chosen or compared, never at start-up (the others ship with the package).
 ON_DEMAND_MODELS = tuple(m.name for m in REGISTERED_MODELS if not m.packaged)
-# The shortest live hop at which each model keeps up on the Space's 2 cores (aasist.registry; 0: every hop).
+# The shortest live hop at which each model keeps up on the Space's 2 cores (aasist.models.registry; 0: every hop).
 LIVE_MIN_HOP_S = {m.name: m.live_min_hop_s for m in REGISTERED_MODELS}
 # (label on the page, value): the labels' numbers joined to their units (keep_units_together), as all the page's text.
 ANALYSES = [(keep_units_together(label), value) for label, value in (

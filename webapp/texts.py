@@ -1,5 +1,5 @@
 """The page's prose: titles, guides to the figures, limits and the API. (What a result says, the verdict and its
-cautions, is the library's: ``aasist.present``.)
+cautions, is the library's: ``aasist.views.present``.)
 
 Every text here that the page shows as it is has each number joined to its unit by a no-break space
 (``present.keep_units_together``: the constants wrapped in ``_shown``, the functions marked ``@for_people``), so that
@@ -15,8 +15,8 @@ import functools
 import re
 from typing import Callable, Optional
 
-from aasist.present import keep_units_together, model_limits
-from aasist.speech import MIN_SPEECH_S
+from aasist.views.present import keep_units_together, model_limits
+from aasist.audio.speech import MIN_SPEECH_S
 
 from .settings import Limits
 
@@ -52,7 +52,7 @@ def title_markdown(recommended: Optional[str] = None) -> str:
 @for_people
 def caveat_markdown(model: str) -> str:
     """The limits of the model that gives the verdict, first sentence of each paragraph in bold: the same text as
-    every report (``aasist.present.model_limits``)."""
+    every report (``aasist.views.present.model_limits``)."""
     return "\n\n".join(re.sub(r"^([^.]+\.)", r"**\1**", paragraph) for paragraph in model_limits(model))
 
 
@@ -148,7 +148,7 @@ here.)
 
 LOADING_MODEL = "Loading the model&hellip; the first analysis starts as soon as it is ready."
 
-# Progress, per stage of aasist.pipeline: (what the page says, the unit it counts).
+# Progress, per stage of aasist.inference.pipeline: (what the page says, the unit it counts).
 STAGE_PROGRESS = {"windows": ("Analysing", "windows"), "robustness": ("Checking robustness", "edits")}
 
 
@@ -161,7 +161,7 @@ def comparing_text(others: list) -> str:
 @for_people
 def model_choice_text(on_demand: list) -> str:
     """The explanation under the model choice: which models are fetched when, and which are slow."""
-    from aasist.registry import registered
+    from aasist.models.registry import registered
 
     def sized(name: str) -> str:
         entry = registered(name)
@@ -195,7 +195,7 @@ def live_model_text(min_hop_s: dict) -> str:
 
 def not_fetched_to_compare(model: str) -> str:
     """Why a large model is left out of a comparison until someone chooses it."""
-    from aasist.registry import registered
+    from aasist.models.registry import registered
 
     size = f" ({registered(model).size_mb:g} MB)" if registered(model) else ""
     return (f"it is downloaded{size} only when chosen as the model; choose it once and later comparisons include "
@@ -260,12 +260,12 @@ def downloading_text(model: str, done: int, total) -> str:
 
 @for_people
 def models_markdown() -> str:
-    """The built-in models, one paragraph each (``aasist.registry``), and the ones that cannot be offered. A
-    downloaded model's known-answer check (``aasist.known_answer``) follows its paragraph once it has run, so the
-    page reads this on every load."""
-    from aasist.known_answer import recorded
-    from aasist.present import known_answer_text
-    from aasist.registry import MODELS, NOT_AVAILABLE
+    """The built-in models, one paragraph each (``aasist.models.registry``), and the ones that cannot be offered. A
+    downloaded model's known-answer check (``aasist.inference.known_answer``) follows its paragraph once it has run, so
+    the page reads this on every load."""
+    from aasist.inference.known_answer import recorded
+    from aasist.views.present import known_answer_text
+    from aasist.models.registry import MODELS, NOT_AVAILABLE
 
     lines = ["## The models", ""]
     for model in MODELS:
@@ -286,7 +286,7 @@ def models_markdown() -> str:
 @for_people
 def compare_option_text(models: list) -> str:
     """The explanation under the "Compare models" option (a large model takes part once someone has chosen it)."""
-    from aasist.registry import registered
+    from aasist.models.registry import registered
 
     later = [m for m in models if registered(m) is not None and not registered(m).fetched_to_compare]
     now = [m for m in models if m not in later]
@@ -333,7 +333,7 @@ def batch_intro(limits: Limits) -> str:
 @for_people
 def evaluate_intro(limits: Limits) -> str:
     """What the Evaluate tab is for, what it takes, and why a small set says little."""
-    from aasist.evaluation import FEW_PER_CLASS
+    from aasist.evaluation.evaluation import FEW_PER_CLASS
 
     size = f"{limits.max_evaluation_mb:g} MB"
     return (

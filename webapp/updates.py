@@ -12,7 +12,7 @@ components it updates, and ``bind`` turns it into what Gradio takes (a dict keye
     audio.stream(callback, inputs=[...], outputs=outputs)
 
 A page handler's ``gr.Error`` reaches the visitor as a toast: ``bind`` joins its numbers to their units
-(``aasist.present.keep_units_together``), as everywhere on the page. The API's handlers are not bound: their
+(``aasist.views.present.keep_units_together``), as everywhere on the page. The API's handlers are not bound: their
 errors keep plain spaces for the scripts that read them.
 """
 
@@ -25,7 +25,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import gradio as gr
 
-from aasist.present import keep_units_together
+from aasist.views.present import keep_units_together
 
 
 class _Keep:

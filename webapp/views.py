@@ -1,6 +1,6 @@
 """The page's HTML: a result (verdict, warnings, model agreement, robustness), the input level, the model status,
 an evaluation's summary and the live monitor. Every function takes what it shows and returns HTML; the wording of a
-verdict, its cautions and an evaluation's notes is ``aasist.present``'s, so that the page says what the report and
+verdict, its cautions and an evaluation's notes is ``aasist.views.present``'s, so that the page says what the report and
 the CLI say. In the HTML every number is joined to its unit by a no-break space (``present.keep_units_together``,
 applied to each function's HTML by ``@for_people``; tags and their attributes are left as they are): "17 %" never
 breaks after "17" on a phone. (The live chart is SVG, whose text never wraps.)"""
@@ -10,15 +10,14 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING, Optional
 
-from aasist.present import (
+from aasist.text import percent_text, short_percent_text
+from aasist.views.present import (
     NO_INPUT_PROBLEMS,
     NOT_RUN_WITHOUT_SPEECH,
     agreement_summary,
     beside_text,
     cautions,
     model_facts,
-    percent_text,
-    short_percent_text,
     shown_probability,
     speech_text,
     verdict_headline,
@@ -46,7 +45,7 @@ def verdict_html(result, elapsed_s: Optional[float] = None, notice: str = "") ->
     (``beside_text``), the cautions, and ``notice`` (why the verdict is not the recommended model's). Without speech
     (verdict "no_speech") the card is grey, says why there is no verdict, and shows no probability as if it meant
     something."""
-    from aasist.plots import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
+    from aasist.views.drawing import BONAFIDE_COLOR, NO_SPEECH_COLOR, SPOOF_COLOR
 
     term = result.verdict
     no_speech = term == "no_speech"
@@ -136,7 +135,7 @@ def robustness_html(check, no_speech: bool = False) -> str:
 
 @for_people
 def input_level_html(level) -> str:
-    """The level of a recording (``aasist.diagnostics.InputLevel``), and whether it is where loudness sways the
+    """The level of a recording (``aasist.audio.level.InputLevel``), and whether it is where loudness sways the
     model; empty when there is none."""
     if level is None:
         return ""
@@ -168,7 +167,7 @@ EMPTY_EVALUATION = ('<div class="evaluation-empty">Give real and AI-generated re
 def evaluation_summary_html(evaluation, elapsed_s: Optional[float] = None) -> str:
     """What was evaluated (``evaluation_set_text``), by which models, then what to keep in mind when reading it
     (``evaluation_notes``, a list)."""
-    from aasist.present import evaluation_notes, evaluation_set_text
+    from aasist.views.present import evaluation_notes, evaluation_set_text
 
     first = evaluation.models[0]
     left_out = len(evaluation.failed_files) + len(evaluation.no_speech_files)
@@ -183,7 +182,7 @@ def evaluation_summary_html(evaluation, elapsed_s: Optional[float] = None) -> st
 
 # --- the live monitor -------------------------------------------------------------------------------------------
 
-# While the newest window holds no speech (aasist.streaming's "no_speech"): the status line's sentence.
+# While the newest window holds no speech (aasist.inference.streaming's "no_speech"): the status line's sentence.
 LIVE_NO_SPEECH = ("The monitor waits for someone to speak: sound without speech (a tone, music, noise, a pause) is "
                   "not judged and changes neither the smoothed probability nor the alarm.")
 # Under the ALERT (which a pause does not clear), what the newest window was.
@@ -266,7 +265,7 @@ def live_chart_html(session: Optional[LiveSession]) -> str:
     screen (the desktop's comes first, for whoever reads the first)."""
     if session is None:
         return ""
-    from aasist.live_chart import PHONE_CHART_WIDTH, draw_live_chart
+    from aasist.views.live_chart import PHONE_CHART_WIDTH, draw_live_chart
 
     return "".join(draw_live_chart(session.updates, session.threshold, session.received_s, width=width)
                    for width in (None, PHONE_CHART_WIDTH))

@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 import torch
 
-from ..model import SAMPLE_RATE
+from ..models.model import SAMPLE_RATE
 
 DEFAULT_AUGMENTATION = {"noise": 0.3, "rawboost": 0.3, "codec": 0.1, "snr_db": [10.0, 40.0]}
 

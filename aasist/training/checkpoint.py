@@ -1,6 +1,6 @@
 """Models by architecture name, and the checkpoint folder that training writes.
 
-A checkpoint folder (the format ``aasist.weights`` loads, like huggingface_hub's PyTorchModelHubMixin)::
+A checkpoint folder (the format ``aasist.models.weights`` loads, like huggingface_hub's PyTorchModelHubMixin)::
 
     config.json         {"architecture": "AASIST" | "RawNet2" | "LCNN", "model_config": {...}, "training": {...}}
     model.safetensors   the state dict
@@ -19,7 +19,7 @@ import torch
 import yaml
 from torch import nn
 
-from ..weights import ARCHITECTURES, CONFIG_NAME, MODEL_CARD_NAME, WEIGHTS_NAME
+from ..models.weights import ARCHITECTURES, CONFIG_NAME, MODEL_CARD_NAME, WEIGHTS_NAME
 
 CHECKPOINT_FILES = (CONFIG_NAME, WEIGHTS_NAME, MODEL_CARD_NAME)
 

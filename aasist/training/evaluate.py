@@ -22,9 +22,9 @@ from torch import nn
 from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
-from .. import metrics
-from ..model import WINDOW_SAMPLES
-from ..protocols import ProtocolFileError
+from ..evaluation import metrics
+from ..models.model import WINDOW_SAMPLES
+from ..evaluation.protocols import ProtocolFileError
 from . import distributed
 from .data import ASVspoofDataset, DatasetError, UnreadableFiles, asv_scores_path, collate, load_split
 from .logs import training_logging
@@ -143,7 +143,7 @@ def _checkpoint_track(spec: str) -> Optional[str]:
 
 def load_network(spec: str, device: torch.device, revision: str = "main") -> tuple:
     """(network in eval mode, model_config) from a checkpoint folder, a built-in name or a Hub repo id."""
-    from ..weights import build_model, load_checkpoint
+    from ..models.weights import build_model, load_checkpoint
 
     checkpoint = load_checkpoint(spec, revision=revision)
     return build_model(checkpoint, device), dict(checkpoint.config, architecture=checkpoint.architecture)
@@ -213,12 +213,6 @@ def print_report(report: EvaluationReport, out=None) -> None:
         print(f"  EER {attack}: {eer:.6f} %", file=out)
 
 
-# The options of the ASVspoof database mode, by destination: ``python -m aasist evaluate --database DB`` (aasist.cli)
-# offers them beside the labelled-recordings mode, and tells the modes apart by them.
-DATABASE_DESTS = ("checkpoint", "database", "scores", "track", "split", "asv_scores", "batch_size", "workers",
-                  "device", "revision")
-
-
 def add_database_arguments(parser, required: bool = True) -> None:
     """The ASVspoof database options (all but ``--no-progress``) on ``parser`` or an argument group. ``required``
     False: ``--checkpoint``, ``--database`` and ``--scores`` may be left out, for a command with another mode (its
@@ -238,23 +232,18 @@ def add_database_arguments(parser, required: bool = True) -> None:
     parser.add_argument("--revision", default="main", help="Hub revision, for a Hub repo id")
 
 
-def add_evaluate_parser(subparsers) -> argparse.ArgumentParser:
-    """The database-only ``evaluate`` (``training.cli.add_training_parsers``); ``python -m aasist evaluate`` is
-    aasist.cli's, which adds the labelled-recordings mode and runs this one's ``run_evaluate`` under ``--database``."""
-    p = subparsers.add_parser(
-        "evaluate",
-        help="score an ASVspoof 2019 protocol and print EER and min t-DCF",
-        description="Score the eval (or dev) protocol of ASVspoof 2019 with a checkpoint, write the score file "
-        "(utterance attack key score) and print the EER and, where the ASV scores exist, the min t-DCF.",
-    )
-    add_database_arguments(p)
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(handler=run_evaluate)
-    return p
+def database_defaults() -> dict:
+    """Each ASVspoof database option's destination and default, as ``add_database_arguments`` declares them:
+    ``python -m aasist evaluate`` (aasist.cli) offers them beside the labelled-recordings mode, and tells the modes
+    apart by them."""
+    probe = argparse.ArgumentParser()
+    add_database_arguments(probe, required=False)
+    return vars(probe.parse_args([]))
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
-    from ..weights import WeightsError
+    """``python -m aasist evaluate --database DB`` (aasist.cli adds the options, ``add_database_arguments``)."""
+    from ..models.weights import WeightsError
 
     with training_logging():
         try:

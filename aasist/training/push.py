@@ -17,7 +17,7 @@ from huggingface_hub import HfApi, get_token
 from huggingface_hub import constants as hf_constants
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from ..present import one_sentence
+from ..text import one_sentence
 from .checkpoint import CONFIG_NAME, MODEL_CARD_NAME, MODEL_BUILDERS, WEIGHTS_NAME
 
 UPLOADED_FILES = (CONFIG_NAME, WEIGHTS_NAME, MODEL_CARD_NAME)

@@ -24,8 +24,9 @@ import pickle
 import random
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import torch
@@ -34,9 +35,9 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm import tqdm
 
-from .. import metrics
-from ..model import WINDOW_SAMPLES
-from ..protocols import ProtocolFileError
+from ..evaluation import metrics
+from ..models.model import WINDOW_SAMPLES
+from ..evaluation.protocols import ProtocolFileError
 from . import distributed
 from .augment import DEFAULT_AUGMENTATION, WaveformAugment
 from .checkpoint import (
@@ -217,89 +218,160 @@ def train(
         distributed.teardown(context)
 
 
+@dataclass
+class _Data:
+    """A run's training and dev sets, and the loader of the training set (its sampler: one epoch's order)."""
+
+    train_set: ASVspoofDataset
+    dev_set: ASVspoofDataset
+    dev_trials: Any
+    dev_asv: Optional[Path]
+    augment: Optional[WaveformAugment]
+    sampler: Any  # DistributedSampler under torchrun, else RandomSampler drawing from generator
+    generator: torch.Generator
+    loader: DataLoader
+    steps_per_epoch: int
+
+
+@dataclass
+class _Network:
+    """A run's network with its optimiser, schedule, scaler and loss."""
+
+    net: nn.Module
+    model: nn.Module  # the network, wrapped in DistributedDataParallel under torchrun
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    scaler: torch.amp.GradScaler
+    criterion: nn.Module
+    amp_dtype: Optional[torch.dtype]
+
+
+@dataclass
+class _Run:
+    """One training run as ``_train`` sets it up: its data, its network, and where it stands (what a resume file
+    restores)."""
+
+    config: dict
+    output: Path
+    context: Any
+    resume_path: Path
+    seed: int
+    data: Optional[_Data] = None
+    network: Optional[_Network] = None
+    start_epoch: int = 0
+    best_eer: float = math.inf
+    best_epoch: Optional[int] = None
+    history: list = field(default_factory=list)
+    skipped: UnreadableFiles = field(default_factory=UnreadableFiles)
+    # from the config
+    window: int = field(init=False)
+    batch_size: int = field(init=False)
+    epochs: int = field(init=False)
+    num_workers: int = field(init=False)
+
+    def __post_init__(self):
+        self.window = int(self.config["model_config"].get("nb_samp", WINDOW_SAMPLES))
+        self.batch_size, self.epochs = int(self.config["batch_size"]), int(self.config["num_epochs"])
+        self.num_workers = int(self.config["num_workers"])
+
+
 def _train(config, output, context, resume, max_steps_per_epoch, progress, evaluate_after) -> dict:
     output.mkdir(parents=True, exist_ok=True)
     resume_path = output / RESUME_NAME
-    state = None
-    if resume:
-        if not resume_path.is_file():
-            raise TrainingError(f"nothing to resume: {resume_path} does not exist.")
-        try:
-            # Tensors and plain values only (weights_only): a resume file that names code to run is refused.
-            state = torch.load(resume_path, map_location="cpu", weights_only=True)
-        except (pickle.UnpicklingError, EOFError, RuntimeError) as error:
-            raise TrainingError(f"cannot resume from {resume_path}: it is not a resume file written by this version "
-                                f"of the trainer ({type(error).__name__}); start a new run instead.") from None
-        saved = state["config"]
-        if saved["model_config"] != config["model_config"]:
-            log.warning("resuming with the model_config saved in %s (it differs from the given one)", resume_path)
-        config = {**saved, "num_epochs": config["num_epochs"], "database_path": config["database_path"]}
-
-    seed = int(config["seed"])
-    seed_everything(seed + context.rank)
+    state, config = _resume_state(resume_path, config) if resume else (None, config)
+    run = _Run(config, output, context, resume_path, int(config["seed"]))
+    seed_everything(run.seed + context.rank)
     if context.device.type == "cuda":
         torch.backends.cudnn.deterministic = _as_bool(config.get("cudnn_deterministic_toggle", False))
         torch.backends.cudnn.benchmark = _as_bool(config.get("cudnn_benchmark_toggle", True))
+    architecture_of(config["model_config"])  # an unknown architecture fails before the data is read
+    run.data = _load_data(run, max_steps_per_epoch)
+    run.network = _build_network(run, state)
+    if context.is_main:
+        _log_start(run)
+    for epoch in range(run.start_epoch, run.epochs):
+        started = time.time()
+        trained = _train_epoch(run, epoch, started, progress)
+        _end_epoch(run, epoch, started, trained, progress)
+        distributed.barrier(context)
+    return _finish(run, evaluate_after)
 
-    model_config = config["model_config"]
-    architecture = architecture_of(model_config)
-    window = int(model_config.get("nb_samp", WINDOW_SAMPLES))
+
+def _resume_state(resume_path: Path, config: dict) -> tuple:
+    """(the resume file's state, the config to go on with: the saved one, with the given epochs and database)."""
+    if not resume_path.is_file():
+        raise TrainingError(f"nothing to resume: {resume_path} does not exist.")
+    try:
+        # Tensors and plain values only (weights_only): a resume file that names code to run is refused.
+        state = torch.load(resume_path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, EOFError, RuntimeError) as error:
+        raise TrainingError(f"cannot resume from {resume_path}: it is not a resume file written by this version "
+                            f"of the trainer ({type(error).__name__}); start a new run instead.") from None
+    saved = state["config"]
+    if saved["model_config"] != config["model_config"]:
+        log.warning("resuming with the model_config saved in %s (it differs from the given one)", resume_path)
+    return state, {**saved, "num_epochs": config["num_epochs"], "database_path": config["database_path"]}
+
+
+def _load_data(run: _Run, max_steps_per_epoch: Optional[int]) -> _Data:
+    """The training and dev sets, and the loader of the training set (its sampler: one epoch's order)."""
+    config, context = run.config, run.context
     track, database = config["track"], config["database_path"]
-    batch_size, epochs = int(config["batch_size"]), int(config["num_epochs"])
-    num_workers = int(config["num_workers"])
-
     train_trials, train_folder = load_split(database, track, "train")
     dev_trials, dev_folder = load_split(database, track, "dev")
     augment = WaveformAugment(config["augmentation"]) if config["augmentation"] else None
-    train_set = ASVspoofDataset(train_trials, train_folder, window=window, train=True, augment=augment)
-    dev_set = ASVspoofDataset(dev_trials, dev_folder, window=window, train=False)
+    train_set = ASVspoofDataset(train_trials, train_folder, window=run.window, train=True, augment=augment)
+    dev_set = ASVspoofDataset(dev_trials, dev_folder, window=run.window, train=False)
     dev_asv = asv_scores_path(database, track, "dev")
 
     # drop_last as the authors, unless the set is too small for one full batch per process
-    drop_last = len(train_set) >= batch_size * context.world_size
+    drop_last = len(train_set) >= run.batch_size * context.world_size
     generator = torch.Generator()
     if context.distributed:
         # pads by repeating a few trials so that every rank has as many: no trial is left out
-        sampler = DistributedSampler(train_set, context.world_size, context.rank, shuffle=True, seed=seed)
+        sampler = DistributedSampler(train_set, context.world_size, context.rank, shuffle=True, seed=run.seed)
     else:
         sampler = RandomSampler(train_set, generator=generator)
     loader = DataLoader(
         train_set,
-        batch_size=batch_size,
+        batch_size=run.batch_size,
         sampler=sampler,
         drop_last=drop_last,
-        num_workers=num_workers,
+        num_workers=run.num_workers,
         collate_fn=collate,
         pin_memory=context.device.type == "cuda",
-        persistent_workers=num_workers > 0,
+        persistent_workers=run.num_workers > 0,
     )
     steps_per_epoch = len(loader) if max_steps_per_epoch is None else min(len(loader), int(max_steps_per_epoch))
     if steps_per_epoch == 0:
         raise TrainingError("the training set gives no batch: lower --batch-size.")
+    return _Data(train_set, dev_set, dev_trials, dev_asv, augment, sampler, generator, loader, steps_per_epoch)
 
-    torch.manual_seed(seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
-    net = build_model(model_config).to(context.device)
-    optimizer, scheduler = make_optimizer(net, config["optim_config"], epochs * steps_per_epoch)
+
+def _build_network(run: _Run, state: Optional[dict]) -> _Network:
+    """The network, its optimiser, schedule, scaler and loss; restored from ``state`` when resuming."""
+    config, context = run.config, run.context
+    torch.manual_seed(run.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
+    net = build_model(config["model_config"]).to(context.device)
+    optimizer, scheduler = make_optimizer(net, config["optim_config"], run.epochs * run.data.steps_per_epoch)
     amp_dtype = amp_dtype_for(config["amp"], context.device)
     scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
     weights = torch.tensor([float(w) for w in config["loss_weights"]], device=context.device)
     criterion = nn.CrossEntropyLoss(weight=weights)
 
-    start_epoch, best_eer, best_epoch, history = 0, math.inf, None, []
-    skipped = UnreadableFiles()
     if state is not None:
         net.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
-        start_epoch, best_eer, best_epoch = state["epoch"], state["best_dev_eer"], state["best_epoch"]
-        history = state["history"]
-        skipped.files.update(state.get("skipped_files", {}))
+        run.start_epoch, run.best_eer, run.best_epoch = state["epoch"], state["best_dev_eer"], state["best_epoch"]
+        run.history = state["history"]
+        run.skipped.files.update(state.get("skipped_files", {}))
         _set_rng_state(state["rng"])  # rank 0's; the other ranks draw their own crops
         if context.rank:
-            seed_everything(seed + 1000 * start_epoch + context.rank)
+            seed_everything(run.seed + 1000 * run.start_epoch + context.rank)
     else:
-        seed_everything(seed + context.rank)
+        seed_everything(run.seed + context.rank)
 
     model: nn.Module = net
     if context.distributed:
@@ -308,124 +380,140 @@ def _train(config, output, context, resume, max_steps_per_epoch, progress, evalu
             net, device_ids=[context.device.index] if context.device.type == "cuda" else None,
             find_unused_parameters=True,
         )  # fmt: skip
+    return _Network(net, model, optimizer, scheduler, scaler, criterion, amp_dtype)
 
-    if context.is_main:
-        log.info(
-            "%s (%s parameters) on %s x%d%s; %s %s: %d train trials, %d dev trials; window %d samples; "
-            "batch %d per process, %d steps per epoch, epochs %d..%d; output %s",
-            architecture, f"{count_parameters(net):,}", context.device, context.world_size,
-            f", mixed precision {str(amp_dtype).replace('torch.', '')}" if amp_dtype else "",
-            track, database, len(train_set), len(dev_set), window, batch_size, steps_per_epoch,
-            start_epoch + 1, epochs, output,
-        )  # fmt: skip
-        if start_epoch:
-            log.info("resumed from %s after epoch %d (best dev EER %.4f %%)", resume_path, start_epoch, best_eer)
-        if augment is not None:
-            log.info("waveform augmentation: %s", config["augmentation"])
 
-    for epoch in range(start_epoch, epochs):
-        started = time.time()
-        if context.distributed:
-            sampler.set_epoch(epoch)
-        else:
-            generator.manual_seed(seed + epoch)
-        model.train()
-        total_loss, total_items, steps = 0.0, 0, 0
-        epoch_unreadable: dict = {}
-        bar = tqdm(total=steps_per_epoch, desc=f"epoch {epoch + 1}/{epochs}", unit="batch", dynamic_ncols=True,
-                   disable=not (progress and context.is_main), file=sys.stderr)  # fmt: skip
-        for batch in loader:
-            if steps >= steps_per_epoch:
-                break
-            steps += 1
-            for item in batch.unreadable:
-                epoch_unreadable[item.path] = item.reason
-                skipped.add_one(item.path, item.reason, "train")  # every rank names its own on stderr
-            # Under DDP every rank must run the same steps: skip one where any rank's batch was all unreadable.
-            if not distributed.all_true(context, batch.waveforms is not None):
-                bar.update(1)
-                continue
-            x = batch.waveforms.to(context.device, non_blocking=True)
-            y = batch.labels.to(context.device, non_blocking=True)
-            with autocast(context.device, amp_dtype):
-                logits = model(x)
-            loss = criterion(logits.float(), y)
-            optimizer.zero_grad(set_to_none=True)
-            scaler.scale(loss).backward()
-            scaler.step(optimizer)
-            scaler.update()
-            scheduler.step()
-            total_loss += loss.item() * len(y)
-            total_items += len(y)
+def _log_start(run: _Run) -> None:
+    config, context, data, network = run.config, run.context, run.data, run.network
+    log.info(
+        "%s (%s parameters) on %s x%d%s; %s %s: %d train trials, %d dev trials; window %d samples; "
+        "batch %d per process, %d steps per epoch, epochs %d..%d; output %s",
+        architecture_of(config["model_config"]), f"{count_parameters(network.net):,}", context.device,
+        context.world_size, f", mixed precision {str(network.amp_dtype).replace('torch.', '')}" if network.amp_dtype
+        else "",
+        config["track"], config["database_path"], len(data.train_set), len(data.dev_set), run.window, run.batch_size,
+        data.steps_per_epoch, run.start_epoch + 1, run.epochs, run.output,
+    )  # fmt: skip
+    if run.start_epoch:
+        log.info("resumed from %s after epoch %d (best dev EER %.4f %%)", run.resume_path, run.start_epoch,
+                 run.best_eer)
+    if data.augment is not None:
+        log.info("waveform augmentation: %s", config["augmentation"])
+
+
+def _train_epoch(run: _Run, epoch: int, started: float, progress: bool) -> tuple:
+    """One epoch's training steps on this process: (summed loss, items, its unreadable files, seconds)."""
+    context, data, network = run.context, run.data, run.network
+    if context.distributed:
+        data.sampler.set_epoch(epoch)
+    else:
+        data.generator.manual_seed(run.seed + epoch)
+    network.model.train()
+    total_loss, total_items, steps = 0.0, 0, 0
+    epoch_unreadable: dict = {}
+    bar = tqdm(total=data.steps_per_epoch, desc=f"epoch {epoch + 1}/{run.epochs}", unit="batch", dynamic_ncols=True,
+               disable=not (progress and context.is_main), file=sys.stderr)  # fmt: skip
+    for batch in data.loader:
+        if steps >= data.steps_per_epoch:
+            break
+        steps += 1
+        for item in batch.unreadable:
+            epoch_unreadable[item.path] = item.reason
+            run.skipped.add_one(item.path, item.reason, "train")  # every rank names its own on stderr
+        # Under DDP every rank must run the same steps: skip one where any rank's batch was all unreadable.
+        if not distributed.all_true(context, batch.waveforms is not None):
             bar.update(1)
-            rate = total_items * context.world_size / max(time.time() - started, 1e-9)
-            bar.set_postfix(loss=f"{total_loss / total_items:.4f}", lr=f"{_safe_lr(scheduler):.2e}",
-                            rate=f"{rate:.1f} wav/s")  # fmt: skip
-        bar.close()
-        train_seconds = time.time() - started
+            continue
+        x = batch.waveforms.to(context.device, non_blocking=True)
+        y = batch.labels.to(context.device, non_blocking=True)
+        with autocast(context.device, network.amp_dtype):
+            logits = network.model(x)
+        loss = network.criterion(logits.float(), y)
+        network.optimizer.zero_grad(set_to_none=True)
+        network.scaler.scale(loss).backward()
+        network.scaler.step(network.optimizer)
+        network.scaler.update()
+        network.scheduler.step()
+        total_loss += loss.item() * len(y)
+        total_items += len(y)
+        bar.update(1)
+        rate = total_items * context.world_size / max(time.time() - started, 1e-9)
+        bar.set_postfix(loss=f"{total_loss / total_items:.4f}", lr=f"{_safe_lr(network.scheduler):.2e}",
+                        rate=f"{rate:.1f} wav/s")  # fmt: skip
+    bar.close()
+    return total_loss, total_items, epoch_unreadable, time.time() - started
 
-        # losses and unreadable files of all ranks
-        parts = distributed.gather_objects(context, (total_loss, total_items, epoch_unreadable))
-        total_loss = sum(p[0] for p in parts)
-        total_items = sum(p[1] for p in parts)
-        if context.is_main:
-            for _, _, part in parts:
-                skipped.merge(part, "train")
 
-        scores, dev_unreadable = score_dataset(_unwrap(model), dev_set, batch_size, context, amp_dtype,
-                                               num_workers=num_workers, progress=progress,
-                                               desc=f"dev {epoch + 1}/{epochs}")  # fmt: skip
-        record = None
-        if context.is_main:
-            skipped.merge(dev_unreadable, "dev")
-            try:
-                dev = split_metrics(dev_trials, scores, dev_asv)
-                dev_eer, dev_tdcf = dev.eer_percent, dev.min_tdcf
-            except (metrics.MetricError, ProtocolFileError) as error:
-                log.warning("no dev EER this epoch: %s", error)
-                dev_eer, dev_tdcf = math.nan, None
-            record = {
-                "epoch": epoch + 1,
-                "train_loss": total_loss / max(total_items, 1),
-                "train_items": total_items,
-                "train_trials": len(train_set),
-                "dev_eer_percent": dev_eer,
-                "dev_min_tdcf": dev_tdcf,
-                "lr": _safe_lr(scheduler),
-                "seconds": round(time.time() - started, 3),
-                "train_seconds": round(train_seconds, 3),
-                "skipped_files": len(skipped),
-            }
-            history.append(record)
-            # the authors keep the later epoch on a tie; an epoch with no EER is best only while none has one
-            if (not math.isnan(dev_eer) and dev_eer <= best_eer) or best_epoch is None:
-                best_eer = dev_eer if not math.isnan(dev_eer) else best_eer
-                best_epoch = epoch + 1
-            _write_epoch(output, net, config, record, history, best_eer, best_epoch, optimizer, scheduler, scaler,
-                         skipped, context)  # fmt: skip
-            log.info(
-                "epoch %d/%d: train loss %.5f, dev EER %.4f %%%s, lr %.3e, %.1f s%s%s",
-                epoch + 1, epochs, record["train_loss"], dev_eer,
-                f", dev min t-DCF {dev_tdcf:.5f}" if dev_tdcf is not None else "", record["lr"], record["seconds"],
-                " (best)" if best_epoch == epoch + 1 else "",
-                f"; {len(skipped)} unreadable files skipped so far" if len(skipped) else "",
-            )  # fmt: skip
-        distributed.barrier(context)
-
-    summary = {
-        "output": str(output),
-        "best_epoch": best_epoch,
-        "best_dev_eer_percent": best_eer,
-        "epochs": epochs,
-        "skipped_files": dict(skipped.files),
-        "history": history,
-    }
+def _end_epoch(run: _Run, epoch: int, started: float, trained: tuple, progress: bool) -> None:
+    """The epoch's losses of all ranks, its dev EER, and on rank 0 its record, checkpoints and log line."""
+    context, epochs, data, network = run.context, run.epochs, run.data, run.network
+    total_loss, total_items, epoch_unreadable, train_seconds = trained
+    # losses and unreadable files of all ranks
+    parts = distributed.gather_objects(context, (total_loss, total_items, epoch_unreadable))
+    total_loss = sum(p[0] for p in parts)
+    total_items = sum(p[1] for p in parts)
     if context.is_main:
-        if len(skipped):
-            log.warning("%d unreadable files were skipped: %s", len(skipped), ", ".join(sorted(skipped.files)))
-        log.info("done: best epoch %s, dev EER %.4f %%, checkpoint %s", best_epoch, best_eer, output / "best")
+        for _, _, part in parts:
+            run.skipped.merge(part, "train")
+
+    scores, dev_unreadable = score_dataset(_unwrap(network.model), data.dev_set, run.batch_size, context,
+                                           network.amp_dtype, num_workers=run.num_workers, progress=progress,
+                                           desc=f"dev {epoch + 1}/{epochs}")  # fmt: skip
+    if not context.is_main:
+        return
+    run.skipped.merge(dev_unreadable, "dev")
+    try:
+        dev = split_metrics(data.dev_trials, scores, data.dev_asv)
+        dev_eer, dev_tdcf = dev.eer_percent, dev.min_tdcf
+    except (metrics.MetricError, ProtocolFileError) as error:
+        log.warning("no dev EER this epoch: %s", error)
+        dev_eer, dev_tdcf = math.nan, None
+    record = {
+        "epoch": epoch + 1,
+        "train_loss": total_loss / max(total_items, 1),
+        "train_items": total_items,
+        "train_trials": len(data.train_set),
+        "dev_eer_percent": dev_eer,
+        "dev_min_tdcf": dev_tdcf,
+        "lr": _safe_lr(network.scheduler),
+        "seconds": round(time.time() - started, 3),
+        "train_seconds": round(train_seconds, 3),
+        "skipped_files": len(run.skipped),
+    }
+    run.history.append(record)
+    # the authors keep the later epoch on a tie; an epoch with no EER is best only while none has one
+    if (not math.isnan(dev_eer) and dev_eer <= run.best_eer) or run.best_epoch is None:
+        run.best_eer = dev_eer if not math.isnan(dev_eer) else run.best_eer
+        run.best_epoch = epoch + 1
+    _write_epoch(run.output, network.net, run.config, record, run.history, run.best_eer, run.best_epoch,
+                 network.optimizer, network.scheduler, network.scaler, run.skipped, context)  # fmt: skip
+    log.info(
+        "epoch %d/%d: train loss %.5f, dev EER %.4f %%%s, lr %.3e, %.1f s%s%s",
+        epoch + 1, epochs, record["train_loss"], dev_eer,
+        f", dev min t-DCF {dev_tdcf:.5f}" if dev_tdcf is not None else "", record["lr"], record["seconds"],
+        " (best)" if run.best_epoch == epoch + 1 else "",
+        f"; {len(run.skipped)} unreadable files skipped so far" if len(run.skipped) else "",
+    )  # fmt: skip
+
+
+def _finish(run: _Run, evaluate_after: bool) -> dict:
+    """The run's summary (and the best checkpoint's evaluation when asked)."""
+    summary = {
+        "output": str(run.output),
+        "best_epoch": run.best_epoch,
+        "best_dev_eer_percent": run.best_eer,
+        "epochs": run.epochs,
+        "skipped_files": dict(run.skipped.files),
+        "history": run.history,
+    }
+    if run.context.is_main:
+        if len(run.skipped):
+            log.warning("%d unreadable files were skipped: %s", len(run.skipped),
+                        ", ".join(sorted(run.skipped.files)))
+        log.info("done: best epoch %s, dev EER %.4f %%, checkpoint %s", run.best_epoch, run.best_eer,
+                 run.output / "best")
     if evaluate_after:
-        summary["eval"] = _evaluate_best(config, output, context)
+        summary["eval"] = _evaluate_best(run.config, run.output, run.context)
     return summary
 
 
