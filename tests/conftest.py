@@ -173,6 +173,17 @@ def aasist_detector(model_env):
         return Detector.from_pretrained("AASIST")
 
 
+@pytest.fixture(scope="session")
+def packaged_detectors(weights_dir, onnx_cache_dir) -> list:
+    """The two packaged models, AASIST and AASIST-L, on ONNX Runtime: a pipeline's detectors (report, page texts)."""
+    from aasist.inference.detector import Detector
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
+        patch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
+        return [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
+
+
 # --- load: the timing-sensitive tests with busy CPUs beside them ---------------------------------------------------
 # `pytest --cpu-burners N` keeps N more processes spinning for the whole run, as another tenant of a Space or a CI
 # machine would: the browser, server and live tests must wait for events, not for time, to pass under it.

@@ -20,22 +20,12 @@ CLIP = REPO / "assets" / "examples" / "synthetic_flite_slt_a0009.wav"
 
 
 @pytest.fixture(scope="module")
-def detectors(weights_dir, onnx_cache_dir):
-    from aasist.inference.detector import Detector
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
-        patch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
-        return [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
-
-
-@pytest.fixture(scope="module")
-def analysed(detectors):
+def analysed(packaged_detectors):
     from aasist.inference.pipeline import Pipeline
 
     audio = load_audio(CLIP)
-    result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
-    return detectors[0], audio, result
+    result = Pipeline(packaged_detectors).analyze(audio, with_attention=True, robustness=True)
+    return packaged_detectors[0], audio, result
 
 
 def open_offline(browser, path: Path):
@@ -98,7 +88,7 @@ def test_report_opens_offline_with_the_verdict_and_figures(analysed, browser, tm
     assert again.name == "synthetic_flite_slt_a0009-report-2.html" and path.read_text() == again.read_text()
 
 
-def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
+def test_report_of_a_recording_without_speech(packaged_detectors, browser, tmp_path):
     """A 440 Hz tone: no verdict. The report says so in grey with the reason, marks the probability not meaningful,
     says that the robustness check and the model agreement were not run, and how much speech there was."""
     import numpy as np
@@ -110,7 +100,7 @@ def test_report_of_a_recording_without_speech(detectors, browser, tmp_path):
 
     t = np.arange(5 * 16000) / 16000
     audio = prepare_waveform((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000)
-    result = Pipeline(detectors).analyze(audio, with_attention=True, robustness=True)
+    result = Pipeline(packaged_detectors).analyze(audio, with_attention=True, robustness=True)
     assert result.verdict == "no_speech" and result.robustness is None and result.agreement is None
     path = write_report(result, audio, tmp_path)
     context, page, attempted = open_offline(browser, path)

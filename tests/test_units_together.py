@@ -89,17 +89,7 @@ def test_markup_and_code_are_left_alone():
 
 
 @pytest.fixture(scope="module")
-def detectors(weights_dir, onnx_cache_dir):
-    from aasist.inference.detector import Detector
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
-        patch.setenv("AASIST_CACHE_DIR", onnx_cache_dir)
-        return [Detector.from_pretrained(name, backend="onnx") for name in ("AASIST", "AASIST-L")]
-
-
-@pytest.fixture(scope="module")
-def analysed(detectors):
+def analysed(packaged_detectors):
     """A phone call (8 kHz) after 0.8 s of silence, scored by AASIST and AASIST-L with the robustness check: a
     verdict with warnings that give numbers and units (the band in kHz, the silence in s, the level in dBFS)."""
     import soundfile as sf
@@ -109,21 +99,21 @@ def analysed(detectors):
 
     call, rate = sf.read(PHONE_EXAMPLE, dtype="float32")
     audio = prepare_waveform(np.concatenate([np.zeros(int(0.8 * rate), np.float32), call]), rate)
-    result = Pipeline(detectors).analyze(audio, robustness=True)
+    result = Pipeline(packaged_detectors).analyze(audio, robustness=True)
     assert result.agreement is not None and result.robustness is not None
     assert {"band_limited", "leading_silence"} <= {w.code for w in result.warnings}, result.warnings
     return audio, result
 
 
 @pytest.fixture(scope="module")
-def without_speech(detectors):
+def without_speech(packaged_detectors):
     """A 440 Hz tone: no verdict, and the reason says how much speech a verdict needs ("0.5 s")."""
     from aasist.audio.decoding import prepare_waveform
     from aasist.inference.pipeline import Pipeline
 
     t = np.arange(3 * 16000) / 16000
-    result = Pipeline(detectors).analyze(prepare_waveform((0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32),
-                                                          16000))
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    result = Pipeline(packaged_detectors).analyze(prepare_waveform(tone, 16000))
     assert result.verdict == "no_speech"
     return result
 
