@@ -17,15 +17,15 @@ import numpy as np
 from scipy.special import expit
 
 from ..audio.decoding import Audio, AudioError, DecodedStream, load_audio, prepare_waveform
-from .backends import Backend, TorchBackend
 from ..audio.diagnostics import SignalMeter, for_architecture
+from ..audio.speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
+from ..audio.windows import WindowGeometry
 from ..models.filter_scaling import FilterScaling, filter_scaling, is_filter_scaling_capture
 from ..models.frame_scores import FrameScores, frame_scores, is_frame_scores_capture
 from ..models.model import MIN_SAMPLES, SAMPLE_RATE, SAMPLES_PER_TEMPORAL_NODE, WINDOW_SAMPLES, spectral_node_bands
 from ..text import one_sentence
-from ..audio.speech import MIN_SPEECH_S, SpeechFinder, SpeechPresence
+from .backends import Backend, TorchBackend
 from .sliding_window import ScoredWindows, SlidingWindowScorer
-from ..audio.windows import WindowGeometry
 
 PROTOCOLS = ("full", "asvspoof")
 SPOOF_THRESHOLD = 0.5

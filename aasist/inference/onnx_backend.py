@@ -47,9 +47,9 @@ from torch import nn
 
 from ..models.cache import CACHE_DIR_ENV, default_cache_dir, write_atomically
 from ..models.model import AASIST, SAMPLE_RATE, WINDOW_SAMPLES, attention_keys
-from ..text import one_sentence
 from ..models.rawnet2 import RawNet2
 from ..models.rawnet2 import capture_keys as rawnet2_capture_keys
+from ..text import one_sentence
 
 OPSET = 17  # well supported by onnxruntime 1.32 and by the TorchScript exporter
 INPUT_NAME = "waveform"

@@ -53,10 +53,10 @@ from typing import Optional
 import numpy as np
 
 from ..audio.decoding import AudioError, StreamResampler, mono_samples
-from .detector import _round, aggregate_spoof_probability, spoof_probability_from_logits
 from ..audio.level import is_silent
-from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from ..audio.speech import MIN_SPEECH_S, SpeechFinder
+from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
+from .detector import _round, aggregate_spoof_probability, spoof_probability_from_logits
 from .stream_settings import (  # noqa: F401 - the stream's defaults, documented as this module's
     DEFAULT_HOP_S,
     DEFAULT_MARGIN,

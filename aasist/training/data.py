@@ -27,8 +27,8 @@ import soundfile as sf
 import torch
 from torch.utils.data import Dataset
 
-from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
 from ..evaluation.protocols import read_columns
+from ..models.model import SAMPLE_RATE, WINDOW_SAMPLES
 
 PathLike = Union[str, Path]
 log = logging.getLogger("aasist.training")

@@ -23,8 +23,8 @@ from torch.utils.data import DataLoader, Subset
 from tqdm import tqdm
 
 from ..evaluation import metrics
-from ..models.model import WINDOW_SAMPLES
 from ..evaluation.protocols import ProtocolFileError
+from ..models.model import WINDOW_SAMPLES
 from . import distributed
 from .data import ASVspoofDataset, DatasetError, UnreadableFiles, asv_scores_path, collate, load_split
 from .logs import training_logging

@@ -36,8 +36,8 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm import tqdm
 
 from ..evaluation import metrics
-from ..models.model import WINDOW_SAMPLES
 from ..evaluation.protocols import ProtocolFileError
+from ..models.model import WINDOW_SAMPLES
 from . import distributed
 from .augment import DEFAULT_AUGMENTATION, WaveformAugment
 from .checkpoint import (
