@@ -383,6 +383,10 @@ print(result["verdict"], result["spoof_probability"])
 # compare_models=True (every model side by side), robustness=True
 ```
 
+Where the app fetches a recommended model (the Space: AntiDeepfake-Small), `model` defaults to `"recommended"`, as on
+the page: the verdict is AntiDeepfake-Small's once it is there, with AASIST's result in `beside`; until then, or when
+it cannot be fetched, it is AASIST's, and `notice` says why.
+
 The dictionary holds `verdict` ("spoof", "bona fide", or "no_speech" when the recording holds too little speech to
 judge), `spoof_probability` (0 to 1; `spoof_probability_meaningful` is false without speech), `score` (the model's
 bona fide logit), `duration_s`, `sample_rate`, `speech` (seconds of speech found, their share of the recording and
