@@ -179,6 +179,9 @@ class AnalysisTab:
             progress(0, desc="Reading the recording")
             loaded = load_recording(audio, self.limits.max_duration_s)
             plan = self.pool.plan(model)
+            # Why the verdict is AASIST's goes on the card while the stronger model is being fetched; when it could
+            # not be fetched, the line under the title says so once, not every card.
+            notice = "" if self.pool.fetch.state == "failed" else plan.notice
             self.pool.load(plan.model, on_load)  # a model downloaded on first use (RawNet2), or still loading
             progress(0, desc="Analysing")
             result = self.pool.analyze(loaded, plan.model, analysis, with_attention=True, progress=on_stage)
@@ -193,7 +196,7 @@ class AnalysisTab:
                 robustness_summary = views.robustness_html(None, no_speech=True)
             else:
                 robustness_summary = KEEP if robustness else views.robustness_html(None)
-            yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started, plan.notice),
+            yield ResultUpdate(verdict=views.verdict_html(result, time.perf_counter() - started, notice),
                                warnings=views.warnings_html(result.warnings), result_json=result.to_dict(),
                                robustness_summary=robustness_summary,
                                robustness_plot=gr.update(value=None) if no_speech else KEEP,
@@ -208,7 +211,7 @@ class AnalysisTab:
                 figures.robustness = render_figure(draw_robustness(result, figures.layout))
             if compare or check:
                 yield ResultUpdate(
-                    verdict=views.verdict_html(result, time.perf_counter() - started, plan.notice),
+                    verdict=views.verdict_html(result, time.perf_counter() - started, notice),
                     result_json=result.to_dict(),
                     robustness_summary=views.robustness_html(result.robustness) if check else KEEP,
                     robustness_plot=figures.robustness if check else gr.update(value=None),
