@@ -111,6 +111,10 @@ def test_batch_table_on_a_phone_shows_file_and_verdict(browser, server, tmp_path
         sideways = sideways_px(page)
         table = page.evaluate(BATCH_CELLS, [file_col, verdict_col])
         page.set_viewport_size({"width": DESKTOP_WIDTH, "height": 1000})
+        # The table lays its columns out again after the resize (a frame or more later under load): measure then.
+        page.wait_for_function("() => { const v = document.querySelector('#batch-table .virtual-table-viewport');"
+                               " return v.scrollWidth <= v.clientWidth; }", timeout=30_000)
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         desktop = page.evaluate(BATCH_CELLS, [file_col, verdict_col])
     assert sideways == 0
     assert table["scrolls"]  # the other columns are a swipe away inside the table
