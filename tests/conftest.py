@@ -204,6 +204,10 @@ def pytest_addoption(parser):
 
 SERVER_FIXTURES = {"demo_server", "server", "browser", "playwright"}
 
+# `pytest -n 2`: the server tests on one worker, the rest on another pinned to one core (tests/two_workers.py).
+from two_workers import (GROUPS_KEY, pin_worker, pytest_configure_node, pytest_xdist_make_scheduler,  # noqa: E402,F401
+                         write_server_tests)
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "server: drives a running app.py or a browser (given to every test that uses "
@@ -212,12 +216,16 @@ def pytest_configure(config):
                                        "recorded in real time, requests that overlap, a download or a model loading "
                                        "in the background, a page that scrolls as its figures arrive): the tests CI "
                                        "runs a second time with a CPU burner beside them (-m timing --cpu-burners 1)")
+    if hasattr(config, "workerinput") and GROUPS_KEY in config.workerinput:
+        pin_worker(config)
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.server)
+    if hasattr(config, "workerinput") and GROUPS_KEY in config.workerinput:
+        write_server_tests(config, items)
 
 
 def pytest_report_header(config):

@@ -548,6 +548,19 @@ def add_export_parser(subparsers) -> None:
     p.set_defaults(handler=run_export)
 
 
+def _copy_of_cached(cached: Path, output: Union[str, os.PathLike]) -> Optional[Path]:
+    """``output`` written with the cached graph of the same weights (checked against torch when it was exported), or
+    None when there is none that loads: then the caller exports."""
+    if not cached.is_file():
+        return None
+    try:
+        make_session(cached)
+    except Exception:  # not cached, or unreadable
+        return None
+    write_atomically(cached.read_bytes(), Path(output))
+    return Path(output)
+
+
 def run_export(args: argparse.Namespace) -> int:
     try:
         from ..models.weights import build_model, load_checkpoint
@@ -557,14 +570,14 @@ def run_export(args: argparse.Namespace) -> int:
         if not exportable(net):
             raise ValueError(f"{args.model} is a {checkpoint.architecture} model: only AASIST and RawNet2 models "
                              "export to ONNX.")
+        target = cached_graph_path(net, checkpoint.sha256)
         if args.output:
             try:
-                path = export_onnx(net, args.output)
+                path = _copy_of_cached(target, args.output) or export_onnx(net, args.output)
             except OSError as error:
                 raise OSError(f"could not write {args.output} ({error.strerror or error}).") from error
             print(f"wrote {path}")
             return 0
-        target = cached_graph_path(net, checkpoint.sha256)
         already = target.is_file()
         graph, _session = ensure_graph(net, checkpoint.sha256)
     except Exception as error:
