@@ -204,9 +204,9 @@ def pytest_addoption(parser):
 
 SERVER_FIXTURES = {"demo_server", "server", "browser", "playwright"}
 
-# `pytest -n 2`: the server tests on one worker, the rest on another pinned to one core (tests/two_workers.py).
-from two_workers import (GROUPS_KEY, pin_worker, pytest_configure_node, pytest_xdist_make_scheduler,  # noqa: E402,F401
-                         write_server_tests)
+# `pytest -n 3`: the server tests on one worker, the rest on the others at a lower priority (tests/workers.py).
+from workers import (GROUPS_KEY, pytest_configure_node, pytest_xdist_make_scheduler,  # noqa: E402,F401
+                     write_server_tests, yield_to_server_tests)
 
 
 def pytest_configure(config):
@@ -217,7 +217,7 @@ def pytest_configure(config):
                                        "in the background, a page that scrolls as its figures arrive): the tests CI "
                                        "runs a second time with a CPU burner beside them (-m timing --cpu-burners 1)")
     if hasattr(config, "workerinput") and GROUPS_KEY in config.workerinput:
-        pin_worker(config)
+        yield_to_server_tests(config)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -351,9 +351,12 @@ def test_export_onnx_command(weights_dir, tmp_path):
     assert second.stdout.startswith("already cached") and Path(second.stdout.split()[-1]) == written
 
     out = tmp_path / "explicit" / "aasist-l.onnx"
+    exports = ob.exports_done
     third = export("--output", str(out))
     assert third.returncode == 0, third.stderr
     assert out.is_file() and str(out) in third.stdout
+    # The graph of these weights is cached (and was checked against torch when exported): copied, not exported again.
+    assert ob.exports_done == exports and out.read_bytes() == written.read_bytes()
 
     bad = export("--model", "no-such-model")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr

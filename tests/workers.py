@@ -1,18 +1,19 @@
-"""The suite on two workers (`pytest -n 2`, pytest-xdist): the running app and the browser on one, the rest on the other.
+"""The suite on several workers (`pytest -n 3`, pytest-xdist): the running app and the browser on one, the rest on
+the others.
 
 About half of the suite's time is spent in tests that drive `python app.py` or Chromium (marker ``server``): they wait
-for audio played in real time, for the page and for the server, and leave a core idle. The other half is arithmetic
-(models, figures, the CLI) that keeps both cores busy. Side by side they finish sooner than one after the other, if:
+for audio played in real time, for the page and for the server, and leave the cores partly idle. The rest is
+arithmetic (models, figures, the CLI). Side by side they finish sooner than one after the other, if:
 
 - every ``server`` test runs on the first worker (``gw0``): one shared ``python app.py`` and one Chromium for the run,
   as without workers, instead of one per worker competing for the cores;
-- the other workers are pinned to one core each: the server tests then run beside one busy core, the load that
-  `--cpu-burners 1` proves they pass under, never two. The models read the pinning (``available_cpus``), and so do
-  the processes those tests start.
+- the other workers compute with one thread each and at a low priority (nice 10), so they take only what the
+  server tests leave: the app, the browser and the audio they play in real time get the CPU first. Their models read
+  the thread count (``AASIST_NUM_THREADS``, ``OMP_NUM_THREADS``), and so do the processes their tests start.
 
-Modules are the unit of work for the rest: a worker with nothing left takes the next module not yet started.
-Without ``-n``, none of this applies. pytest 9 ignores xdist's own ``--dist loadgroup`` (it renames tests through an
-attribute pytest no longer reads), hence this scheduler.
+On a 2-core machine, three workers keep both cores busy. Modules are the unit of work for the rest: a worker with
+nothing left takes the next module not yet started. Without ``-n``, none of this applies. pytest 9 ignores xdist's
+own ``--dist loadgroup`` (it renames tests through an attribute pytest no longer reads), hence this scheduler.
 """
 
 from __future__ import annotations
@@ -30,20 +31,18 @@ SERVER_UNIT = "server"
 GROUPS_KEY = "aasist_server_tests_file"  # workerinput: where each worker writes the ids of its `server` tests
 
 
-def uses_two_workers(config) -> bool:
+def uses_workers(config) -> bool:
     """Distributed by this module: `-n N` with xdist's default distribution (load)."""
     return bool(getattr(config.option, "numprocesses", None)) and config.getvalue("dist") == "load"
 
 
-def pin_worker(config) -> None:
-    """On a worker that runs no server tests: pin the whole process (every thread it has) to one core."""
-    worker = config.workerinput["workerid"]
-    cores = sorted(os.sched_getaffinity(0))
-    if worker == SERVER_WORKER or len(cores) < 2:
+def yield_to_server_tests(config) -> None:
+    """On a worker that runs no server tests: one thread for the models, and a low priority."""
+    if config.workerinput["workerid"] == SERVER_WORKER:
         return
-    core = cores[-1 - (int(worker[2:]) - 1) % (len(cores) - 1)]  # gw1 on the last core, gw2 the one before, ...
-    for task in os.listdir("/proc/self/task"):
-        os.sched_setaffinity(int(task), {core})
+    for variable in ("AASIST_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = "1"  # read when torch is first imported, after this (and by the tests' processes)
+    os.nice(10)
 
 
 def write_server_tests(config, items) -> None:
@@ -62,7 +61,7 @@ def write_server_tests(config, items) -> None:
 def pytest_configure_node(node) -> None:
     """On the controller, for each worker it starts: where that worker writes its server tests' ids."""
     config = node.config
-    if uses_two_workers(config):
+    if uses_workers(config):
         if not hasattr(config, "_aasist_groups_dir"):
             config._aasist_groups_dir = tempfile.mkdtemp(prefix="aasist-xdist-")
             config.add_cleanup(lambda: shutil.rmtree(config._aasist_groups_dir, ignore_errors=True))
@@ -71,7 +70,7 @@ def pytest_configure_node(node) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    if not uses_two_workers(config):
+    if not uses_workers(config):
         return None
     from xdist.scheduler import LoadScopeScheduling
 
