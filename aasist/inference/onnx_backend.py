@@ -555,7 +555,7 @@ def _copy_of_cached(cached: Path, output: Union[str, os.PathLike]) -> Optional[P
         return None
     try:
         make_session(cached)
-    except Exception:  # not cached, or unreadable
+    except Exception:  # unreadable (truncated by hand, say): export instead
         return None
     write_atomically(cached.read_bytes(), Path(output))
     return Path(output)
