@@ -36,13 +36,32 @@ def launch(playwright, *extra_args: str):
 PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
 
 
+# Kept for a failing test's report (printed when the page closes): a toast is gone 10 s after it shows.
+TOAST_RECORDER = """
+let toastsSeen = 0;
+new MutationObserver(() => {
+    for (const toast of document.querySelectorAll('.toast-body')) {
+        const text = toast.innerText.trim();
+        if (!text || toast.dataset.recorded === text) continue;
+        toast.dataset.toast = toast.dataset.toast || `${performance.timeOrigin} #${++toastsSeen}`;  // unique across reloads
+        toast.dataset.recorded = text;
+        window.recordToast(toast.dataset.toast, text);  // the latest text of each toast
+    }
+}).observe(document, {childList: true, subtree: true, characterData: true});
+"""
+
+
 @contextmanager
 def local_page(browser, server: str, width: int = 1400, height: int = 1000, phone: bool = False):
     """A fresh page on the app at ``server``, loaded and ready, in a ``width`` x ``height`` window (or on a
-    ``PHONE``); any request to another host is aborted, and makes the test fail when the page closes."""
+    ``PHONE``); any request to another host is aborted, and makes the test fail when the page closes. The page's
+    toasts and console errors are printed when it closes: pytest shows them beside a failure."""
     context = browser.new_context(**(PHONE if phone else dict(viewport={"width": width, "height": height})))
+    outside, toasts, console_errors = [], {}, []
+    context.expose_binding("recordToast", lambda source, key, text: toasts.update({key: text}))  # across reloads
+    context.add_init_script(TOAST_RECORDER)
     page = context.new_page()
-    outside = []
+    page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
 
     def only_local(route):
         url = route.request.url
@@ -57,6 +76,10 @@ def local_page(browser, server: str, width: int = 1400, height: int = 1000, phon
     try:
         yield page
     finally:
+        for toast in toasts.values():
+            print(f"toast on the page: {' '.join(toast.split())}")
+        for error in console_errors:
+            print(f"console error on the page: {error}")
         context.close()
     assert not outside, f"the page tried to reach other hosts: {outside}"
 

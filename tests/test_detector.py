@@ -1,4 +1,7 @@
-"""The detector: window geometry, the authors' protocol, aggregation, attention mapping, the Python API."""
+"""The detector: window geometry, the authors' protocol, aggregation, attention mapping, the Python API.
+
+What is compared with torch's own logits runs on the torch backend (``detector``); the rest of the API on the default
+backend, ONNX Runtime (``aasist_detector``, conftest.py), as users get it and about three times faster."""
 
 from __future__ import annotations
 
@@ -79,7 +82,7 @@ def test_window_geometry():
         WindowGeometry.with_hop_seconds(0)
 
 
-def test_full_protocol_scores_every_window(detector, model, reference):
+def test_full_protocol_scores_every_window(detector, aasist_detector, model, reference):
     x = np.concatenate([reference["input/x_100000"][0], reference["input/x_64600_batch2"][1]])
     result = detector.analyze(x, sample_rate=SR)
     starts = WindowGeometry().starts(len(x))
@@ -94,7 +97,7 @@ def test_full_protocol_scores_every_window(detector, model, reference):
                                spoof_probability_from_logits(per_window), atol=1e-4)
     assert result.score == pytest.approx(float(np.mean(per_window[:, 1])), abs=1e-4)
 
-    overlapping = detector.analyze(x, sample_rate=SR, hop_s=1.0)
+    overlapping = aasist_detector.analyze(x, sample_rate=SR, hop_s=1.0)  # the default backend: no torch to compare
     assert len(overlapping.windows) > len(result.windows)
 
 
@@ -137,13 +140,13 @@ def test_perturbed_checkpoint_shows_heterogeneous_attention(reference_dir, refer
     assert set(result.attention.heterogeneous_maps) == {f"HtrgGAT_layer_ST{k}" for k in (11, 12, 21, 22)}
 
 
-def test_files_and_arrays_at_other_rates_and_channels(detector, tmp_path, reference):
+def test_files_and_arrays_at_other_rates_and_channels(aasist_detector, tmp_path, reference):
     x16 = reference["input/x_100000"][0]
     stereo_44k = np.stack([x16, x16], axis=1)
     path = tmp_path / "speech.wav"
     sf.write(path, stereo_44k, 16000, subtype="FLOAT")
-    from_file = detector.analyze(path)
-    from_array = detector.analyze(x16, sample_rate=SR)
+    from_file = aasist_detector.analyze(path)
+    from_array = aasist_detector.analyze(x16, sample_rate=SR)
     assert from_file.file == str(path) and from_array.file is None
     assert from_file.score == pytest.approx(from_array.score, abs=1e-4)
     assert from_file.sample_rate == 16000
@@ -151,7 +154,7 @@ def test_files_and_arrays_at_other_rates_and_channels(detector, tmp_path, refere
     import torchaudio.functional as AF
 
     up = AF.resample(torch.from_numpy(x16), SR, 44100).numpy()
-    resampled = detector.analyze(up, sample_rate=44100)
+    resampled = aasist_detector.analyze(up, sample_rate=44100)
     assert resampled.sample_rate == 44100
     assert resampled.duration_s == pytest.approx(len(x16) / SR, abs=1e-3)
     # The same audio resampled up and back down: the model is sensitive to it, but not to the verdict.
@@ -159,31 +162,31 @@ def test_files_and_arrays_at_other_rates_and_channels(detector, tmp_path, refere
     assert abs(resampled.score - from_array.score) < 1.5
 
 
-def test_too_short_is_a_clear_error(detector):
+def test_too_short_is_a_clear_error(aasist_detector):
     with pytest.raises(AudioError, match="too short"):
-        detector.analyze(np.zeros(MIN_SAMPLES - 1, dtype=np.float32), sample_rate=SR)
+        aasist_detector.analyze(np.zeros(MIN_SAMPLES - 1, dtype=np.float32), sample_rate=SR)
 
 
-def test_short_recording_is_tiled_and_warned_about(detector, reference):
-    result = detector.analyze(reference["input/x_16000"][0], sample_rate=SR)
+def test_short_recording_is_tiled_and_warned_about(aasist_detector, reference):
+    result = aasist_detector.analyze(reference["input/x_16000"][0], sample_rate=SR)
     assert len(result.windows) == 1
     assert result.windows[0].end_s == pytest.approx(1.0)
     assert "too_short" in [w.code for w in result.warnings]
 
 
-def test_result_dictionary(detector, reference):
-    d = detector.analyze(reference["input/x_100000"][0], sample_rate=SR).to_dict()
+def test_result_dictionary(aasist_detector, reference):
+    d = aasist_detector.analyze(reference["input/x_100000"][0], sample_rate=SR).to_dict()
     assert set(d) >= {"file", "model", "spoof_probability", "spoof_probability_meaningful", "score", "verdict",
                       "duration_s", "sample_rate", "speech", "windows", "warnings"}
     assert set(d["windows"][0]) == {"start_s", "end_s", "spoof_probability", "score", "speech_s"}
     assert set(d["speech"]) == {"seconds", "share", "regions"}
     assert d["verdict"] == "no_speech" and d["spoof_probability_meaningful"] is False  # the input is noise
     assert 0.0 <= d["spoof_probability"] <= 1.0
-    without = detector.analyze(reference["input/x_100000"][0], sample_rate=SR, find_speech=False).to_dict()
+    without = aasist_detector.analyze(reference["input/x_100000"][0], sample_rate=SR, find_speech=False).to_dict()
     assert "speech" not in without and set(without["windows"][0]) == {"start_s", "end_s", "spoof_probability", "score"}
     assert without["verdict"] in ("spoof", "bona fide") and without["spoof_probability_meaningful"] is True
 
 
-def test_unknown_protocol(detector):
+def test_unknown_protocol(aasist_detector):
     with pytest.raises(ValueError, match="protocol"):
-        detector.analyze(np.zeros(SR * 3, dtype=np.float32), sample_rate=SR, protocol="first4")
+        aasist_detector.analyze(np.zeros(SR * 3, dtype=np.float32), sample_rate=SR, protocol="first4")

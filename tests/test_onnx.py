@@ -248,6 +248,42 @@ def test_corrupt_cached_graph_is_replaced(models, cheap_export, tmp_path):
     assert len(cheap_export) == 1
 
 
+def test_loads_at_once_into_one_cache_export_the_graph_once(models, cheap_export, monkeypatch, tmp_path):
+    """Two loads at once (two processes sharing a cache, or the app's loader and a visitor): the second waits on the
+    graph's lock file, then loads what the first wrote. (flock locks two open files, even in one process.)"""
+    import threading
+    import time
+
+    slow = ob.export_verified  # cheap_export's fake; slowed so that the two loads overlap
+
+    def slow_export(model, num_threads=None):
+        time.sleep(0.5)
+        return slow(model, num_threads)
+
+    monkeypatch.setattr(ob, "export_verified", slow_export)
+    net, sha = models["AASIST-L"]
+    graphs = []
+    loads = [threading.Thread(target=lambda: graphs.append(ob.OnnxBackend.from_model(net, sha, cache_dir=tmp_path)
+                                                           .graph)) for _ in range(2)]
+    for load in loads:
+        load.start()
+    for load in loads:
+        load.join()
+    assert len(cheap_export) == 1
+    assert graphs == [ob.cached_graph_path(net, sha, tmp_path)] * 2
+
+
+def test_a_lock_held_too_long_is_given_up_on(tmp_path):
+    from aasist.models.cache import one_at_a_time
+
+    with one_at_a_time(tmp_path / ".lock") as first:
+        with one_at_a_time(tmp_path / ".lock", wait_s=0.3) as second:
+            assert first and not second  # the second goes on without it, as it would alone
+    (tmp_path / "a-file").write_text("")
+    with one_at_a_time(tmp_path / "a-file" / ".lock") as held:  # no folder can be made below a file
+        assert not held
+
+
 def test_graph_that_differs_from_torch_is_not_cached(models, backends, monkeypatch, tmp_path):
     data = Path(backends["AASIST-L"].graph).read_bytes()
     monkeypatch.setattr(ob, "_export_bytes", lambda model: data)

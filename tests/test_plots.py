@@ -23,12 +23,9 @@ WINDOW_S = WINDOW_SAMPLES / SAMPLE_RATE
 
 
 @pytest.fixture(scope="module")
-def detector(weights_dir):
-    from aasist.inference.detector import Detector
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AASIST_WEIGHTS_DIR", str(weights_dir))
-        return Detector.from_pretrained("AASIST")
+def detector(aasist_detector):
+    """The run's AASIST on ONNX Runtime (conftest.py), its graph in the run's cache, not the home folder's."""
+    return aasist_detector
 
 
 @pytest.fixture(scope="module")

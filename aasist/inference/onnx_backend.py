@@ -45,7 +45,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..models.cache import CACHE_DIR_ENV, default_cache_dir, write_atomically
+from ..models.cache import CACHE_DIR_ENV, default_cache_dir, one_at_a_time, write_atomically
 from ..models.model import AASIST, SAMPLE_RATE, WINDOW_SAMPLES, attention_keys
 from ..models.rawnet2 import RawNet2
 from ..models.rawnet2 import capture_keys as rawnet2_capture_keys
@@ -396,8 +396,16 @@ def ensure_graph(model: nn.Module, weights_sha256: Optional[str] = None,
     """
     name = cached_graph_path(model, weights_sha256, cache_dir).name
     primary = cached_graph_path(model, weights_sha256, cache_dir).parent
-    candidates = [primary] + ([_fallback_dir()] if _fallback_dir() != primary else [])
+    # Processes sharing the cache (a Space's app and a batch job, parallel jobs) export a graph once: the others wait
+    # here, then load the file the first one wrote.
+    with one_at_a_time(primary / f".{name}.lock"):
+        return _cached_or_exported(model, weights_sha256, primary, name, num_threads)
 
+
+def _cached_or_exported(model: nn.Module, weights_sha256: Optional[str], primary: Path, name: str,
+                        num_threads: Optional[int]) -> tuple:
+    """``ensure_graph``'s work, under its lock (warnings name ``ensure_graph``'s caller: ``stacklevel=3``)."""
+    candidates = [primary] + ([_fallback_dir()] if _fallback_dir() != primary else [])
     for folder in candidates:  # a graph already cached in either place
         path = folder / name
         if path.is_file():
@@ -405,7 +413,7 @@ def ensure_graph(model: nn.Module, weights_sha256: Optional[str] = None,
                 return path, make_session(path, num_threads)
             except Exception as error:  # e.g. a file truncated by hand; atomic writes never leave one
                 warnings.warn(f"the cached ONNX graph {path} could not be loaded ({error}); exporting it again.",
-                              stacklevel=2)
+                              stacklevel=3)
 
     data = export_verified(model, num_threads)
     failures = []
@@ -418,12 +426,12 @@ def ensure_graph(model: nn.Module, weights_sha256: Optional[str] = None,
             continue
         if failures:
             warnings.warn(f"the ONNX cache folder is not writable: {failures[0]}; cached the graph in {folder}.",
-                          stacklevel=2)
+                          stacklevel=3)
         return path, make_session(path, num_threads)
     warnings.warn(
         f"no folder could hold the ONNX graph ({'; '.join(failures)}): keeping it in memory, so it is exported again "
         f"in every new process; set {CACHE_DIR_ENV} to a writable folder.",
-        stacklevel=2,
+        stacklevel=3,
     )
     return data, make_session(data, num_threads)
 

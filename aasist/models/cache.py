@@ -11,9 +11,11 @@ import json
 import os
 import tempfile
 import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 CACHE_DIR_ENV = "AASIST_CACHE_DIR"
 SHA256_RECORDS = "sha256-records.json"  # checksums recorded on first download, per Hub repo and file
@@ -52,6 +54,39 @@ def write_atomically(data: bytes, path: Path) -> None:
         except OSError:
             pass
         raise
+
+
+@contextmanager
+def one_at_a_time(lock_path: Path, wait_s: float = 600.0) -> Iterator[bool]:
+    """Hold an exclusive lock on ``lock_path`` (a small file kept beside what it guards) for the ``with`` block, so that
+    processes sharing a cache make a thing once: the others wait, then find it made. Yields whether the lock is held.
+
+    Best effort, never an error: where there is no ``fcntl`` (Windows) or the folder is not writable, or the holder
+    has not let go after ``wait_s`` (a process stuck mid-export), the block runs without the lock, as it would alone.
+    The lock file stays: removing it could let a third process lock a new file while a waiter holds the old one.
+    """
+    try:
+        import fcntl
+
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_path, "a")
+    except (ImportError, OSError):
+        yield False
+        return
+    with handle:  # closing the file lets go of the lock, also when the block raises
+        deadline = time.monotonic() + wait_s
+        held = False
+        while not held:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.2)
+            except OSError:  # a file system without locks
+                break
+        yield held
 
 
 def _records_path() -> Path:
