@@ -43,9 +43,10 @@ new MutationObserver(() => {
     for (const toast of document.querySelectorAll('.toast-body')) {
         const text = toast.innerText.trim();
         if (!text || toast.dataset.recorded === text) continue;
-        toast.dataset.toast = toast.dataset.toast || `${performance.timeOrigin} #${++toastsSeen}`;  // unique across reloads
+        // A key unique across reloads; the latest text of each toast is kept.
+        toast.dataset.toast = toast.dataset.toast || `${performance.timeOrigin} #${++toastsSeen}`;
         toast.dataset.recorded = text;
-        window.recordToast(toast.dataset.toast, text);  // the latest text of each toast
+        window.recordToast(toast.dataset.toast, text);
     }
 }).observe(document, {childList: true, subtree: true, characterData: true});
 """
