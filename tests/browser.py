@@ -85,6 +85,21 @@ def local_page(browser, server: str, width: int = 1400, height: int = 1000, phon
     assert not outside, f"the page tried to reach other hosts: {outside}"
 
 
+def upload_recording(page, path, timeout_ms: float = 60_000) -> None:
+    """Upload ``path`` on the Analyze tab as a visitor does, and wait for what they then see: the player, and the level
+    line under it (``wait_for_input_level``)."""
+    page.locator("#audio-input input[type=file]").set_input_files(str(path))
+    page.wait_for_selector('#audio-input [data-testid^="waveform-"]', timeout=timeout_ms)
+    wait_for_input_level(page, timeout_ms)
+
+
+def wait_for_input_level(page, timeout_ms: float = 60_000) -> None:
+    """Wait for the level line that a recording just made or uploaded gets under the recorder. It comes from the
+    server a moment after the player and pushes the options and the Analyze button down: on a busy machine, a click
+    aimed before it shows can land where the button was, and the analysis never starts."""
+    page.wait_for_selector("#input-level .input-level", timeout=timeout_ms)
+
+
 def open_tab(page, name: str) -> None:
     """Select the tab ``name``; on a narrow screen Gradio moves the tabs that do not fit into a "More tabs" menu."""
     tab = page.get_by_role("tab", name=name)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser import drop_files, image_sizes, local_page, numbers_split_from_units, sideways_px
+from browser import drop_files, image_sizes, local_page, numbers_split_from_units, sideways_px, upload_recording
 import soundfile as sf
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -88,9 +88,7 @@ def page(browser, server, tmp_path):
 
 
 def upload(page, path: Path) -> None:
-    page.locator("#audio-input input[type=file]").set_input_files(str(path))
-    # Uploaded when the component shows the player for it.
-    page.wait_for_selector('#audio-input [data-testid^="waveform-"]', timeout=ANALYSIS_TIMEOUT_MS)
+    upload_recording(page, path, ANALYSIS_TIMEOUT_MS)
 
 
 def wait_for_results(page) -> dict:

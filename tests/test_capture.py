@@ -19,7 +19,7 @@ import soundfile as sf
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from browser import FAKE_MICROPHONE, launch  # noqa: E402
+from browser import FAKE_MICROPHONE, launch, wait_for_input_level  # noqa: E402
 from test_app import ANALYSIS_TIMEOUT_MS, wait_for_results  # noqa: E402
 from webapp.examples import find_examples  # noqa: E402
 from webapp.recordings import capture_settings  # noqa: E402
@@ -98,6 +98,7 @@ def record_and_analyze(page, seconds: float) -> dict:
     recorded_ms = page.evaluate(RECORD_FOR, int(seconds * 1000))
     # The recording is uploaded, then shown in the player; stop_recording then hands the track settings over.
     page.wait_for_selector("#audio-input button[aria-label='Play']", timeout=ANALYSIS_TIMEOUT_MS)
+    wait_for_input_level(page, ANALYSIS_TIMEOUT_MS)
     page.wait_for_timeout(500)
     page.locator("#robustness-option input").uncheck()  # the verdict is compared here; the check has its own tests
     page.click("#analyze-button")

@@ -17,7 +17,8 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from browser import FAKE_MICROPHONE, PHONE, drop_files, launch, local_page, open_tab, sideways_px  # noqa: E402
+from browser import (FAKE_MICROPHONE, PHONE, drop_files, launch, local_page, open_tab, sideways_px,  # noqa: E402
+                     upload_recording)
 from test_app import ANALYSIS_TIMEOUT_MS  # noqa: E402
 from test_live import FIRST_WINDOW_S, HOP_S, example, wait_for_stream_time  # noqa: E402
 
@@ -134,8 +135,7 @@ def test_model_agreement_on_a_phone_puts_the_facts_under_each_row(browser, serve
     """Compare models on a phone: each model's training and published results under its row, across the table;
     at 1400 px in a column of their own, as before."""
     with local_page(browser, server, phone=True) as page:
-        page.locator("#audio-input input[type=file]").set_input_files(str(example("synthetic_flite_awb")))
-        page.wait_for_selector('#audio-input [data-testid^="waveform-"]', timeout=ANALYSIS_TIMEOUT_MS)
+        upload_recording(page, example("synthetic_flite_awb"), ANALYSIS_TIMEOUT_MS)
         page.locator("#robustness-option input[type=checkbox]").set_checked(False)
         page.locator("#compare-option input[type=checkbox]").set_checked(True)
         page.click("#analyze-button")

@@ -22,6 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from app_server import running_app  # noqa: E402
+from browser import upload_recording  # noqa: E402
 from hub_server import HubServer  # noqa: E402
 
 from aasist.models.weights import BUILTIN_MODELS  # noqa: E402
@@ -75,8 +76,7 @@ def test_a_space_gives_aasists_verdict_at_once_and_antideepfakes_once_fetched(we
                 page.wait_for_selector("#analyze-button")
                 assert page.locator("#model input:checked").input_value() == "recommended"
                 page.locator("#robustness-option input").uncheck()
-                page.locator("#audio-input input[type=file]").set_input_files(str(EXAMPLE))
-                page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
+                upload_recording(page, EXAMPLE)
                 page.click("#analyze-button")
                 page.wait_for_selector("#verdict .verdict-beside", timeout=120_000)
                 page.wait_for_selector("#spectral-attention img", timeout=60_000)

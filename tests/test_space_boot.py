@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from app_server import running_app  # noqa: E402
+from browser import upload_recording  # noqa: E402
 from hub_server import HubServer  # noqa: E402
 
 from aasist.models.weights import BUILTIN_MODELS  # noqa: E402
@@ -158,8 +159,7 @@ def test_rawnet2_is_downloaded_when_chosen_with_its_progress_on_the_page(weights
             page.wait_for_selector("#analyze-button")
             page.locator("#model label", has_text="RawNet2").click()
             page.locator("#robustness-option input").uncheck()
-            page.locator("#audio-input input[type=file]").set_input_files(str(EXAMPLE))
-            page.wait_for_selector('#audio-input [data-testid^="waveform-"]')
+            upload_recording(page, EXAMPLE)
             page.click("#analyze-button")
             page.wait_for_function("() => document.body.innerText.includes('Downloading RawNet2 from the Hugging "
                                    "Face Hub')", timeout=60_000)
